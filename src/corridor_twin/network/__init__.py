@@ -1,0 +1,40 @@
+"""The network model: schema, immutable records, validation and compilation."""
+
+from corridor_twin.network.compile import CompiledNetwork, compile_network
+from corridor_twin.network.model import (
+    Border,
+    Commodity,
+    EmissionFactor,
+    Link,
+    Meta,
+    ModeDefaults,
+    Network,
+    Node,
+    Provenance,
+    Restriction,
+    Service,
+    Source,
+    Transfer,
+)
+from corridor_twin.network.validate import Finding, ValidationReport, validate
+
+__all__ = [
+    "Border",
+    "Commodity",
+    "CompiledNetwork",
+    "EmissionFactor",
+    "Finding",
+    "Link",
+    "Meta",
+    "ModeDefaults",
+    "Network",
+    "Node",
+    "Provenance",
+    "Restriction",
+    "Service",
+    "Source",
+    "Transfer",
+    "ValidationReport",
+    "compile_network",
+    "validate",
+]

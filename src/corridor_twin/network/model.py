@@ -1,0 +1,636 @@
+"""The editable corridor network: small, immutable records and the Network.
+
+Records are frozen dataclasses whose fields are declared once with their unit,
+default and description (see :mod:`corridor_twin.network.schema`). A
+:class:`Network` is a frozen collection of records; every what-if edit returns
+a new network and leaves the original untouched.
+
+Examples
+--------
+>>> from corridor_twin.network.model import Link, Network, Node
+>>> net = Network(
+...     nodes=(Node(id="A", name="Alpha", kind="city", country="KZ", lat=43.0, lon=77.0),
+...            Node(id="B", name="Beta", kind="city", country="KZ", lat=44.0, lon=78.0)),
+...     links=(Link(id="A-B", from_node="A", to_node="B", mode="road", length_km=140.0),),
+... )
+>>> closed = net.update_link("A-B", status="closed")
+>>> (net.link("A-B").status, closed.link("A-B").status)
+('open', 'closed')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from corridor_twin.errors import NotFoundError, UnknownNodeError
+from corridor_twin.network.schema import (
+    COMMODITY_UNITS,
+    DIRECTIONS,
+    ENERGIES,
+    MODES,
+    NODE_KINDS,
+    RESTRICTION_SCOPES,
+    STATUSES,
+    TRANSFER_METHODS,
+    attr,
+)
+
+__all__ = [
+    "TABLES",
+    "Border",
+    "Commodity",
+    "EmissionFactor",
+    "Link",
+    "Meta",
+    "ModeDefaults",
+    "Network",
+    "Node",
+    "Provenance",
+    "Restriction",
+    "Service",
+    "Source",
+    "Transfer",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a figure comes from.
+
+    Attributes
+    ----------
+    source
+        Key of a :class:`Source` in the network's bibliography.
+    year
+        The year the figure refers to.
+    estimate
+        True when the figure is the modellers' estimate, not a published value.
+    derived
+        True when the figure is computed from sourced figures.
+    note
+        How it was estimated or derived.
+    """
+
+    source: str | None = None
+    year: int | None = None
+    estimate: bool = False
+    derived: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Record:
+    """Common fields: an id and the provenance of the record's figures."""
+
+    id: str = attr(description="Unique identifier within its table.")
+    provenance: Provenance = field(default=Provenance())
+    # (attribute, provenance) pairs overriding `provenance` for single figures.
+    figure_provenance: tuple[tuple[str, Provenance], ...] = field(default=())
+
+    def provenance_of(self, name: str) -> Provenance:
+        """Provenance of one figure (its own, else the record's)."""
+        for key, prov in self.figure_provenance:
+            if key == name:
+                return prov
+        return self.provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A bibliography entry that figures cite by key."""
+
+    key: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """Network-level metadata."""
+
+    name: str = "network"
+    description: str | None = None
+    currency: str = "USD"
+    price_year: int | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeDefaults(_Record):
+    """Defaults for links of one mode that give no speed or tariff of their own.
+
+    The record's ``id`` is the mode.
+    """
+
+    speed_kmh: float | None = attr(
+        description="Default commercial speed.", unit="km/h", default=None, minimum=0.0,
+        figure=True,
+    )
+    cost_usd_per_teu_km: float | None = attr(
+        description="Default tariff per TEU and km.", unit="USD/(TEU*km)", default=None,
+        minimum=0.0, figure=True,
+    )
+    cost_usd_per_tkm: float | None = attr(
+        description="Default tariff per tonne and km.", unit="USD/(t*km)", default=None,
+        minimum=0.0, figure=True,
+    )
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commodity(_Record):
+    """A kind of cargo, the unit results are given in and the modes that carry it."""
+
+    name: str = attr(description="Human-readable name.")
+    unit: str = attr(description="Unit of one shipment unit.", allowed=COMMODITY_UNITS)
+    modes: tuple[str, ...] = attr(description="Modes that may carry it.", allowed=MODES)
+    t_per_teu: float | None = attr(
+        description="Net tonnes per loaded TEU (converts TEU tariffs and tonne-km emissions).",
+        unit="t/TEU", default=None, minimum=0.0, figure=True,
+    )
+    value_of_time_usd_per_unit_h: float = attr(
+        description="Default value of time per unit (TEU or t) and hour.",
+        unit="USD/(unit*h)", default=0.0, minimum=0.0, figure=True,
+    )
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmissionFactor(_Record):
+    """A GLEC / ISO 14083 well-to-wheel emission factor, split WTT + TTW."""
+
+    mode: str = attr(description="Transport mode.", allowed=MODES)
+    energy: str = attr(
+        description="Traction or fuel it applies to ('any' = mode default).",
+        allowed=ENERGIES, default="any",
+    )
+    country: str = attr(
+        description="ISO 3166 alpha-2 country it applies to ('any' = everywhere).",
+        default="any",
+    )
+    wtt_g_co2e_per_tkm: float = attr(
+        description="Well-to-tank emissions.", unit="g CO2e/(t*km)", minimum=0.0, figure=True,
+    )
+    ttw_g_co2e_per_tkm: float = attr(
+        description="Tank-to-wheel emissions.", unit="g CO2e/(t*km)", minimum=0.0, figure=True,
+    )
+    notes: str | None = attr(description="Free text.", default=None)
+
+    @property
+    def wtw_g_co2e_per_tkm(self) -> float:
+        """Well-to-wheel total."""
+        return self.wtt_g_co2e_per_tkm + self.ttw_g_co2e_per_tkm
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Node(_Record):
+    """A place: city, terminal, port, border station, gauge-change point, junction."""
+
+    name: str = attr(description="Human-readable name.")
+    kind: str = attr(description="What the place is.", allowed=NODE_KINDS)
+    country: str = attr(description="ISO 3166-1 alpha-2 country code.")
+    lat: float = attr(
+        description="Latitude (WGS84).", unit="deg", minimum=-90.0, maximum=90.0, figure=True
+    )
+    lon: float = attr(
+        description="Longitude (WGS84).", unit="deg", minimum=-180.0, maximum=180.0, figure=True
+    )
+    aliases: tuple[str, ...] = attr(description="Other names to look the node up by.", default=())
+    transit_dwell_h: float = attr(
+        description="Time to pass through without a mode change (e.g. locomotive change).",
+        unit="h", default=0.0, minimum=0.0, figure=True,
+    )
+    transit_cost_usd_per_teu: float = attr(
+        description="Cost to pass through, per TEU.", unit="USD/TEU", default=0.0, minimum=0.0,
+        figure=True,
+    )
+    transit_cost_usd_per_t: float = attr(
+        description="Cost to pass through, per tonne.", unit="USD/t", default=0.0, minimum=0.0,
+        figure=True,
+    )
+    capacity_t_per_year: float | None = attr(
+        description="Throughput capacity in tonnes.", unit="t/year", default=None, minimum=0.0,
+        figure=True,
+    )
+    capacity_teu_per_year: float | None = attr(
+        description="Throughput capacity in TEU.", unit="TEU/year", default=None, minimum=0.0,
+        figure=True,
+    )
+    operator: str | None = attr(description="Operator or owner.", default=None)
+    status: str = attr(description="Operating status.", allowed=STATUSES, default="open")
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link(_Record):
+    """A directed transport link (or a two-way one declared once)."""
+
+    from_node: str = attr(description="Start node id.", file_name="from")
+    to_node: str = attr(description="End node id.", file_name="to")
+    mode: str = attr(description="Transport mode.", allowed=MODES)
+    length_km: float = attr(description="Length.", unit="km", minimum=0.0, figure=True)
+    bidirectional: bool = attr(
+        description="Whether the link also runs to -> from with the same attributes.",
+        default=False,
+    )
+    speed_kmh: float | None = attr(
+        description="Commercial speed (else the mode default).", unit="km/h", default=None,
+        minimum=0.0, figure=True,
+    )
+    duration_h: float | None = attr(
+        description="Running time (overrides speed).", unit="h", default=None, minimum=0.0,
+        figure=True,
+    )
+    capacity_t_per_year: float | None = attr(
+        description="Capacity in tonnes per direction.", unit="t/year", default=None,
+        minimum=0.0, figure=True,
+    )
+    capacity_teu_per_year: float | None = attr(
+        description="Capacity in TEU per direction.", unit="TEU/year", default=None,
+        minimum=0.0, figure=True,
+    )
+    cost_usd_per_teu: float | None = attr(
+        description="Tariff for the whole link per TEU.", unit="USD/TEU", default=None,
+        minimum=0.0, figure=True,
+    )
+    cost_usd_per_t: float | None = attr(
+        description="Tariff for the whole link per tonne.", unit="USD/t", default=None,
+        minimum=0.0, figure=True,
+    )
+    gauge_mm: int | None = attr(
+        description="Track gauge (rail only).", unit="mm", default=None, minimum=500, maximum=2000
+    )
+    energy: str = attr(
+        description="Traction (rail: electric or diesel) or fuel (ships).", allowed=ENERGIES,
+        default="any",
+    )
+    emission_factor: str | None = attr(
+        description="Id of an emission factor to use instead of the lookup.", default=None
+    )
+    commodities: tuple[str, ...] = attr(
+        description="Commodities it may carry (empty: all its mode carries).", default=()
+    )
+    operator: str | None = attr(description="Operator or owner.", default=None)
+    status: str = attr(description="Operating status.", allowed=STATUSES, default="open")
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transfer(_Record):
+    """A mode change or gauge change at a node."""
+
+    node: str = attr(description="Node id where it happens.")
+    from_mode: str = attr(description="Arriving mode.", allowed=MODES)
+    to_mode: str = attr(description="Departing mode.", allowed=MODES)
+    method: str = attr(description="How cargo changes vehicle.", allowed=TRANSFER_METHODS)
+    from_gauge_mm: int | None = attr(
+        description="Arriving gauge (rail).", unit="mm", default=None, minimum=500, maximum=2000
+    )
+    to_gauge_mm: int | None = attr(
+        description="Departing gauge (rail).", unit="mm", default=None, minimum=500, maximum=2000
+    )
+    bidirectional: bool = attr(description="Whether it also works in reverse.", default=True)
+    dwell_h: float = attr(
+        description="Time the operation takes, waiting included.", unit="h", default=0.0,
+        minimum=0.0, figure=True,
+    )
+    cost_usd_per_teu: float | None = attr(
+        description="Handling cost per TEU.", unit="USD/TEU", default=None, minimum=0.0,
+        figure=True,
+    )
+    cost_usd_per_t: float | None = attr(
+        description="Handling cost per tonne.", unit="USD/t", default=None, minimum=0.0,
+        figure=True,
+    )
+    capacity_t_per_year: float | None = attr(
+        description="Capacity in tonnes.", unit="t/year", default=None, minimum=0.0, figure=True
+    )
+    capacity_teu_per_year: float | None = attr(
+        description="Capacity in TEU.", unit="TEU/year", default=None, minimum=0.0, figure=True
+    )
+    co2e_kg_per_t: float = attr(
+        description="Handling emissions (GLEC hub factor).", unit="kg CO2e/t", default=0.0,
+        minimum=0.0, figure=True,
+    )
+    commodities: tuple[str, ...] = attr(
+        description="Commodities it handles (empty: all).", default=()
+    )
+    status: str = attr(description="Operating status.", allowed=STATUSES, default="open")
+    notes: str | None = attr(description="Free text.", default=None)
+
+    @property
+    def is_gauge_change(self) -> bool:
+        """Whether this is a rail gauge change."""
+        return (
+            self.from_mode == "rail"
+            and self.to_mode == "rail"
+            and self.from_gauge_mm is not None
+            and self.to_gauge_mm is not None
+            and self.from_gauge_mm != self.to_gauge_mm
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Border(_Record):
+    """Border processing at a node for links crossing a country boundary there."""
+
+    node: str = attr(description="Node id.")
+    direction: str = attr(description="Entry into or exit from the node's country.",
+                          allowed=DIRECTIONS)
+    mode: str | None = attr(description="Mode it applies to (empty: all).", allowed=MODES,
+                            default=None)
+    dwell_h: float = attr(description="Clearance time, waiting included.", unit="h",
+                          default=0.0, minimum=0.0, figure=True)
+    cost_usd_per_teu: float | None = attr(description="Cost per TEU.", unit="USD/TEU",
+                                          default=None, minimum=0.0, figure=True)
+    cost_usd_per_t: float | None = attr(description="Cost per tonne.", unit="USD/t",
+                                        default=None, minimum=0.0, figure=True)
+    capacity_t_per_year: float | None = attr(description="Capacity in tonnes.", unit="t/year",
+                                             default=None, minimum=0.0, figure=True)
+    capacity_teu_per_year: float | None = attr(description="Capacity in TEU.", unit="TEU/year",
+                                               default=None, minimum=0.0, figure=True)
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Service(_Record):
+    """A scheduled service (ferry line, ship line, block train) along links."""
+
+    name: str = attr(description="Human-readable name.")
+    mode: str = attr(description="Mode of the links it runs on.", allowed=MODES)
+    stops: tuple[str, ...] = attr(description="Node ids in calling order (at least two).")
+    sailings_per_week: float | None = attr(
+        description="Departures per week when there is no timetable.", unit="1/week",
+        default=None, minimum=0.0, figure=True,
+    )
+    departures: tuple[str, ...] = attr(
+        description="Weekly timetable at the first stop, e.g. 'Mon 08:00' (UTC).", default=()
+    )
+    bidirectional: bool = attr(
+        description="Whether it also runs in reverse (frequency services only).", default=False
+    )
+    duration_h: float | None = attr(
+        description="Running time between the stops of a two-stop service (else the link's).",
+        unit="h", default=None, minimum=0.0, figure=True,
+    )
+    capacity_teu: float | None = attr(description="Capacity per departure in TEU.", unit="TEU",
+                                      default=None, minimum=0.0, figure=True)
+    capacity_t: float | None = attr(description="Capacity per departure in tonnes.", unit="t",
+                                    default=None, minimum=0.0, figure=True)
+    capacity_wagons: float | None = attr(description="Capacity per departure in rail wagons.",
+                                         unit="wagons", default=None, minimum=0.0, figure=True)
+    availability: float = attr(description="Share of planned departures that run.",
+                               default=1.0, minimum=0.0, maximum=1.0, figure=True)
+    load_factor: float = attr(description="Usable share of capacity (e.g. draft limits).",
+                              default=1.0, minimum=0.0, maximum=1.0, figure=True)
+    cost_usd_per_teu: float | None = attr(description="Fare per TEU (replaces link tariff).",
+                                          unit="USD/TEU", default=None, minimum=0.0, figure=True)
+    cost_usd_per_t: float | None = attr(description="Fare per tonne (replaces link tariff).",
+                                        unit="USD/t", default=None, minimum=0.0, figure=True)
+    commodities: tuple[str, ...] = attr(description="Commodities carried (empty: all).",
+                                        default=())
+    operator: str | None = attr(description="Operator.", default=None)
+    status: str = attr(description="Operating status.", allowed=STATUSES, default="open")
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Restriction(_Record):
+    """A prohibition on using a node, link or country for matching cargo."""
+
+    scope: str = attr(description="What is restricted.", allowed=RESTRICTION_SCOPES)
+    target: str = attr(description="Node id, link id or country code.")
+    description: str | None = attr(description="What and why.", default=None)
+    commodity: str | None = attr(description="Only this commodity (empty: all).", default=None)
+    origin_country: str | None = attr(
+        description="Only cargo from this country (empty: any).", default=None
+    )
+    destination_country: str | None = attr(
+        description="Only cargo bound to this country (empty: any).", default=None
+    )
+    active: bool = attr(description="Whether it is in force.", default=True)
+    notes: str | None = attr(description="Free text.", default=None)
+
+
+TABLES: Mapping[str, type[_Record]] = {
+    "modes": ModeDefaults,
+    "commodities": Commodity,
+    "emission_factors": EmissionFactor,
+    "nodes": Node,
+    "links": Link,
+    "transfers": Transfer,
+    "borders": Border,
+    "services": Service,
+    "restrictions": Restriction,
+}
+"""Record class of each table, in file order."""
+
+R = TypeVar("R", bound=_Record)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.casefold().replace("_", " ").replace("-", " ").split())
+
+
+@dataclass(frozen=True)
+class Network:
+    """An immutable multimodal corridor network.
+
+    Parameters
+    ----------
+    nodes, links, transfers, borders, services, restrictions
+        The network's records.
+    commodities, emission_factors, modes
+        Reference tables.
+    sources
+        The bibliography figures cite.
+    meta
+        Name, description, currency and price year.
+    origin
+        Where the network was read from (path and line of each record), used
+        to point error messages at the file; not part of equality.
+    """
+
+    nodes: tuple[Node, ...] = ()
+    links: tuple[Link, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    borders: tuple[Border, ...] = ()
+    services: tuple[Service, ...] = ()
+    restrictions: tuple[Restriction, ...] = ()
+    commodities: tuple[Commodity, ...] = ()
+    emission_factors: tuple[EmissionFactor, ...] = ()
+    modes: tuple[ModeDefaults, ...] = ()
+    sources: tuple[Source, ...] = ()
+    meta: Meta = Meta()
+    origin: Any = field(default=None, compare=False, repr=False)
+    _index: dict[str, dict[str, int]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network {self.meta.name!r}: {len(self.nodes)} nodes, {len(self.links)} links, "
+            f"{len(self.services)} services, {len(self.transfers)} transfers>"
+        )
+
+    # -- lookups ---------------------------------------------------------------
+    def _lookup(self, table: str) -> dict[str, int]:
+        idx = self._index.get(table)
+        if idx is None:
+            idx = {rec.id: i for i, rec in enumerate(getattr(self, table))}
+            self._index[table] = idx
+        return idx
+
+    def _get(self, table: str, record_id: str) -> Any:
+        i = self._lookup(table).get(record_id)
+        if i is None:
+            if table == "nodes":
+                raise UnknownNodeError(record_id, self.suggest_nodes(record_id))
+            raise NotFoundError(f"no {table[:-1]} with id {record_id!r}")
+        return getattr(self, table)[i]
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id."""
+        node: Node = self._get("nodes", node_id)
+        return node
+
+    def link(self, link_id: str) -> Link:
+        """The link with this id."""
+        link: Link = self._get("links", link_id)
+        return link
+
+    def service(self, service_id: str) -> Service:
+        """The service with this id."""
+        service: Service = self._get("services", service_id)
+        return service
+
+    def commodity(self, commodity_id: str) -> Commodity:
+        """The commodity with this id."""
+        commodity: Commodity = self._get("commodities", commodity_id)
+        return commodity
+
+    def restriction(self, restriction_id: str) -> Restriction:
+        """The restriction with this id."""
+        restriction: Restriction = self._get("restrictions", restriction_id)
+        return restriction
+
+    def source(self, key: str) -> Source:
+        """The bibliography entry with this key."""
+        for s in self.sources:
+            if s.key == key:
+                return s
+        raise NotFoundError(f"no source with key {key!r}")
+
+    def has(self, table: str, record_id: str) -> bool:
+        """Whether ``table`` has a record with this id."""
+        return record_id in self._lookup(table)
+
+    def index_of(self, table: str, record_id: str) -> int:
+        """Position of a record in its table."""
+        i = self._lookup(table).get(record_id)
+        if i is None:
+            raise NotFoundError(f"no {table[:-1]} with id {record_id!r}")
+        return i
+
+    def _names(self) -> dict[str, str]:
+        names: dict[str, str] | None = self._cache.get("names")
+        if names is None:
+            names = {}
+            for n in self.nodes:
+                for label in (n.id, n.name, *n.aliases):
+                    names.setdefault(_normalise(label), n.id)
+            self._cache["names"] = names
+        return names
+
+    def find_node(self, query: str) -> Node:
+        """Look a node up by id, name or alias, case-insensitively.
+
+        Raises
+        ------
+        UnknownNodeError
+            If nothing matches; the error lists the nearest names.
+        """
+        node_id = self._names().get(_normalise(query))
+        if node_id is None:
+            raise UnknownNodeError(query, self.suggest_nodes(query))
+        return self.node(node_id)
+
+    def suggest_nodes(self, query: str, n: int = 5) -> list[str]:
+        """Node names closest to ``query`` (for "did you mean" messages)."""
+        names = self._names()
+        q = _normalise(query)
+        hits = difflib.get_close_matches(q, list(names), n=n * 2, cutoff=0.5)
+        hits += [k for k in names if q and q in k and k not in hits]
+        seen: list[str] = []
+        for h in hits:
+            node = self.node(names[h])
+            label = f"{node.name} ({node.id})"
+            if label not in seen:
+                seen.append(label)
+        return seen[:n]
+
+    # -- what-if edits (each returns a new network) ------------------------------
+    def replace(self, **tables: Any) -> Network:
+        """A copy with whole tables replaced (``nodes=...``, ``links=...``)."""
+        return dataclasses.replace(self, **tables)
+
+    def _update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Network:
+        records = list(getattr(self, table))
+        i = self.index_of(table, record_id)
+        records[i] = dataclasses.replace(records[i], **changes)
+        return self.replace(**{table: tuple(records)})
+
+    def update_node(self, node_id: str, **changes: Any) -> Network:
+        """A copy with one node's attributes changed."""
+        return self._update("nodes", node_id, changes)
+
+    def update_link(self, link_id: str, **changes: Any) -> Network:
+        """A copy with one link's attributes changed."""
+        return self._update("links", link_id, changes)
+
+    def update_record(self, table: str, record_id: str, **changes: Any) -> Network:
+        """A copy with one record of any table changed."""
+        return self._update(table, record_id, changes)
+
+    def add(self, table: str, records: Iterable[Any]) -> Network:
+        """A copy with records appended to a table."""
+        return self.replace(**{table: (*getattr(self, table), *records)})
+
+    def remove(self, table: str, record_ids: Iterable[str]) -> Network:
+        """A copy without the records of these ids."""
+        drop = set(record_ids)
+        for rid in drop:
+            self.index_of(table, rid)
+        return self.replace(**{table: tuple(r for r in getattr(self, table) if r.id not in drop)})
+
+    def close_link(self, link_id: str) -> Network:
+        """A copy with a link closed."""
+        return self.update_link(link_id, status="closed")
+
+    def close_node(self, node_id: str) -> Network:
+        """A copy with a node closed (nothing passes through it)."""
+        return self.update_node(node_id, status="closed")
+
+    def set_restriction(self, restriction_id: str, *, active: bool) -> Network:
+        """A copy with a restriction imposed (``active=True``) or lifted."""
+        return self._update("restrictions", restriction_id, {"active": active})
+
+    def compiled(self) -> Any:
+        """The compiled array form, built once per network object and reused.
+
+        See :func:`corridor_twin.network.compile.compile_network`.
+        """
+        comp = self._cache.get("compiled")
+        if comp is None:
+            from corridor_twin.network.compile import compile_network
+
+            comp = compile_network(self)
+            self._cache["compiled"] = comp
+        return comp
