@@ -1,3 +1,79 @@
-"""corridor-twin: a digital twin of multimodal freight corridors."""
+"""corridor-twin: a digital twin of multimodal freight corridors.
+
+Built first for the Trans-Caspian International Transport Route (the Middle
+Corridor), whose network ships with the package.
+
+Examples
+--------
+>>> import corridor_twin as ct
+>>> net = ct.load_corridor()
+>>> best = ct.route(net, "Almaty", "Istanbul", cargo="container", optimize="cost")
+>>> best.unit, best.cost_usd > 0
+('teu', True)
+"""
+
+from corridor_twin.data import load_corridor
+from corridor_twin.errors import (
+    CorridorError,
+    DataError,
+    NetworkFileError,
+    NoRouteError,
+    NotFoundError,
+    OptionError,
+    RoutingError,
+    UnknownNodeError,
+    ValidationError,
+)
+from corridor_twin.io import read_network, to_geojson, write_geojson, write_network
+from corridor_twin.network import (
+    CompiledNetwork,
+    Network,
+    ValidationReport,
+    compile_network,
+    validate,
+)
+from corridor_twin.routing import (
+    GeneralizedCost,
+    Route,
+    RouteSet,
+    Skim,
+    earliest_arrival,
+    k_routes,
+    pareto_routes,
+    route,
+    skim,
+)
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "CompiledNetwork",
+    "CorridorError",
+    "DataError",
+    "GeneralizedCost",
+    "Network",
+    "NetworkFileError",
+    "NoRouteError",
+    "NotFoundError",
+    "OptionError",
+    "Route",
+    "RouteSet",
+    "RoutingError",
+    "Skim",
+    "UnknownNodeError",
+    "ValidationError",
+    "ValidationReport",
+    "__version__",
+    "compile_network",
+    "earliest_arrival",
+    "k_routes",
+    "load_corridor",
+    "pareto_routes",
+    "read_network",
+    "route",
+    "skim",
+    "to_geojson",
+    "validate",
+    "write_geojson",
+    "write_network",
+]

@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from corridor_twin.io.yaml_io import loads_network
@@ -17,7 +18,6 @@ from corridor_twin.network.model import Network
 __all__ = ["CORRIDOR_FILE", "corridor_text", "load_corridor"]
 
 CORRIDOR_FILE = "titr.yaml"
-_cache: dict[str, Network] = {}
 
 
 def corridor_text() -> str:
@@ -25,10 +25,11 @@ def corridor_text() -> str:
     return resources.files(__package__).joinpath(CORRIDOR_FILE).read_text(encoding="utf-8")
 
 
+@functools.cache
 def load_corridor() -> Network:
-    """The bundled Trans-Caspian corridor network (immutable; parsed once per process)."""
-    net = _cache.get(CORRIDOR_FILE)
-    if net is None:
-        net = loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>")
-        _cache[CORRIDOR_FILE] = net
-    return net
+    """The bundled Trans-Caspian corridor network.
+
+    The network is immutable, so it is parsed once and the same object is
+    returned on later calls (what-if edits make new networks).
+    """
+    return loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>")

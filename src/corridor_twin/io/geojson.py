@@ -40,24 +40,29 @@ def to_geojson(net: Network) -> dict[str, Any]:
     """
     features: list[dict[str, Any]] = []
     for n in net.nodes:
-        features.append({
-            "type": "Feature",
-            "id": n.id,
-            "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
-            "properties": _props("nodes", n),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": n.id,
+                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+                "properties": _props("nodes", n),
+            }
+        )
     for link in net.links:
         a, b = net.node(link.from_node), net.node(link.to_node)
-        features.append({
-            "type": "Feature",
-            "id": link.id,
-            "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
-            "properties": _props("links", link),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": link.id,
+                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "properties": _props("links", link),
+            }
+        )
     return {"type": "FeatureCollection", "name": net.meta.name, "features": features}
 
 
 def write_geojson(net: Network, path: str | os.PathLike[str]) -> None:
     """Write :func:`to_geojson` to a file."""
-    Path(path).write_text(json.dumps(to_geojson(net), ensure_ascii=False, indent=1),
-                          encoding="utf-8")
+    Path(path).write_text(
+        json.dumps(to_geojson(net), ensure_ascii=False, indent=1), encoding="utf-8"
+    )

@@ -12,7 +12,8 @@ Examples
 ... sources: {me: {title: My survey}}
 ... nodes:
 ...   - {id: A, name: Alpha, kind: city, country: KZ, lat: 43.2, lon: 76.9, source: me, year: 2024}
-...   - {id: B, name: Beta, kind: seaport, country: KZ, lat: 43.6, lon: 51.2, source: me, year: 2024}
+...   - {id: B, name: Beta, kind: seaport, country: KZ, lat: 43.6, lon: 51.2,
+...      source: me, year: 2024}
 ... links:
 ...   - {id: A-B, from: A, to: B, mode: rail, gauge_mm: 1520, length_km: 3000,
 ...      speed_kmh: {value: 40, source: me, year: 2024, estimate: true}, source: me, year: 2024}
@@ -43,10 +44,8 @@ from corridor_twin.network.schema import Attribute, attributes
 __all__ = ["NetworkOrigin", "dumps_network", "loads_network", "read_network", "write_network"]
 
 _PROV_KEYS = ("source", "year", "estimate", "derived", "note")
-_RECORD_PROV_KEYS = ("source", "year", "estimate", "derived")
+_RECORD_PROV_KEYS = ("source", "year", "estimate", "derived", "note")
 _TOP_KEYS = ("meta", "sources", *TABLES)
-# Tables whose id is written under another key.
-_ID_KEY = {"modes": "mode"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc]
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True),  # type: ignore[arg-type]
+    lambda loader, node: loader.construct_mapping(node, deep=True),
 )
 
 
@@ -164,9 +163,7 @@ class _Reader:
             )
         cls = TABLES[table]
         schema = {a.key: a for a in attributes(cls, table)}
-        id_key = _ID_KEY.get(table, "id")
-        if id_key != "id":
-            schema[id_key] = dataclasses.replace(schema.pop("id"), file_name=id_key)
+        id_key = next(a.key for a in schema.values() if a.name == "id")
         rid = raw.get(id_key)
         if rid is None or isinstance(rid, (dict, list)):
             raise self.fail(f"{table}[{position}] has no '{id_key}'", raw)
@@ -188,11 +185,13 @@ class _Reader:
             kline = _line(raw, key)
             if kline is not None:
                 self.field_lines[(table, rid, a.name)] = kline
+                self.field_lines[(table, rid, a.key)] = kline
             if isinstance(value, dict) and "value" in value:
                 if not a.figure:
                     raise self.fail(
                         f"{table} '{rid}': '{key}' is not a sourced figure; give a plain value",
-                        raw, key,
+                        raw,
+                        key,
                     )
                 extra = set(map(str, value)) - {"value", *_PROV_KEYS}
                 if extra:
@@ -206,8 +205,9 @@ class _Reader:
             kwargs[a.name] = self.coerce(a, value, raw, key)
         missing = [k for k, a in schema.items() if a.required and a.name not in kwargs]
         if missing:
-            raise self.fail(f"{table} '{rid}': missing required {', '.join(map(repr, missing))}",
-                            raw)
+            raise self.fail(
+                f"{table} '{rid}': missing required {', '.join(map(repr, missing))}", raw
+            )
         return cls(
             provenance=self.provenance(raw, raw, _RECORD_PROV_KEYS),
             figure_provenance=tuple(figure_prov),
@@ -239,7 +239,7 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
     spath = None if path is None else str(path)
     reader = _Reader(spath)
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -334,7 +334,7 @@ def _record_dict(table: str, rec: Any) -> dict[str, Any]:
     fig = dict(rec.figure_provenance)
     for a in attributes(type(rec), table):
         value = getattr(rec, a.name)
-        key = _ID_KEY.get(table, a.key) if a.name == "id" else a.key
+        key = a.key
         if not a.required and value == a.default and a.name not in fig:
             continue
         if a.name in fig:
@@ -348,6 +348,17 @@ def _record_dict(table: str, rec: Any) -> dict[str, Any]:
 class _Dumper(yaml.SafeDumper):
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # YAML reads NEL and the Unicode line/paragraph separators as line breaks;
+    # double quotes make the emitter escape them, so they survive a round trip.
+    if any(ch in text for ch in "\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"')
+    return dumper.represent_str(text)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def dumps_network(net: Network) -> str:
@@ -365,7 +376,11 @@ def dumps_network(net: Network) -> str:
         if records:
             doc[table] = [_record_dict(table, r) for r in records]
     return yaml.dump(
-        doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
         width=100,
     )
 
@@ -373,6 +388,10 @@ def dumps_network(net: Network) -> str:
 def write_network(net: Network, path: str | os.PathLike[str]) -> None:
     """Write a network file atomically (a temporary file renamed into place)."""
     p = Path(path)
+    text = dumps_network(net)
     tmp = p.with_name(f".{p.name}.tmp")
-    tmp.write_text(dumps_network(net), encoding="utf-8")
-    os.replace(tmp, p)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)

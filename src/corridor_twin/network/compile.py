@@ -37,6 +37,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,8 +78,20 @@ _FLOAT_ATTRS = (
     "capacity_teu_per_year",
     "board_offset_h",
 )
-_INT_ATTRS = ("kind", "mode", "gauge_mm", "link", "reverse", "service", "run", "transfer",
-              "border_from", "border_to", "node_from", "node_to")
+_INT_ATTRS = (
+    "kind",
+    "mode",
+    "gauge_mm",
+    "link",
+    "reverse",
+    "service",
+    "run",
+    "transfer",
+    "border_from",
+    "border_to",
+    "node_from",
+    "node_to",
+)
 
 
 def _class_key(mode: str, gauge: int | None) -> int:
@@ -142,8 +155,10 @@ class CompiledNetwork:
             raise
 
     def __repr__(self) -> str:
-        return (f"<CompiledNetwork {self.network.meta.name!r}: {self.n_vertices} vertices, "
-                f"{self.n_edges} edges>")
+        return (
+            f"<CompiledNetwork {self.network.meta.name!r}: {self.n_vertices} vertices, "
+            f"{self.n_edges} edges>"
+        )
 
 
 def expected_wait_h(service: Service) -> float:
@@ -220,10 +235,16 @@ class _Builder:
             col.append(values.get(k, _DEFAULTS[k]))
 
 
-_DEFAULTS: dict[str, Any] = {k: 0.0 for k in _FLOAT_ATTRS}
-_DEFAULTS.update({"capacity_t_per_year": np.nan, "capacity_teu_per_year": np.nan,
-                  "cost_usd_per_teu": 0.0, "cost_usd_per_t": 0.0})
-_DEFAULTS.update({k: -1 for k in _INT_ATTRS})
+_DEFAULTS: dict[str, Any] = dict.fromkeys(_FLOAT_ATTRS, 0.0)
+_DEFAULTS.update(
+    {
+        "capacity_t_per_year": np.nan,
+        "capacity_teu_per_year": np.nan,
+        "cost_usd_per_teu": 0.0,
+        "cost_usd_per_t": 0.0,
+    }
+)
+_DEFAULTS.update(dict.fromkeys(_INT_ATTRS, -1))
 _DEFAULTS.update({"reverse": 0, "gauge_mm": 0, "board_offset_h": 0.0})
 
 
@@ -270,13 +291,28 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
     if not commodity_ids:
         mode_bits = dict.fromkeys(MODES, 1)
     defaults = {m.id: m for m in net.modes}
+    # Charges given per TEU only or per tonne only are converted at the network's
+    # TEU loading (t_per_teu of its TEU commodity; 10 t if it has none).
+    teu_t = next((c.t_per_teu for c in net.commodities if c.unit == "teu" and c.t_per_teu), 10.0)
+
+    def both(teu: float | None, t: float | None) -> tuple[float, float]:
+        if teu is None and t is None:
+            return 0.0, 0.0
+        if teu is None:
+            return float(t) * teu_t, float(t)  # type: ignore[arg-type]
+        if t is None:
+            return float(teu), float(teu) / teu_t
+        return float(teu), float(t)
 
     def bits_for(commodities: tuple[str, ...], mode: str | None) -> int:
         bits = sum(cbit[c] for c in commodities) if commodities else all_bits
         return bits & mode_bits[mode] if mode is not None else bits
 
-    links = [lk for lk in net.links
-             if lk.status == "open" and lk.from_node in open_node and lk.to_node in open_node]
+    links = [
+        lk
+        for lk in net.links
+        if lk.status == "open" and lk.from_node in open_node and lk.to_node in open_node
+    ]
     link_index = {lk.id: net.index_of("links", lk.id) for lk in links}
 
     # Directed link traversals: (link, reverse?)
@@ -287,25 +323,25 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
         a, b = (lk.to_node, lk.from_node) if rev else (lk.from_node, lk.to_node)
         by_ends[(a, b, lk.mode)] = (lk, rev)
 
-    services = [s for s in net.services
-                if s.status == "open" and all(st in open_node for st in s.stops)]
+    services = [
+        s for s in net.services if s.status == "open" and all(st in open_node for st in s.stops)
+    ]
     # Expand bidirectional services to reversed copies (index, stops).
     svc_runs: list[tuple[int, Service, tuple[str, ...]]] = []
     for s in services:
         si = net.index_of("services", s.id)
-        hops_ok = all((a, b, s.mode) in by_ends for a, b in zip(s.stops, s.stops[1:],
-                                                              strict=False))
+        hops_ok = all((a, b, s.mode) in by_ends for a, b in itertools.pairwise(s.stops))
         if not hops_ok:
             continue
         svc_runs.append((si, s, s.stops))
         if s.bidirectional:
             back = tuple(reversed(s.stops))
-            if all((a, b, s.mode) in by_ends for a, b in zip(back, back[1:], strict=False)):
+            if all((a, b, s.mode) in by_ends for a, b in itertools.pairwise(back)):
                 svc_runs.append((si, s, back))
 
     # Classes present at each node.
     classes: dict[str, set[int]] = {n: set() for n in node_ids}
-    for lk, rev in directed:
+    for lk, _ in directed:
         key = _class_key(lk.mode, lk.gauge_mm)
         classes[lk.from_node].add(key)
         classes[lk.to_node].add(key)
@@ -320,8 +356,12 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
             key = _class_key(mode, gauge)
             return [key] if key in present else []
 
-        pairs = [(a, b) for a in match(t.from_mode, t.from_gauge_mm)
-                 for b in match(t.to_mode, t.to_gauge_mm) if a != b]
+        pairs = [
+            (a, b)
+            for a in match(t.from_mode, t.from_gauge_mm)
+            for b in match(t.to_mode, t.to_gauge_mm)
+            if a != b
+        ]
         if t.bidirectional:
             pairs += [(b, a) for a, b in pairs]
         return pairs
@@ -344,14 +384,19 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
     dest_v = np.full(len(node_ids), -1, dtype=np.int32)
     arr: dict[tuple[str, int], int] = {}
     dep: dict[tuple[str, int], int] = {}
-    b = _Builder()
+    eb = _Builder()
     for n in net.nodes:
         if n.id not in open_node:
             continue
         cls = sorted(classes[n.id])
         i = nidx[n.id]
-        simple = (len(cls) <= 1 and n.transit_dwell_h == 0 and n.transit_cost_usd_per_teu == 0
-                  and n.transit_cost_usd_per_t == 0 and n.id not in has_ops)
+        simple = (
+            len(cls) <= 1
+            and n.transit_dwell_h == 0
+            and n.transit_cost_usd_per_teu == 0
+            and n.transit_cost_usd_per_t == 0
+            and n.id not in has_ops
+        )
         if simple:
             hub = new_vertex(n.id, "hub", cls[0] if cls else -1)
             origin_v[i] = dest_v[i] = hub
@@ -363,33 +408,54 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
         for c in cls:
             a_v = arr[(n.id, c)] = new_vertex(n.id, "arrival", c)
             d_v = dep[(n.id, c)] = new_vertex(n.id, "departure", c)
-            b.add(origin_v[i], d_v, all_bits, kind=_K["load"], node_from=i, node_to=i,
-                  mode=c // 10000)
-            b.add(a_v, dest_v[i], all_bits, kind=_K["unload"], node_from=i, node_to=i,
-                  mode=c // 10000)
-            b.add(a_v, d_v, all_bits, kind=_K["transit"], node_from=i, node_to=i,
-                  mode=c // 10000, wait_dwell_h=n.transit_dwell_h,
-                  cost_usd_per_teu=n.transit_cost_usd_per_teu,
-                  cost_usd_per_t=n.transit_cost_usd_per_t)
+            eb.add(
+                origin_v[i], d_v, all_bits, kind=_K["load"], node_from=i, node_to=i, mode=c // 10000
+            )
+            eb.add(
+                a_v, dest_v[i], all_bits, kind=_K["unload"], node_from=i, node_to=i, mode=c // 10000
+            )
+            eb.add(
+                a_v,
+                d_v,
+                all_bits,
+                kind=_K["transit"],
+                node_from=i,
+                node_to=i,
+                mode=c // 10000,
+                wait_dwell_h=n.transit_dwell_h,
+                **dict(zip(("cost_usd_per_teu", "cost_usd_per_t"),
+                           both(n.transit_cost_usd_per_teu or None,
+                                n.transit_cost_usd_per_t or None), strict=True)),
+            )
 
     for t in transfers:
         i = nidx[t.node]
         ti = net.index_of("transfers", t.id)
         gauge = t.is_gauge_change
         for ca, cb in t_pairs[t.id]:
-            b.add(arr[(t.node, ca)], dep[(t.node, cb)], bits_for(t.commodities, None),
-                  kind=_K["gauge" if gauge else "transfer"], node_from=i, node_to=i,
-                  transfer=ti, mode=cb // 10000,
-                  **{"wait_gauge_h" if gauge else "wait_transfer_h": t.dwell_h},
-                  cost_usd_per_teu=_nan(t.cost_usd_per_teu), cost_usd_per_t=_nan(t.cost_usd_per_t),
-                  wtt_kg_per_t=0.0, ttw_kg_per_t=t.co2e_kg_per_t,
-                  capacity_t_per_year=_nan(t.capacity_t_per_year),
-                  capacity_teu_per_year=_nan(t.capacity_teu_per_year))
+            eb.add(
+                arr[(t.node, ca)],
+                dep[(t.node, cb)],
+                bits_for(t.commodities, None),
+                kind=_K["gauge" if gauge else "transfer"],
+                node_from=i,
+                node_to=i,
+                transfer=ti,
+                mode=cb // 10000,
+                **{"wait_gauge_h" if gauge else "wait_transfer_h": t.dwell_h},
+                **dict(zip(("cost_usd_per_teu", "cost_usd_per_t"),
+                           both(t.cost_usd_per_teu, t.cost_usd_per_t), strict=True)),
+                wtt_kg_per_t=0.0,
+                ttw_kg_per_t=t.co2e_kg_per_t,
+                capacity_t_per_year=_nan(t.capacity_t_per_year),
+                capacity_teu_per_year=_nan(t.capacity_teu_per_year),
+            )
 
     borders = _border_lookup(net)
 
-    def run_values(lk: Link, rev: int, a: str, bnode: str,
-                   service: Service | None = None) -> dict[str, Any]:
+    def run_values(
+        lk: Link, rev: int, a: str, bnode: str, service: Service | None = None
+    ) -> dict[str, Any]:
         md = defaults.get(lk.mode)
         if service is not None and service.duration_h is not None:
             hours = service.duration_h
@@ -399,7 +465,8 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
             speed = lk.speed_kmh or (md.speed_kmh if md else None)
             hours = lk.length_km / speed if speed else np.inf
         fare = service is not None and (
-            service.cost_usd_per_teu is not None or service.cost_usd_per_t is not None)
+            service.cost_usd_per_teu is not None or service.cost_usd_per_t is not None
+        )
         src: Any = service if fare else lk
         cost_teu = src.cost_usd_per_teu
         cost_t = src.cost_usd_per_t
@@ -410,25 +477,33 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
         ef = resolve_factor(net, lk, country[nidx[a]])
         wtt = ef.wtt_g_co2e_per_tkm * lk.length_km / 1000 if ef else 0.0
         ttw = ef.ttw_g_co2e_per_tkm * lk.length_km / 1000 if ef else 0.0
+        cost_teu, cost_t = both(cost_teu, cost_t)
         values: dict[str, Any] = {
-            "travel_h": hours, "length_km": lk.length_km, "cost_usd_per_teu": _nan(cost_teu),
-            "cost_usd_per_t": _nan(cost_t), "wtt_kg_per_t": wtt, "ttw_kg_per_t": ttw,
+            "travel_h": hours,
+            "length_km": lk.length_km,
+            "cost_usd_per_teu": cost_teu,
+            "cost_usd_per_t": cost_t,
+            "wtt_kg_per_t": wtt,
+            "ttw_kg_per_t": ttw,
             "capacity_t_per_year": _nan(lk.capacity_t_per_year),
             "capacity_teu_per_year": _nan(lk.capacity_teu_per_year),
-            "mode": _MODE[lk.mode], "gauge_mm": lk.gauge_mm or 0, "link": link_index[lk.id],
-            "reverse": rev, "node_from": nidx[a], "node_to": nidx[bnode],
+            "mode": _MODE[lk.mode],
+            "gauge_mm": lk.gauge_mm or 0,
+            "link": link_index[lk.id],
+            "reverse": rev,
+            "node_from": nidx[a],
+            "node_to": nidx[bnode],
         }
         if country[nidx[a]] != country[nidx[bnode]]:
             bx = _pick_border(borders.get((a, "exit")), lk.mode)
             be = _pick_border(borders.get((bnode, "entry")), lk.mode)
             dwell = (bx.dwell_h if bx else 0.0) + (be.dwell_h if be else 0.0)
             values["wait_border_h"] = dwell
-            for key in ("cost_usd_per_teu", "cost_usd_per_t"):
-                extra = [getattr(x, key) for x in (bx, be) if x is not None]
-                extra = [e for e in extra if e is not None]
-                if extra:
-                    base = values[key]
-                    values[key] = (0.0 if np.isnan(base) else base) + sum(extra)
+            for x in (bx, be):
+                if x is not None:
+                    teu, t = both(x.cost_usd_per_teu, x.cost_usd_per_t)
+                    values["cost_usd_per_teu"] += teu
+                    values["cost_usd_per_t"] += t
             values["border_from"] = net.index_of("borders", bx.id) if bx else -1
             values["border_to"] = net.index_of("borders", be.id) if be else -1
         return values
@@ -438,8 +513,13 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
             continue
         a, bnode = (lk.to_node, lk.from_node) if rev else (lk.from_node, lk.to_node)
         c = _class_key(lk.mode, lk.gauge_mm)
-        b.add(dep[(a, c)], arr[(bnode, c)], bits_for(lk.commodities, lk.mode), kind=_K["link"],
-              **run_values(lk, rev, a, bnode))
+        eb.add(
+            dep[(a, c)],
+            arr[(bnode, c)],
+            bits_for(lk.commodities, lk.mode),
+            kind=_K["link"],
+            **run_values(lk, rev, a, bnode),
+        )
 
     svc_deps: list[FloatArray] = []
     svc_wait: list[float] = []
@@ -448,30 +528,72 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
         wait = expected_wait_h(s)
         aboard = [new_vertex(st, "aboard", c) for st in stops]
         offset = 0.0
-        for k, (a, bnode) in enumerate(zip(stops, stops[1:], strict=False)):
+        for k, (a, bnode) in enumerate(itertools.pairwise(stops)):
             lk, rev = by_ends[(a, bnode, s.mode)]
             ia, ib = nidx[a], nidx[bnode]
             mask = bits_for(s.commodities, s.mode) & bits_for(lk.commodities, s.mode)
-            b.add(dep[(a, c)], aboard[k], mask, kind=_K["board"], node_from=ia, node_to=ia,
-                  service=si, run=run, mode=_MODE[s.mode], wait_service_h=wait,
-                  board_offset_h=offset)
+            eb.add(
+                dep[(a, c)],
+                aboard[k],
+                mask,
+                kind=_K["board"],
+                node_from=ia,
+                node_to=ia,
+                service=si,
+                run=run,
+                mode=_MODE[s.mode],
+                wait_service_h=wait,
+                board_offset_h=offset,
+            )
             vals = run_values(lk, rev, a, bnode, s)
-            b.add(aboard[k], aboard[k + 1], mask, kind=_K["ride"], service=si, run=run, **vals)
-            b.add(aboard[k + 1], arr[(bnode, c)], mask, kind=_K["alight"], node_from=ib,
-                  node_to=ib, service=si, run=run, mode=_MODE[s.mode])
+            eb.add(aboard[k], aboard[k + 1], mask, kind=_K["ride"], service=si, run=run, **vals)
+            eb.add(
+                aboard[k + 1],
+                arr[(bnode, c)],
+                mask,
+                kind=_K["alight"],
+                node_from=ib,
+                node_to=ib,
+                service=si,
+                run=run,
+                mode=_MODE[s.mode],
+            )
             offset += vals["travel_h"] + vals.get("wait_border_h", 0.0)
         svc_deps.append(departures_h(s))
         svc_wait.append(wait)
 
-    return _pack(net, b, v_node, v_kind, v_class, origin_v, dest_v, node_ids, country,
-                 commodity_ids, svc_runs, svc_deps, svc_wait)
+    return _pack(
+        net,
+        eb,
+        v_node,
+        v_kind,
+        v_class,
+        origin_v,
+        dest_v,
+        node_ids,
+        country,
+        commodity_ids,
+        svc_runs,
+        svc_deps,
+        svc_wait,
+    )
 
 
-def _pack(net: Network, b: _Builder, v_node: list[int], v_kind: list[int], v_class: list[int],
-          origin_v: Int32Array, dest_v: Int32Array, node_ids: tuple[str, ...],
-          country: tuple[str, ...], commodity_ids: tuple[str, ...],
-          svc_runs: list[Any], svc_deps: list[FloatArray], svc_wait: list[float],
-          ) -> CompiledNetwork:
+def _pack(
+    net: Network,
+    b: _Builder,
+    v_node: list[int],
+    v_kind: list[int],
+    v_class: list[int],
+    origin_v: Int32Array,
+    dest_v: Int32Array,
+    node_ids: tuple[str, ...],
+    country: tuple[str, ...],
+    commodity_ids: tuple[str, ...],
+    svc_runs: list[Any],
+    svc_deps: list[FloatArray],
+    svc_wait: list[float],
+) -> CompiledNetwork:
     n_v = len(v_node)
     tails = np.asarray(b.tails, dtype=np.int32)
     heads = np.asarray(b.heads, dtype=np.int32)

@@ -91,6 +91,12 @@ class _Record:
     # (attribute, provenance) pairs overriding `provenance` for single figures.
     figure_provenance: tuple[tuple[str, Provenance], ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        # Figure provenance is a set keyed by attribute: keep one canonical order.
+        ordered = tuple(sorted(self.figure_provenance, key=lambda kv: kv[0]))
+        if ordered != self.figure_provenance:
+            object.__setattr__(self, "figure_provenance", ordered)
+
     def provenance_of(self, name: str) -> Provenance:
         """Provenance of one figure (its own, else the record's)."""
         for key, prov in self.figure_provenance:
@@ -129,16 +135,25 @@ class ModeDefaults(_Record):
     """
 
     speed_kmh: float | None = attr(
-        description="Default commercial speed.", unit="km/h", default=None, minimum=0.0,
+        description="Default commercial speed.",
+        unit="km/h",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     cost_usd_per_teu_km: float | None = attr(
-        description="Default tariff per TEU and km.", unit="USD/(TEU*km)", default=None,
-        minimum=0.0, figure=True,
+        description="Default tariff per TEU and km.",
+        unit="USD/(TEU*km)",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     cost_usd_per_tkm: float | None = attr(
-        description="Default tariff per tonne and km.", unit="USD/(t*km)", default=None,
-        minimum=0.0, figure=True,
+        description="Default tariff per tonne and km.",
+        unit="USD/(t*km)",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     notes: str | None = attr(description="Free text.", default=None)
 
@@ -152,11 +167,17 @@ class Commodity(_Record):
     modes: tuple[str, ...] = attr(description="Modes that may carry it.", allowed=MODES)
     t_per_teu: float | None = attr(
         description="Net tonnes per loaded TEU (converts TEU tariffs and tonne-km emissions).",
-        unit="t/TEU", default=None, minimum=0.0, figure=True,
+        unit="t/TEU",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     value_of_time_usd_per_unit_h: float = attr(
         description="Default value of time per unit (TEU or t) and hour.",
-        unit="USD/(unit*h)", default=0.0, minimum=0.0, figure=True,
+        unit="USD/(unit*h)",
+        default=0.0,
+        minimum=0.0,
+        figure=True,
     )
     notes: str | None = attr(description="Free text.", default=None)
 
@@ -168,17 +189,24 @@ class EmissionFactor(_Record):
     mode: str = attr(description="Transport mode.", allowed=MODES)
     energy: str = attr(
         description="Traction or fuel it applies to ('any' = mode default).",
-        allowed=ENERGIES, default="any",
+        allowed=ENERGIES,
+        default="any",
     )
     country: str = attr(
         description="ISO 3166 alpha-2 country it applies to ('any' = everywhere).",
         default="any",
     )
     wtt_g_co2e_per_tkm: float = attr(
-        description="Well-to-tank emissions.", unit="g CO2e/(t*km)", minimum=0.0, figure=True,
+        description="Well-to-tank emissions.",
+        unit="g CO2e/(t*km)",
+        minimum=0.0,
+        figure=True,
     )
     ttw_g_co2e_per_tkm: float = attr(
-        description="Tank-to-wheel emissions.", unit="g CO2e/(t*km)", minimum=0.0, figure=True,
+        description="Tank-to-wheel emissions.",
+        unit="g CO2e/(t*km)",
+        minimum=0.0,
+        figure=True,
     )
     notes: str | None = attr(description="Free text.", default=None)
 
@@ -204,22 +232,37 @@ class Node(_Record):
     aliases: tuple[str, ...] = attr(description="Other names to look the node up by.", default=())
     transit_dwell_h: float = attr(
         description="Time to pass through without a mode change (e.g. locomotive change).",
-        unit="h", default=0.0, minimum=0.0, figure=True,
+        unit="h",
+        default=0.0,
+        minimum=0.0,
+        figure=True,
     )
     transit_cost_usd_per_teu: float = attr(
-        description="Cost to pass through, per TEU.", unit="USD/TEU", default=0.0, minimum=0.0,
+        description="Cost to pass through, per TEU.",
+        unit="USD/TEU",
+        default=0.0,
+        minimum=0.0,
         figure=True,
     )
     transit_cost_usd_per_t: float = attr(
-        description="Cost to pass through, per tonne.", unit="USD/t", default=0.0, minimum=0.0,
+        description="Cost to pass through, per tonne.",
+        unit="USD/t",
+        default=0.0,
+        minimum=0.0,
         figure=True,
     )
     capacity_t_per_year: float | None = attr(
-        description="Throughput capacity in tonnes.", unit="t/year", default=None, minimum=0.0,
+        description="Throughput capacity in tonnes.",
+        unit="t/year",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     capacity_teu_per_year: float | None = attr(
-        description="Throughput capacity in TEU.", unit="TEU/year", default=None, minimum=0.0,
+        description="Throughput capacity in TEU.",
+        unit="TEU/year",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     operator: str | None = attr(description="Operator or owner.", default=None)
@@ -240,34 +283,53 @@ class Link(_Record):
         default=False,
     )
     speed_kmh: float | None = attr(
-        description="Commercial speed (else the mode default).", unit="km/h", default=None,
-        minimum=0.0, figure=True,
+        description="Commercial speed (else the mode default).",
+        unit="km/h",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     duration_h: float | None = attr(
-        description="Running time (overrides speed).", unit="h", default=None, minimum=0.0,
+        description="Running time (overrides speed).",
+        unit="h",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     capacity_t_per_year: float | None = attr(
-        description="Capacity in tonnes per direction.", unit="t/year", default=None,
-        minimum=0.0, figure=True,
+        description="Capacity in tonnes per direction.",
+        unit="t/year",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     capacity_teu_per_year: float | None = attr(
-        description="Capacity in TEU per direction.", unit="TEU/year", default=None,
-        minimum=0.0, figure=True,
+        description="Capacity in TEU per direction.",
+        unit="TEU/year",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     cost_usd_per_teu: float | None = attr(
-        description="Tariff for the whole link per TEU.", unit="USD/TEU", default=None,
-        minimum=0.0, figure=True,
+        description="Tariff for the whole link per TEU.",
+        unit="USD/TEU",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     cost_usd_per_t: float | None = attr(
-        description="Tariff for the whole link per tonne.", unit="USD/t", default=None,
-        minimum=0.0, figure=True,
+        description="Tariff for the whole link per tonne.",
+        unit="USD/t",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     gauge_mm: int | None = attr(
         description="Track gauge (rail only).", unit="mm", default=None, minimum=500, maximum=2000
     )
     energy: str = attr(
-        description="Traction (rail: electric or diesel) or fuel (ships).", allowed=ENERGIES,
+        description="Traction (rail: electric or diesel) or fuel (ships).",
+        allowed=ENERGIES,
         default="any",
     )
     emission_factor: str | None = attr(
@@ -297,15 +359,24 @@ class Transfer(_Record):
     )
     bidirectional: bool = attr(description="Whether it also works in reverse.", default=True)
     dwell_h: float = attr(
-        description="Time the operation takes, waiting included.", unit="h", default=0.0,
-        minimum=0.0, figure=True,
+        description="Time the operation takes, waiting included.",
+        unit="h",
+        default=0.0,
+        minimum=0.0,
+        figure=True,
     )
     cost_usd_per_teu: float | None = attr(
-        description="Handling cost per TEU.", unit="USD/TEU", default=None, minimum=0.0,
+        description="Handling cost per TEU.",
+        unit="USD/TEU",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     cost_usd_per_t: float | None = attr(
-        description="Handling cost per tonne.", unit="USD/t", default=None, minimum=0.0,
+        description="Handling cost per tonne.",
+        unit="USD/t",
+        default=None,
+        minimum=0.0,
         figure=True,
     )
     capacity_t_per_year: float | None = attr(
@@ -315,8 +386,11 @@ class Transfer(_Record):
         description="Capacity in TEU.", unit="TEU/year", default=None, minimum=0.0, figure=True
     )
     co2e_kg_per_t: float = attr(
-        description="Handling emissions (GLEC hub factor).", unit="kg CO2e/t", default=0.0,
-        minimum=0.0, figure=True,
+        description="Handling emissions (GLEC hub factor).",
+        unit="kg CO2e/t",
+        default=0.0,
+        minimum=0.0,
+        figure=True,
     )
     commodities: tuple[str, ...] = attr(
         description="Commodities it handles (empty: all).", default=()
@@ -341,20 +415,31 @@ class Border(_Record):
     """Border processing at a node for links crossing a country boundary there."""
 
     node: str = attr(description="Node id.")
-    direction: str = attr(description="Entry into or exit from the node's country.",
-                          allowed=DIRECTIONS)
-    mode: str | None = attr(description="Mode it applies to (empty: all).", allowed=MODES,
-                            default=None)
-    dwell_h: float = attr(description="Clearance time, waiting included.", unit="h",
-                          default=0.0, minimum=0.0, figure=True)
-    cost_usd_per_teu: float | None = attr(description="Cost per TEU.", unit="USD/TEU",
-                                          default=None, minimum=0.0, figure=True)
-    cost_usd_per_t: float | None = attr(description="Cost per tonne.", unit="USD/t",
-                                        default=None, minimum=0.0, figure=True)
-    capacity_t_per_year: float | None = attr(description="Capacity in tonnes.", unit="t/year",
-                                             default=None, minimum=0.0, figure=True)
-    capacity_teu_per_year: float | None = attr(description="Capacity in TEU.", unit="TEU/year",
-                                               default=None, minimum=0.0, figure=True)
+    direction: str = attr(
+        description="Entry into or exit from the node's country.", allowed=DIRECTIONS
+    )
+    mode: str | None = attr(
+        description="Mode it applies to (empty: all).", allowed=MODES, default=None
+    )
+    dwell_h: float = attr(
+        description="Clearance time, waiting included.",
+        unit="h",
+        default=0.0,
+        minimum=0.0,
+        figure=True,
+    )
+    cost_usd_per_teu: float | None = attr(
+        description="Cost per TEU.", unit="USD/TEU", default=None, minimum=0.0, figure=True
+    )
+    cost_usd_per_t: float | None = attr(
+        description="Cost per tonne.", unit="USD/t", default=None, minimum=0.0, figure=True
+    )
+    capacity_t_per_year: float | None = attr(
+        description="Capacity in tonnes.", unit="t/year", default=None, minimum=0.0, figure=True
+    )
+    capacity_teu_per_year: float | None = attr(
+        description="Capacity in TEU.", unit="TEU/year", default=None, minimum=0.0, figure=True
+    )
     notes: str | None = attr(description="Free text.", default=None)
 
 
@@ -366,8 +451,11 @@ class Service(_Record):
     mode: str = attr(description="Mode of the links it runs on.", allowed=MODES)
     stops: tuple[str, ...] = attr(description="Node ids in calling order (at least two).")
     sailings_per_week: float | None = attr(
-        description="Departures per week when there is no timetable.", unit="1/week",
-        default=None, minimum=0.0, figure=True,
+        description="Departures per week when there is no timetable.",
+        unit="1/week",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
     departures: tuple[str, ...] = attr(
         description="Weekly timetable at the first stop, e.g. 'Mon 08:00' (UTC).", default=()
@@ -377,24 +465,61 @@ class Service(_Record):
     )
     duration_h: float | None = attr(
         description="Running time between the stops of a two-stop service (else the link's).",
-        unit="h", default=None, minimum=0.0, figure=True,
+        unit="h",
+        default=None,
+        minimum=0.0,
+        figure=True,
     )
-    capacity_teu: float | None = attr(description="Capacity per departure in TEU.", unit="TEU",
-                                      default=None, minimum=0.0, figure=True)
-    capacity_t: float | None = attr(description="Capacity per departure in tonnes.", unit="t",
-                                    default=None, minimum=0.0, figure=True)
-    capacity_wagons: float | None = attr(description="Capacity per departure in rail wagons.",
-                                         unit="wagons", default=None, minimum=0.0, figure=True)
-    availability: float = attr(description="Share of planned departures that run.",
-                               default=1.0, minimum=0.0, maximum=1.0, figure=True)
-    load_factor: float = attr(description="Usable share of capacity (e.g. draft limits).",
-                              default=1.0, minimum=0.0, maximum=1.0, figure=True)
-    cost_usd_per_teu: float | None = attr(description="Fare per TEU (replaces link tariff).",
-                                          unit="USD/TEU", default=None, minimum=0.0, figure=True)
-    cost_usd_per_t: float | None = attr(description="Fare per tonne (replaces link tariff).",
-                                        unit="USD/t", default=None, minimum=0.0, figure=True)
-    commodities: tuple[str, ...] = attr(description="Commodities carried (empty: all).",
-                                        default=())
+    capacity_teu: float | None = attr(
+        description="Capacity per departure in TEU.",
+        unit="TEU",
+        default=None,
+        minimum=0.0,
+        figure=True,
+    )
+    capacity_t: float | None = attr(
+        description="Capacity per departure in tonnes.",
+        unit="t",
+        default=None,
+        minimum=0.0,
+        figure=True,
+    )
+    capacity_wagons: float | None = attr(
+        description="Capacity per departure in rail wagons.",
+        unit="wagons",
+        default=None,
+        minimum=0.0,
+        figure=True,
+    )
+    availability: float = attr(
+        description="Share of planned departures that run.",
+        default=1.0,
+        minimum=0.0,
+        maximum=1.0,
+        figure=True,
+    )
+    load_factor: float = attr(
+        description="Usable share of capacity (e.g. draft limits).",
+        default=1.0,
+        minimum=0.0,
+        maximum=1.0,
+        figure=True,
+    )
+    cost_usd_per_teu: float | None = attr(
+        description="Fare per TEU (replaces link tariff).",
+        unit="USD/TEU",
+        default=None,
+        minimum=0.0,
+        figure=True,
+    )
+    cost_usd_per_t: float | None = attr(
+        description="Fare per tonne (replaces link tariff).",
+        unit="USD/t",
+        default=None,
+        minimum=0.0,
+        figure=True,
+    )
+    commodities: tuple[str, ...] = attr(description="Commodities carried (empty: all).", default=())
     operator: str | None = attr(description="Operator.", default=None)
     status: str = attr(description="Operating status.", allowed=STATUSES, default="open")
     notes: str | None = attr(description="Free text.", default=None)
@@ -536,6 +661,8 @@ class Network:
         """Position of a record in its table."""
         i = self._lookup(table).get(record_id)
         if i is None:
+            if table == "nodes":
+                raise UnknownNodeError(record_id, self.suggest_nodes(record_id))
             raise NotFoundError(f"no {table[:-1]} with id {record_id!r}")
         return i
 

@@ -11,7 +11,7 @@ Examples
 >>> from corridor_twin.network.schema import describe
 >>> table = describe()
 >>> row = table[(table["table"] == "links") & (table["attribute"] == "length_km")].iloc[0]
->>> (row["unit"], row["required"])
+>>> (row["unit"], bool(row["required"]))
 ('km', True)
 """
 
@@ -58,6 +58,8 @@ DIRECTIONS = ("entry", "exit")
 RESTRICTION_SCOPES = ("node", "link", "country")
 COMMODITY_UNITS = ("teu", "t")
 ENERGIES = ("any", "electric", "diesel", "hfo", "mgo", "lng", "none")
+ID_KEYS = {"modes": "mode"}
+"""Tables whose record id is written under another key in files."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def attributes(cls: type, table: str) -> tuple[Attribute, ...]:
                 minimum=m["minimum"],
                 maximum=m["maximum"],
                 figure=m["figure"],
-                file_name=m["file_name"],
+                file_name=ID_KEYS.get(table) if f.name == "id" else m["file_name"],
             )
         )
     return tuple(rows)

@@ -11,7 +11,8 @@ Examples
 >>> from corridor_twin.network.model import Link, Network, Node
 >>> net = Network(
 ...     nodes=(Node(id="A", name="A", kind="city", country="KZ", lat=43.0, lon=77.0),),
-...     links=(Link(id="A-X", from_node="A", to_node="X", mode="road", length_km=5.0),),
+...     links=(Link(id="A-X", from_node="A", to_node="X", mode="road", length_km=5.0,
+...                 speed_kmh=60.0),),
 ... )
 >>> report = validate(net)
 >>> [f.rule for f in report.errors]
@@ -123,8 +124,9 @@ class ValidationReport:
         return "\n".join(str(f) for f in self.findings)
 
 
-def _f(rule: str, table: str, rid: str, field: str | None, msg: str,
-       severity: str = "error") -> Finding:
+def _f(
+    rule: str, table: str, rid: str, field: str | None, msg: str, severity: str = "error"
+) -> Finding:
     return Finding(rule, severity, table, rid, field, msg)
 
 
@@ -135,11 +137,15 @@ def check_duplicate_ids(net: Network) -> list[Finding]:
         counts = Counter(r.id for r in getattr(net, table))
         out += [
             _f("check_duplicate_ids", table, rid, "id", f"id used {n} times; ids must be unique")
-            for rid, n in counts.items() if n > 1
+            for rid, n in counts.items()
+            if n > 1
         ]
     keys = Counter(s.key for s in net.sources)
-    out += [_f("check_duplicate_ids", "sources", k, None, "source key used twice")
-            for k, n in keys.items() if n > 1]
+    out += [
+        _f("check_duplicate_ids", "sources", k, None, "source key used twice")
+        for k, n in keys.items()
+        if n > 1
+    ]
     return out
 
 
@@ -155,23 +161,47 @@ def check_field_values(net: Network) -> list[Finding]:
                     continue
                 values = v if isinstance(v, tuple) else (v,)
                 for x in values:
-                    if a.allowed and x not in a.allowed and not (
-                        table == "emission_factors" and a.name == "country"
+                    if (
+                        a.allowed
+                        and x not in a.allowed
+                        and not (table == "emission_factors" and a.name == "country")
                     ):
-                        out.append(_f("check_field_values", table, rec.id, a.key,
-                                      f"{x!r} is not one of {{{', '.join(a.allowed)}}}"))
+                        out.append(
+                            _f(
+                                "check_field_values",
+                                table,
+                                rec.id,
+                                a.key,
+                                f"{x!r} is not one of {{{', '.join(a.allowed)}}}",
+                            )
+                        )
                     if isinstance(x, (int, float)) and not isinstance(x, bool):
                         if x != x:  # NaN
-                            out.append(_f("check_field_values", table, rec.id, a.key,
-                                          "value is NaN"))
+                            out.append(
+                                _f("check_field_values", table, rec.id, a.key, "value is NaN")
+                            )
                         elif a.minimum is not None and x < a.minimum:
-                            out.append(_f("check_field_values", table, rec.id, a.key,
-                                          f"{x} is below the minimum {a.minimum:g}"
-                                          + (f" {a.unit}" if a.unit else "")))
+                            out.append(
+                                _f(
+                                    "check_field_values",
+                                    table,
+                                    rec.id,
+                                    a.key,
+                                    f"{x} is below the minimum {a.minimum:g}"
+                                    + (f" {a.unit}" if a.unit else ""),
+                                )
+                            )
                         elif a.maximum is not None and x > a.maximum:
-                            out.append(_f("check_field_values", table, rec.id, a.key,
-                                          f"{x} is above the maximum {a.maximum:g}"
-                                          + (f" {a.unit}" if a.unit else "")))
+                            out.append(
+                                _f(
+                                    "check_field_values",
+                                    table,
+                                    rec.id,
+                                    a.key,
+                                    f"{x} is above the maximum {a.maximum:g}"
+                                    + (f" {a.unit}" if a.unit else ""),
+                                )
+                            )
     return out
 
 
@@ -183,9 +213,15 @@ def check_nonpositive_capacity(net: Network) -> list[Finding]:
             for name in ("capacity_t_per_year", "capacity_teu_per_year"):
                 v = getattr(rec, name)
                 if v is not None and v <= 0:
-                    out.append(_f("check_nonpositive_capacity", table, rec.id, name,
-                                  f"capacity must be positive, got {v}; to shut it, set "
-                                  "status: closed"))
+                    out.append(
+                        _f(
+                            "check_nonpositive_capacity",
+                            table,
+                            rec.id,
+                            name,
+                            f"capacity must be positive, got {v}; to shut it, set status: closed",
+                        )
+                    )
     return out
 
 
@@ -198,20 +234,48 @@ def check_country_codes(net: Network) -> list[Finding]:
 
     for n in net.nodes:
         if bad(n.country):
-            out.append(_f("check_country_codes", "nodes", n.id, "country",
-                          f"{n.country!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, AZ, GE)"))
+            out.append(
+                _f(
+                    "check_country_codes",
+                    "nodes",
+                    n.id,
+                    "country",
+                    f"{n.country!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, AZ, GE)",
+                )
+            )
     for r in net.restrictions:
         for name in ("origin_country", "destination_country"):
             if bad(getattr(r, name)):
-                out.append(_f("check_country_codes", "restrictions", r.id, name,
-                              f"{getattr(r, name)!r} is not an ISO 3166-1 alpha-2 code"))
+                out.append(
+                    _f(
+                        "check_country_codes",
+                        "restrictions",
+                        r.id,
+                        name,
+                        f"{getattr(r, name)!r} is not an ISO 3166-1 alpha-2 code",
+                    )
+                )
         if r.scope == "country" and bad(r.target):
-            out.append(_f("check_country_codes", "restrictions", r.id, "target",
-                          f"{r.target!r} is not an ISO 3166-1 alpha-2 code"))
+            out.append(
+                _f(
+                    "check_country_codes",
+                    "restrictions",
+                    r.id,
+                    "target",
+                    f"{r.target!r} is not an ISO 3166-1 alpha-2 code",
+                )
+            )
     for e in net.emission_factors:
         if e.country != "any" and bad(e.country):
-            out.append(_f("check_country_codes", "emission_factors", e.id, "country",
-                          f"{e.country!r} is not an ISO code or 'any'"))
+            out.append(
+                _f(
+                    "check_country_codes",
+                    "emission_factors",
+                    e.id,
+                    "country",
+                    f"{e.country!r} is not an ISO code or 'any'",
+                )
+            )
     return out
 
 
@@ -223,8 +287,7 @@ def check_unknown_nodes(net: Network) -> list[Finding]:
         if not net.has("nodes", node):
             hint = net.suggest_nodes(node, 3)
             tip = f"; did you mean {', '.join(hint)}?" if hint else ""
-            out.append(_f("check_unknown_nodes", table, rid, field,
-                          f"unknown node {node!r}{tip}"))
+            out.append(_f("check_unknown_nodes", table, rid, field, f"unknown node {node!r}{tip}"))
 
     for link in net.links:
         ref("links", link.id, "from", link.from_node)
@@ -248,18 +311,40 @@ def check_links(net: Network) -> list[Finding]:
     mode_speed = {m.id: m.speed_kmh for m in net.modes}
     for link in net.links:
         if link.from_node == link.to_node:
-            out.append(_f("check_links", "links", link.id, "to",
-                          "link starts and ends at the same node"))
+            out.append(
+                _f("check_links", "links", link.id, "to", "link starts and ends at the same node")
+            )
         if link.mode == "rail" and link.gauge_mm is None:
-            out.append(_f("check_links", "links", link.id, "gauge_mm",
-                          "rail link needs gauge_mm (e.g. 1520 or 1435)"))
+            out.append(
+                _f(
+                    "check_links",
+                    "links",
+                    link.id,
+                    "gauge_mm",
+                    "rail link needs gauge_mm (e.g. 1520 or 1435)",
+                )
+            )
         if link.mode != "rail" and link.gauge_mm is not None:
-            out.append(_f("check_links", "links", link.id, "gauge_mm",
-                          f"gauge_mm is for rail links only, this one is {link.mode}"))
+            out.append(
+                _f(
+                    "check_links",
+                    "links",
+                    link.id,
+                    "gauge_mm",
+                    f"gauge_mm is for rail links only, this one is {link.mode}",
+                )
+            )
         if link.duration_h is None and link.speed_kmh is None and not mode_speed.get(link.mode):
-            out.append(_f("check_links", "links", link.id, "speed_kmh",
-                          f"give speed_kmh or duration_h, or a default speed for mode "
-                          f"{link.mode!r} in 'modes'"))
+            out.append(
+                _f(
+                    "check_links",
+                    "links",
+                    link.id,
+                    "speed_kmh",
+                    f"give speed_kmh or duration_h, or a default speed for mode "
+                    f"{link.mode!r} in 'modes'",
+                )
+            )
         if link.speed_kmh == 0:
             out.append(_f("check_links", "links", link.id, "speed_kmh", "speed must be > 0"))
     return out
@@ -271,18 +356,39 @@ def check_commodities(net: Network) -> list[Finding]:
     known = {c.id for c in net.commodities}
     for c in net.commodities:
         if c.unit == "teu" and not c.t_per_teu:
-            out.append(_f("check_commodities", "commodities", c.id, "t_per_teu",
-                          "a commodity counted in TEU needs t_per_teu"))
+            out.append(
+                _f(
+                    "check_commodities",
+                    "commodities",
+                    c.id,
+                    "t_per_teu",
+                    "a commodity counted in TEU needs t_per_teu",
+                )
+            )
     for table in ("links", "transfers", "services"):
         for rec in getattr(net, table):
             for cid in rec.commodities:
                 if cid not in known:
-                    out.append(_f("check_commodities", table, rec.id, "commodities",
-                                  f"unknown commodity {cid!r}; known: {', '.join(sorted(known))}"))
+                    out.append(
+                        _f(
+                            "check_commodities",
+                            table,
+                            rec.id,
+                            "commodities",
+                            f"unknown commodity {cid!r}; known: {', '.join(sorted(known))}",
+                        )
+                    )
     for r in net.restrictions:
         if r.commodity is not None and r.commodity not in known:
-            out.append(_f("check_commodities", "restrictions", r.id, "commodity",
-                          f"unknown commodity {r.commodity!r}"))
+            out.append(
+                _f(
+                    "check_commodities",
+                    "restrictions",
+                    r.id,
+                    "commodity",
+                    f"unknown commodity {r.commodity!r}",
+                )
+            )
     return out
 
 
@@ -300,38 +406,89 @@ def check_services(net: Network) -> list[Finding]:
         for a, b in zip(s.stops, s.stops[1:], strict=False):
             n = pairs.get((a, b, s.mode), 0)
             if n == 0:
-                out.append(_f("check_services", "services", s.id, "stops",
-                              f"no {s.mode} link from {a} to {b}"))
+                out.append(
+                    _f(
+                        "check_services",
+                        "services",
+                        s.id,
+                        "stops",
+                        f"no {s.mode} link from {a} to {b}",
+                    )
+                )
             elif n > 1:
-                out.append(_f("check_services", "services", s.id, "stops",
-                              f"{n} {s.mode} links from {a} to {b}; the stop sequence is "
-                              "ambiguous"))
+                out.append(
+                    _f(
+                        "check_services",
+                        "services",
+                        s.id,
+                        "stops",
+                        f"{n} {s.mode} links from {a} to {b}; the stop sequence is ambiguous",
+                    )
+                )
         if not s.departures and not s.sailings_per_week:
-            out.append(_f("check_services", "services", s.id, "sailings_per_week",
-                          "give sailings_per_week or a departures timetable"))
+            out.append(
+                _f(
+                    "check_services",
+                    "services",
+                    s.id,
+                    "sailings_per_week",
+                    "give sailings_per_week or a departures timetable",
+                )
+            )
         for d in s.departures:
             if not _DEPARTURE.match(d):
-                out.append(_f("check_services", "services", s.id, "departures",
-                              f"{d!r} is not like 'Mon 08:00'"))
+                out.append(
+                    _f(
+                        "check_services",
+                        "services",
+                        s.id,
+                        "departures",
+                        f"{d!r} is not like 'Mon 08:00'",
+                    )
+                )
         if s.departures and s.bidirectional:
-            out.append(_f("check_services", "services", s.id, "bidirectional",
-                          "a timetabled service runs one way; declare the return as its own "
-                          "service"))
+            out.append(
+                _f(
+                    "check_services",
+                    "services",
+                    s.id,
+                    "bidirectional",
+                    "a timetabled service runs one way; declare the return as its own service",
+                )
+            )
         if s.duration_h is not None and len(s.stops) > 2:
-            out.append(_f("check_services", "services", s.id, "duration_h",
-                          "duration_h is for two-stop services; give link durations instead"))
+            out.append(
+                _f(
+                    "check_services",
+                    "services",
+                    s.id,
+                    "duration_h",
+                    "duration_h is for two-stop services; give link durations instead",
+                )
+            )
     served = {(a, b) for s in net.services for a, b in zip(s.stops, s.stops[1:], strict=False)}
-    served |= {(b, a) for s in net.services if s.bidirectional
-               for a, b in zip(s.stops, s.stops[1:], strict=False)}
+    served |= {
+        (b, a)
+        for s in net.services
+        if s.bidirectional
+        for a, b in zip(s.stops, s.stops[1:], strict=False)
+    }
     for link in net.links:
         if link.mode in ("ferry", "sea") and link.status == "open":
             ends = {(link.from_node, link.to_node)}
             if link.bidirectional:
                 ends.add((link.to_node, link.from_node))
             if not ends & served:
-                out.append(_f("check_services", "links", link.id, None,
-                              f"{link.mode} link has no service, so nothing sails on it",
-                              "warning"))
+                out.append(
+                    _f(
+                        "check_services",
+                        "links",
+                        link.id,
+                        None,
+                        f"{link.mode} link has no service, so nothing sails on it",
+                        "warning",
+                    )
+                )
     return out
 
 
@@ -342,11 +499,25 @@ def check_transfers(net: Network) -> list[Finding]:
         for end in ("from", "to"):
             mode, gauge = getattr(t, f"{end}_mode"), getattr(t, f"{end}_gauge_mm")
             if mode != "rail" and gauge is not None:
-                out.append(_f("check_transfers", "transfers", t.id, f"{end}_gauge_mm",
-                              f"a gauge is only for rail, {end}_mode is {mode}"))
+                out.append(
+                    _f(
+                        "check_transfers",
+                        "transfers",
+                        t.id,
+                        f"{end}_gauge_mm",
+                        f"a gauge is only for rail, {end}_mode is {mode}",
+                    )
+                )
         if t.from_mode == t.to_mode and not t.is_gauge_change:
-            out.append(_f("check_transfers", "transfers", t.id, "to_mode",
-                          "same mode on both sides; a rail gauge change needs both gauges"))
+            out.append(
+                _f(
+                    "check_transfers",
+                    "transfers",
+                    t.id,
+                    "to_mode",
+                    "same mode on both sides; a rail gauge change needs both gauges",
+                )
+            )
     return out
 
 
@@ -359,15 +530,30 @@ def check_emission_factors(net: Network) -> list[Finding]:
     country = {n.id: n.country for n in net.nodes}
     for link in net.links:
         if link.emission_factor is not None and link.emission_factor not in ids:
-            out.append(_f("check_emission_factors", "links", link.id, "emission_factor",
-                          f"unknown emission factor {link.emission_factor!r}"))
+            out.append(
+                _f(
+                    "check_emission_factors",
+                    "links",
+                    link.id,
+                    "emission_factor",
+                    f"unknown emission factor {link.emission_factor!r}",
+                )
+            )
             continue
-        if net.emission_factors and resolve_factor(
-            net, link, country.get(link.from_node, "any")
-        ) is None:
-            out.append(_f("check_emission_factors", "links", link.id, "energy",
-                          f"no emission factor for mode {link.mode!r} energy {link.energy!r}",
-                          "warning"))
+        if (
+            net.emission_factors
+            and resolve_factor(net, link, country.get(link.from_node, "any")) is None
+        ):
+            out.append(
+                _f(
+                    "check_emission_factors",
+                    "links",
+                    link.id,
+                    "energy",
+                    f"no emission factor for mode {link.mode!r} energy {link.energy!r}",
+                    "warning",
+                )
+            )
     return out
 
 
@@ -376,8 +562,15 @@ def check_restrictions(net: Network) -> list[Finding]:
     out = []
     for r in net.restrictions:
         if r.scope == "link" and not net.has("links", r.target):
-            out.append(_f("check_restrictions", "restrictions", r.id, "target",
-                          f"unknown link {r.target!r}"))
+            out.append(
+                _f(
+                    "check_restrictions",
+                    "restrictions",
+                    r.id,
+                    "target",
+                    f"unknown link {r.target!r}",
+                )
+            )
     return out
 
 
@@ -391,27 +584,46 @@ def check_provenance(net: Network) -> list[Finding]:
             provs = [("", rec.provenance), *rec.figure_provenance]
             for name, prov in provs:
                 if prov.source is not None and prov.source not in keys:
-                    out.append(_f("check_provenance", table, rec.id, name or "source",
-                                  f"source {prov.source!r} is not in 'sources'"))
+                    out.append(
+                        _f(
+                            "check_provenance",
+                            table,
+                            rec.id,
+                            name or "source",
+                            f"source {prov.source!r} is not in 'sources'",
+                        )
+                    )
             for a in figures:
                 if getattr(rec, a.name) is None or (
-                    not a.required and getattr(rec, a.name) == a.default
+                    not a.required
+                    and getattr(rec, a.name) == a.default
                     and a.name not in dict(rec.figure_provenance)
                 ):
                     continue
                 prov = rec.provenance_of(a.name)
                 if prov.source is None or prov.year is None:
                     missing = "source" if prov.source is None else "year"
-                    out.append(_f("check_provenance", table, rec.id, a.key,
-                                  f"figure has no {missing}", "warning"))
+                    out.append(
+                        _f(
+                            "check_provenance",
+                            table,
+                            rec.id,
+                            a.key,
+                            f"figure has no {missing}",
+                            "warning",
+                        )
+                    )
     return out
 
 
 def check_connectivity(net: Network) -> list[Finding]:
     """Nodes should have at least one link."""
     touched = {x for link in net.links for x in (link.from_node, link.to_node)}
-    return [_f("check_connectivity", "nodes", n.id, None, "node has no links", "warning")
-            for n in net.nodes if n.id not in touched]
+    return [
+        _f("check_connectivity", "nodes", n.id, None, "node has no links", "warning")
+        for n in net.nodes
+        if n.id not in touched
+    ]
 
 
 RULES: dict[str, Callable[[Network], list[Finding]]] = {
@@ -442,8 +654,9 @@ def _locate(net: Network, findings: Iterable[Finding]) -> tuple[Finding, ...]:
     out = []
     for f in findings:
         line = origin.line_of(f.table, f.record_id, f.field)
-        out.append(Finding(f.rule, f.severity, f.table, f.record_id, f.field, f.message,
-                           line, origin.path))
+        out.append(
+            Finding(f.rule, f.severity, f.table, f.record_id, f.field, f.message, line, origin.path)
+        )
     return tuple(out)
 
 

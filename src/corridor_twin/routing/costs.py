@@ -19,8 +19,16 @@ import numpy as np
 from corridor_twin._typing import BoolArray, FloatArray
 from corridor_twin.errors import OptionError
 from corridor_twin.network.compile import CompiledNetwork
+from corridor_twin.network.model import Network, Restriction
 
-__all__ = ["OBJECTIVES", "EdgeCosts", "GeneralizedCost", "edge_costs", "objective_weights"]
+__all__ = [
+    "OBJECTIVES",
+    "EdgeCosts",
+    "GeneralizedCost",
+    "edge_costs",
+    "matching_restrictions",
+    "objective_weights",
+]
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,30 @@ class EdgeCosts:
     value_of_time_usd_per_unit_h: float
 
 
-def _restricted(comp: CompiledNetwork, commodity: str, origin_country: str | None,
-                destination_country: str | None, avoid: Iterable[str]) -> BoolArray:
+def matching_restrictions(
+    net: Network,
+    commodity: str,
+    origin_country: str | None,
+    destination_country: str | None,
+) -> list[Restriction]:
+    """The active restrictions that apply to a shipment."""
+    return [
+        r
+        for r in net.restrictions
+        if r.active
+        and r.commodity in (None, commodity)
+        and r.origin_country in (None, origin_country)
+        and r.destination_country in (None, destination_country)
+    ]
+
+
+def _restricted(
+    comp: CompiledNetwork,
+    commodity: str,
+    origin_country: str | None,
+    destination_country: str | None,
+    avoid: Iterable[str],
+) -> BoolArray:
     """Edges that an active matching restriction or an avoided country forbids."""
     net = comp.network
     e = comp.edge
@@ -85,15 +115,7 @@ def _restricted(comp: CompiledNetwork, commodity: str, origin_country: str | Non
     countries = np.asarray(comp.node_country)
     for c in avoid:
         banned_node |= countries == c
-    for r in net.restrictions:
-        if not r.active:
-            continue
-        if r.commodity is not None and r.commodity != commodity:
-            continue
-        if r.origin_country is not None and r.origin_country != origin_country:
-            continue
-        if r.destination_country is not None and r.destination_country != destination_country:
-            continue
+    for r in matching_restrictions(net, commodity, origin_country, destination_country):
         if r.scope == "country":
             banned_node |= countries == r.target
         elif r.scope == "node":
@@ -158,20 +180,22 @@ def edge_costs(
             raise OptionError(f"unknown mode(s) {sorted(bad)}; known: {', '.join(MODES)}")
         mode_ok = np.isin(e["mode"], [MODES.index(m) for m in wanted])
         usable &= mode_ok | (e["mode"] < 0)
-    usable &= ~_restricted(comp, commodity, origin_country, destination_country,
-                           avoid_countries)
-    tpt = com.t_per_teu
+    usable &= ~_restricted(comp, commodity, origin_country, destination_country, avoid_countries)
+    # Compiled charges are complete in both bases (see compile_network).
     if com.unit == "teu":
-        t_per_unit = float(tpt or 10.0)
-        cost = np.where(np.isnan(e["cost_usd_per_teu"]), e["cost_usd_per_t"] * t_per_unit,
-                        e["cost_usd_per_teu"])
+        t_per_unit = float(com.t_per_teu or 10.0)
+        cost = e["cost_usd_per_teu"]
     else:
         t_per_unit = 1.0
-        per_teu_as_t = e["cost_usd_per_teu"] / tpt if tpt else np.full(comp.n_edges, np.nan)
-        cost = np.where(np.isnan(e["cost_usd_per_t"]), per_teu_as_t, e["cost_usd_per_t"])
-    cost = np.nan_to_num(cost, nan=0.0)
-    time = (e["travel_h"] + e["wait_service_h"] + e["wait_border_h"] + e["wait_transfer_h"]
-            + e["wait_gauge_h"] + e["wait_dwell_h"])
+        cost = e["cost_usd_per_t"]
+    time = (
+        e["travel_h"]
+        + e["wait_service_h"]
+        + e["wait_border_h"]
+        + e["wait_transfer_h"]
+        + e["wait_gauge_h"]
+        + e["wait_dwell_h"]
+    )
     wtt = e["wtt_kg_per_t"] * t_per_unit
     ttw = e["ttw_kg_per_t"] * t_per_unit
     inf = np.inf
@@ -185,9 +209,16 @@ def edge_costs(
     if vot is None:
         vot = com.value_of_time_usd_per_unit_h
     return EdgeCosts(
-        commodity=commodity, unit=com.unit, t_per_unit=t_per_unit, usable=usable,
-        time_h=masked(time), cost_usd=masked(cost), co2e_kg=masked(wtt + ttw),
-        wtt_kg=masked(wtt), ttw_kg=masked(ttw), length_km=masked(e["length_km"]),
+        commodity=commodity,
+        unit=com.unit,
+        t_per_unit=t_per_unit,
+        usable=usable,
+        time_h=masked(time),
+        cost_usd=masked(cost),
+        co2e_kg=masked(wtt + ttw),
+        wtt_kg=masked(wtt),
+        ttw_kg=masked(ttw),
+        length_km=masked(e["length_km"]),
         value_of_time_usd_per_unit_h=float(vot),
     )
 
@@ -199,8 +230,9 @@ def _generalized(c: EdgeCosts, g: GeneralizedCost) -> FloatArray:
     vot = g.value_of_time_usd_per_unit_h
     if vot is None:
         vot = c.value_of_time_usd_per_unit_h
-    out: FloatArray = (g.cost_weight * c.cost_usd + vot * c.time_h
-                       + g.co2_price_usd_per_t * c.co2e_kg / 1000.0)
+    out: FloatArray = (
+        g.cost_weight * c.cost_usd + vot * c.time_h + g.co2_price_usd_per_t * c.co2e_kg / 1000.0
+    )
     return out
 
 
@@ -214,8 +246,9 @@ OBJECTIVES: dict[str, Objective] = {
 """Built-in objectives: name -> function of (EdgeCosts, GeneralizedCost) -> weights."""
 
 
-def objective_weights(costs: EdgeCosts, objective: str | Objective,
-                      generalized: GeneralizedCost | None = None) -> FloatArray:
+def objective_weights(
+    costs: EdgeCosts, objective: str | Objective, generalized: GeneralizedCost | None = None
+) -> FloatArray:
     """Edge weights for an objective name (see :data:`OBJECTIVES`) or callable."""
     g = generalized or GeneralizedCost()
     if callable(objective):

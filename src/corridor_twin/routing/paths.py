@@ -23,17 +23,18 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, Int32Array
 from corridor_twin.errors import NoRouteError, OptionError
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, class_label
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
-from corridor_twin.routing import _kernels
 from corridor_twin.routing.costs import (
     EdgeCosts,
     GeneralizedCost,
     Objective,
     edge_costs,
+    matching_restrictions,
     objective_weights,
 )
 from corridor_twin.routing.result import Leg, Route, RouteSet
@@ -65,9 +66,14 @@ class _Request:
 
 
 def _request(
-    net: Network | CompiledNetwork, origin: str, destination: str, cargo: str,
-    optimize: str | Objective, generalized: GeneralizedCost | None,
-    avoid_countries: Iterable[str], modes: Iterable[str] | None,
+    net: Network | CompiledNetwork,
+    origin: str,
+    destination: str,
+    cargo: str,
+    optimize: str | Objective,
+    generalized: GeneralizedCost | None,
+    avoid_countries: Iterable[str],
+    modes: Iterable[str] | None,
 ) -> _Request:
     comp = as_compiled(net)
     o = comp.network.find_node(origin)
@@ -78,23 +84,46 @@ def _request(
             raise OptionError(f"{node.name} ({node.id}) is in {node.country}, which you avoid")
         if node.status != "open":
             raise NoRouteError(f"{node.name} ({node.id}) is {node.status}")
-    costs = edge_costs(comp, cargo, origin_country=o.country, destination_country=d.country,
-                       avoid_countries=avoid, modes=modes,
-                       value_of_time_usd_per_unit_h=(generalized.value_of_time_usd_per_unit_h
-                                                     if generalized else None))
+    costs = edge_costs(
+        comp,
+        cargo,
+        origin_country=o.country,
+        destination_country=d.country,
+        avoid_countries=avoid,
+        modes=modes,
+        value_of_time_usd_per_unit_h=(
+            generalized.value_of_time_usd_per_unit_h if generalized else None
+        ),
+    )
     weights = objective_weights(costs, optimize, generalized)
     name = optimize if isinstance(optimize, str) else getattr(optimize, "__name__", "custom")
     oi, di = comp.node_index(o.id), comp.node_index(d.id)
-    return _Request(comp, o.id, d.id, int(comp.origin_vertex[oi]),
-                    int(comp.destination_vertex[di]), costs, weights, name)
+    return _Request(
+        comp,
+        o.id,
+        d.id,
+        int(comp.origin_vertex[oi]),
+        int(comp.destination_vertex[di]),
+        costs,
+        weights,
+        name,
+    )
 
 
 def _no_route(req: _Request, cargo: str, avoid: Iterable[str]) -> NoRouteError:
     net = req.comp.network
-    active = [r.id for r in net.restrictions if r.active]
+    active = [
+        r.id
+        for r in matching_restrictions(
+            net,
+            cargo,
+            net.node(req.origin).country,
+            net.node(req.destination).country,
+        )
+    ]
     parts = [f"no route from {req.origin} to {req.destination} for {cargo}"]
     if active:
-        parts.append(f"active restrictions: {', '.join(active)}")
+        parts.append(f"restrictions in force for this shipment: {', '.join(active)}")
     avoid = tuple(avoid)
     if avoid:
         parts.append(f"avoiding {', '.join(avoid)}")
@@ -119,14 +148,23 @@ def _operation(comp: CompiledNetwork, e: int) -> str | None:
     return None
 
 
-def _legs(comp: CompiledNetwork, costs: EdgeCosts, path: Int32Array,
-          board_waits: dict[int, float] | None = None, t0_h: float | None = None,
-          ) -> tuple[Leg, ...]:
+def _legs(
+    comp: CompiledNetwork,
+    costs: EdgeCosts,
+    path: Int32Array,
+    board_waits: dict[int, float] | None = None,
+    t0_h: float | None = None,
+) -> tuple[Leg, ...]:
     """Group a path of edges into legs (one per link run)."""
     ed = comp.edge
     net = comp.network
-    wait_keys = ("wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_h",
-                 "wait_dwell_h")
+    wait_keys = (
+        "wait_service_h",
+        "wait_border_h",
+        "wait_transfer_h",
+        "wait_gauge_h",
+        "wait_dwell_h",
+    )
     pending = dict.fromkeys((*wait_keys, "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg"), 0.0)
     ops: list[str] = []
     legs: list[dict[str, object]] = []
@@ -137,8 +175,12 @@ def _legs(comp: CompiledNetwork, costs: EdgeCosts, path: Int32Array,
         vals = {k: float(ed[k][e]) for k in wait_keys}
         if board_waits is not None and e in board_waits:
             vals["wait_service_h"] = board_waits[e]
-        vals.update(cost_usd=float(costs.cost_usd[e]), co2e_kg=float(costs.co2e_kg[e]),
-                    wtt_kg=float(costs.wtt_kg[e]), ttw_kg=float(costs.ttw_kg[e]))
+        vals.update(
+            cost_usd=float(costs.cost_usd[e]),
+            co2e_kg=float(costs.co2e_kg[e]),
+            wtt_kg=float(costs.wtt_kg[e]),
+            ttw_kg=float(costs.ttw_kg[e]),
+        )
         if clock is not None:
             clock += float(ed["travel_h"][e]) + sum(vals[k] for k in wait_keys)
         if kind in _MOVE:
@@ -146,10 +188,15 @@ def _legs(comp: CompiledNetwork, costs: EdgeCosts, path: Int32Array,
             si = int(ed["service"][e])
             a, b = net.nodes[ed["node_from"][e]], net.nodes[ed["node_to"][e]]
             leg: dict[str, object] = {
-                "from_node": a.id, "to_node": b.id, "from_name": a.name, "to_name": b.name,
-                "mode": MODES[ed["mode"][e]], "link": net.links[li].id,
+                "from_node": a.id,
+                "to_node": b.id,
+                "from_name": a.name,
+                "to_name": b.name,
+                "mode": MODES[ed["mode"][e]],
+                "link": net.links[li].id,
                 "service": net.services[si].id if si >= 0 else None,
-                "length_km": float(ed["length_km"][e]), "travel_h": float(ed["travel_h"][e]),
+                "length_km": float(ed["length_km"][e]),
+                "travel_h": float(ed["travel_h"][e]),
                 "operations": tuple(ops),
             }
             for k in pending:
@@ -179,9 +226,26 @@ def _legs(comp: CompiledNetwork, costs: EdgeCosts, path: Int32Array,
 
 def _route(req: _Request, path: Int32Array, value: float, **kw: object) -> Route:
     legs = _legs(req.comp, req.costs, path, **kw)  # type: ignore[arg-type]
-    return Route(origin=req.origin, destination=req.destination, commodity=req.costs.commodity,
-                 unit=req.costs.unit, objective=req.objective, objective_value=float(value),
-                 legs=legs, edges=path)
+    return Route(
+        origin=req.origin,
+        destination=req.destination,
+        commodity=req.costs.commodity,
+        unit=req.costs.unit,
+        objective=req.objective,
+        objective_value=float(value),
+        legs=legs,
+        edges=path,
+    )
+
+
+def _simple(r: Route) -> bool:
+    """Whether a route visits each physical node once (the virtual network can
+    hold routes that pass a node twice in different classes)."""
+    return len(set(r.nodes)) == len(r.nodes)
+
+
+def _empty(req: _Request) -> Route:
+    return _route(req, np.empty(0, dtype=np.int32), 0.0)
 
 
 def route(
@@ -228,11 +292,13 @@ def route(
     NoRouteError
         If no route satisfies the cargo, modes and restrictions.
     """
-    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries,
-                   modes)
+    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries, modes)
+    if req.origin == req.destination:
+        return _empty(req)
     c = req.comp
-    value, path = _kernels.bidirectional(c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail,
-                                         req.weights, req.source, req.target)
+    value, path = _kernels.bidirectional(
+        c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail, req.weights, req.source, req.target
+    )
     if not np.isfinite(value):
         raise _no_route(req, cargo, avoid_countries)
     return _route(req, path, value)
@@ -270,23 +336,39 @@ def k_routes(
     """
     if k < 1:
         raise OptionError("k must be at least 1")
-    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries,
-                   modes)
+    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries, modes)
+    if req.origin == req.destination:
+        return RouteSet((_empty(req),), kind=f"k_shortest({req.objective})")
     c = req.comp
     found: list[Route] = []
     seen: set[tuple[int, ...]] = set()
     ask = k
     while True:
-        raw = _kernels.k_shortest(c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail,
-                                  req.weights, req.source, req.target, ask)
+        raw = _kernels.k_shortest(
+            c.indptr,
+            c.indices,
+            c.rev_indptr,
+            c.rev_edges,
+            c.tail,
+            req.weights,
+            req.source,
+            req.target,
+            ask,
+        )
         found, seen = [], set()
         for value, path in raw:
-            key = tuple(int(x) for x in c.edge["link"][path] if x >= 0) if distinct_links \
+            key = (
+                tuple(int(x) for x in c.edge["link"][path] if x >= 0)
+                if distinct_links
                 else tuple(int(x) for x in path)
+            )
             if key in seen:
                 continue
             seen.add(key)
-            found.append(_route(req, path, value))
+            r = _route(req, path, value)
+            if not _simple(r):
+                continue
+            found.append(r)
             if len(found) == k:
                 break
         if len(found) == k or len(raw) < ask or ask >= 8 * k:
@@ -315,10 +397,20 @@ def pareto_routes(
     result's ``complete`` says whether the bound was hit.
     """
     req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes)
+    if req.origin == req.destination:
+        return RouteSet((_empty(req),), kind="pareto(time,cost,co2)")
     c = req.comp
-    costs, paths, complete = _kernels.pareto(c.indptr, c.indices, c.tail, req.costs.time_h,
-                                             req.costs.cost_usd, req.costs.co2e_kg, req.source,
-                                             req.target, max_labels)
+    costs, paths, complete = _kernels.pareto(
+        c.indptr,
+        c.indices,
+        c.tail,
+        req.costs.time_h,
+        req.costs.cost_usd,
+        req.costs.co2e_kg,
+        req.source,
+        req.target,
+        max_labels,
+    )
     if not paths:
         raise _no_route(req, cargo, avoid_countries)
     routes = []
@@ -328,7 +420,9 @@ def pareto_routes(
         if key in seen:
             continue
         seen.add(key)
-        routes.append(_route(req, path, float(vec[0])))
+        r = _route(req, path, float(vec[0]))
+        if _simple(r):
+            routes.append(r)
     return RouteSet(tuple(routes), kind="pareto(time,cost,co2)", complete=complete)
 
 
@@ -357,6 +451,8 @@ def earliest_arrival(
         As for :func:`route`.
     """
     req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes)
+    if req.origin == req.destination:
+        return _empty(req)
     c = req.comp
     if departure.tzinfo is None:
         departure = departure.replace(tzinfo=UTC)
@@ -369,9 +465,19 @@ def earliest_arrival(
     dep_ptr = np.zeros(len(deps) + 1, dtype=np.int64)
     np.cumsum([len(d) for d in deps], out=dep_ptr[1:])
     dep_flat = np.concatenate(deps) if deps else np.empty(0)
-    arr, pred = _kernels.earliest_arrival(c.indptr, c.indices, static, board_run,
-                                          c.edge["board_offset_h"], dep_ptr, dep_flat,
-                                          c.service_expected_wait_h, req.source, t0, req.target)
+    arr, pred = _kernels.earliest_arrival(
+        c.indptr,
+        c.indices,
+        static,
+        board_run,
+        c.edge["board_offset_h"],
+        dep_ptr,
+        dep_flat,
+        c.service_expected_wait_h,
+        req.source,
+        t0,
+        req.target,
+    )
     if not np.isfinite(arr[req.target]):
         raise _no_route(req, cargo, avoid_countries)
     path_list: list[int] = []

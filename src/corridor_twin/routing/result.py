@@ -57,8 +57,13 @@ class Leg:
     @property
     def wait_h(self) -> float:
         """All waiting time of the leg."""
-        return (self.wait_service_h + self.wait_border_h + self.wait_transfer_h
-                + self.wait_gauge_h + self.wait_dwell_h)
+        return (
+            self.wait_service_h
+            + self.wait_border_h
+            + self.wait_transfer_h
+            + self.wait_gauge_h
+            + self.wait_dwell_h
+        )
 
     @property
     def time_h(self) -> float:
@@ -89,8 +94,9 @@ class Route:
     objective: str
     objective_value: float
     legs: tuple[Leg, ...]
-    edges: Int32Array = field(repr=False, compare=False, default_factory=lambda: np.empty(0,
-                                                                                         np.int32))
+    edges: Int32Array = field(
+        repr=False, compare=False, default_factory=lambda: np.empty(0, np.int32)
+    )
 
     # Totals -------------------------------------------------------------------------------
     def _sum(self, name: str) -> float:
@@ -175,16 +181,28 @@ class Route:
     def totals(self) -> dict[str, Any]:
         """Totals as a flat dict."""
         out: dict[str, Any] = {
-            "origin": self.origin, "destination": self.destination,
-            "commodity": self.commodity, "unit": self.unit, "objective": self.objective,
-            "objective_value": self.objective_value, "length_km": self.length_km,
-            "time_h": self.time_h, "time_days": self.time_days, "travel_h": self.travel_h,
+            "origin": self.origin,
+            "destination": self.destination,
+            "commodity": self.commodity,
+            "unit": self.unit,
+            "objective": self.objective,
+            "objective_value": self.objective_value,
+            "length_km": self.length_km,
+            "time_h": self.time_h,
+            "time_days": self.time_days,
+            "travel_h": self.travel_h,
             "wait_h": self.wait_h,
         }
         out.update({f"wait_{k}_h": v for k, v in self.waits_h.items()})
-        out.update({"cost_usd": self.cost_usd, "co2e_kg": self.co2e_kg,
-                    "wtt_kg": self.wtt_kg, "ttw_kg": self.ttw_kg,
-                    "via": " > ".join(self.nodes)})
+        out.update(
+            {
+                "cost_usd": self.cost_usd,
+                "co2e_kg": self.co2e_kg,
+                "wtt_kg": self.wtt_kg,
+                "ttw_kg": self.ttw_kg,
+                "via": " > ".join(self.nodes),
+            }
+        )
         if self.departure is not None:
             out["departure"] = self.departure.isoformat()
             out["arrival"] = self.arrival.isoformat() if self.arrival else None
@@ -206,10 +224,26 @@ class Route:
         """One row per leg: from, to, mode, km, hours, waits by kind, USD, kg CO2e."""
         import pandas as pd
 
-        cols = ["from_node", "to_node", "from_name", "to_name", "mode", "link", "service",
-                "length_km", "travel_h", *(f"wait_{k}_h" for k in WAIT_KINDS), "time_h",
-                "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg", "departure", "arrival",
-                "operations"]
+        cols = [
+            "from_node",
+            "to_node",
+            "from_name",
+            "to_name",
+            "mode",
+            "link",
+            "service",
+            "length_km",
+            "travel_h",
+            *(f"wait_{k}_h" for k in WAIT_KINDS),
+            "time_h",
+            "cost_usd",
+            "co2e_kg",
+            "wtt_kg",
+            "ttw_kg",
+            "departure",
+            "arrival",
+            "operations",
+        ]
         rows = []
         for leg in self.legs:
             d = asdict(leg)
@@ -219,10 +253,12 @@ class Route:
         return pd.DataFrame(rows, columns=cols)
 
     def __repr__(self) -> str:
-        return (f"<Route {self.origin}->{self.destination} {self.commodity}: "
-                f"{self.time_days:.1f} d, {self.cost_usd:,.0f} USD/{self.unit}, "
-                f"{self.co2e_kg:,.0f} kg CO2e/{self.unit}, {len(self.legs)} legs via "
-                f"{' > '.join(self.nodes)}>")
+        return (
+            f"<Route {self.origin}->{self.destination} {self.commodity}: "
+            f"{self.time_days:.1f} d, {self.cost_usd:,.0f} USD/{self.unit}, "
+            f"{self.co2e_kg:,.0f} kg CO2e/{self.unit}, {len(self.legs)} legs via "
+            f"{' > '.join(self.nodes)}>"
+        )
 
 
 @dataclass(frozen=True)

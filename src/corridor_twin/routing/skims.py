@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray
 from corridor_twin.network.compile import CompiledNetwork
 from corridor_twin.network.model import Network
-from corridor_twin.routing import _kernels
 from corridor_twin.routing.costs import GeneralizedCost, Objective, edge_costs, objective_weights
 from corridor_twin.routing.paths import as_compiled
 
@@ -52,15 +52,20 @@ class Skim:
         """Long table: one row per OD pair."""
         import pandas as pd
 
-        o, d = np.meshgrid(np.arange(len(self.origins)), np.arange(len(self.destinations)),
-                           indexing="ij")
-        return pd.DataFrame({
-            "origin": np.asarray(self.origins)[o.ravel()],
-            "destination": np.asarray(self.destinations)[d.ravel()],
-            "objective_value": self.objective_value.ravel(),
-            "time_h": self.time_h.ravel(), "cost_usd": self.cost_usd.ravel(),
-            "co2e_kg": self.co2e_kg.ravel(), "length_km": self.length_km.ravel(),
-        })
+        o, d = np.meshgrid(
+            np.arange(len(self.origins)), np.arange(len(self.destinations)), indexing="ij"
+        )
+        return pd.DataFrame(
+            {
+                "origin": np.asarray(self.origins)[o.ravel()],
+                "destination": np.asarray(self.destinations)[d.ravel()],
+                "objective_value": self.objective_value.ravel(),
+                "time_h": self.time_h.ravel(),
+                "cost_usd": self.cost_usd.ravel(),
+                "co2e_kg": self.co2e_kg.ravel(),
+                "length_km": self.length_km.ravel(),
+            }
+        )
 
 
 def skim(
@@ -91,19 +96,42 @@ def skim(
     comp = as_compiled(net)
     o_nodes = [comp.network.find_node(x).id for x in origins]
     d_nodes = [comp.network.find_node(x).id for x in destinations]
-    costs = edge_costs(comp, cargo, avoid_countries=avoid_countries, modes=modes,
-                       value_of_time_usd_per_unit_h=(generalized.value_of_time_usd_per_unit_h
-                                                     if generalized else None))
+    costs = edge_costs(
+        comp,
+        cargo,
+        avoid_countries=avoid_countries,
+        modes=modes,
+        value_of_time_usd_per_unit_h=(
+            generalized.value_of_time_usd_per_unit_h if generalized else None
+        ),
+    )
     weights = objective_weights(costs, optimize, generalized)
     src = np.asarray([comp.origin_vertex[comp.node_index(x)] for x in o_nodes], dtype=np.int32)
-    dst = np.asarray([comp.destination_vertex[comp.node_index(x)] for x in d_nodes],
-                     dtype=np.int32)
+    dst = np.asarray([comp.destination_vertex[comp.node_index(x)] for x in d_nodes], dtype=np.int32)
     fin = np.isfinite(weights)
-    comps = np.ascontiguousarray(np.vstack([
-        np.where(fin, costs.time_h, 0.0), np.where(fin, costs.cost_usd, 0.0),
-        np.where(fin, costs.co2e_kg, 0.0), np.where(fin, costs.length_km, 0.0),
-    ]))
+    comps = np.ascontiguousarray(
+        np.vstack(
+            [
+                np.where(fin, costs.time_h, 0.0),
+                np.where(fin, costs.cost_usd, 0.0),
+                np.where(fin, costs.co2e_kg, 0.0),
+                np.where(fin, costs.length_km, 0.0),
+            ]
+        )
+    )
     out = _kernels.skim(comp.indptr, comp.indices, comp.tail, weights, src, dst, comps)
+    # A node to itself is no trip (an expanded node's vertices would give a round trip).
+    out[np.equal.outer(np.asarray(o_nodes), np.asarray(d_nodes))] = 0.0
     name = optimize if isinstance(optimize, str) else getattr(optimize, "__name__", "custom")
-    return Skim(tuple(o_nodes), tuple(d_nodes), cargo, costs.unit, name, out[:, :, 0],
-                out[:, :, 1], out[:, :, 2], out[:, :, 3], out[:, :, 4])
+    return Skim(
+        tuple(o_nodes),
+        tuple(d_nodes),
+        cargo,
+        costs.unit,
+        name,
+        out[:, :, 0],
+        out[:, :, 1],
+        out[:, :, 2],
+        out[:, :, 3],
+        out[:, :, 4],
+    )

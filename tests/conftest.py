@@ -1,0 +1,62 @@
+"""Shared fixtures: the tiny test corridor and a builder for small random networks.
+
+Hypothesis runs derandomized (the same examples every run) with a modest
+number of examples and no example database, so the suite is deterministic
+and writes nothing outside pytest's cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from corridor_twin.io import read_network
+from corridor_twin.network.model import Network
+from strategies import make_network
+
+settings.register_profile(
+    "corridor",
+    derandomize=True,
+    database=None,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=False,
+)
+settings.load_profile("corridor")
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def mini_path() -> Path:
+    """Path of the test corridor file ``tests/data/mini.yaml``."""
+    return DATA / "mini.yaml"
+
+
+@pytest.fixture(scope="session")
+def mini(mini_path: Path) -> Network:
+    """The test corridor: CN -> gauge change -> KZ -> Caspian ferry -> AZ -> GE."""
+    return read_network(mini_path)
+
+
+@pytest.fixture(scope="session")
+def mini_timetabled(mini: Network) -> Network:
+    """The test corridor with a one-way ferry KZ_P -> AZ_P sailing Wednesdays 10:00."""
+    ferry = dataclasses.replace(
+        mini.service("ferry"),
+        departures=("Wed 10:00",),
+        sailings_per_week=None,
+        bidirectional=False,
+    )
+    return mini.replace(services=(ferry,))
+
+
+@pytest.fixture(scope="session")
+def build_network() -> Callable[..., Network]:
+    """Builder of small single-mode rail networks (see :func:`strategies.make_network`)."""
+    return make_network
