@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from corridor_twin.errors import NetworkFileError
 from corridor_twin.io import loads_network
 from corridor_twin.network.model import TABLES
 from corridor_twin.network.schema import (
