@@ -43,7 +43,8 @@ def test_every_figure_has_source_and_year_and_assumptions_are_estimates(net: ct.
                 if not given:
                     continue
                 prov = rec.provenance_of(a.name)
-                assert prov.source in keys and prov.year is not None, (table, rec.id, a.key)
+                assert prov.source in keys, (table, rec.id, a.key)
+                assert prov.year is not None, (table, rec.id, a.key)
                 if prov.source == "assumption-corridor-twin":
                     assert prov.estimate, (table, rec.id, a.key)
                 checked += 1

@@ -138,6 +138,30 @@ class CompiledNetwork:
     service_departures_h: tuple[FloatArray, ...]
     service_expected_wait_h: FloatArray
     _node_index: dict[str, int] = field(default_factory=dict, repr=False)
+    # Memo of per-request edge costs (the compiled arrays never change).
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def country_array(self) -> Any:
+        """ISO country of each physical node as a numpy array (cached)."""
+        arr = self._memo.get("country_array")
+        if arr is None:
+            arr = np.asarray(self.node_country)
+            arr.setflags(write=False)
+            self._memo["country_array"] = arr
+        return arr
+
+    def memo(self, key: Any, make: Any, *, size: int = 64) -> Any:
+        """Cached ``make()`` under ``key`` (bounded; oldest entries dropped first)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        value = make()
+        if len(self._memo) >= size:
+            self._memo.pop(next(k for k in self._memo if k != "country_array"))
+        self._memo[key] = value
+        return value
 
     @property
     def n_edges(self) -> int:
@@ -423,9 +447,13 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
                 node_to=i,
                 mode=c // 10000,
                 wait_dwell_h=n.transit_dwell_h,
-                **dict(zip(("cost_usd_per_teu", "cost_usd_per_t"),
-                           both(n.transit_cost_usd_per_teu or None,
-                                n.transit_cost_usd_per_t or None), strict=True)),
+                **dict(
+                    zip(
+                        ("cost_usd_per_teu", "cost_usd_per_t"),
+                        both(n.transit_cost_usd_per_teu or None, n.transit_cost_usd_per_t or None),
+                        strict=True,
+                    )
+                ),
             )
 
     for t in transfers:
@@ -443,8 +471,13 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
                 transfer=ti,
                 mode=cb // 10000,
                 **{"wait_gauge_h" if gauge else "wait_transfer_h": t.dwell_h},
-                **dict(zip(("cost_usd_per_teu", "cost_usd_per_t"),
-                           both(t.cost_usd_per_teu, t.cost_usd_per_t), strict=True)),
+                **dict(
+                    zip(
+                        ("cost_usd_per_teu", "cost_usd_per_t"),
+                        both(t.cost_usd_per_teu, t.cost_usd_per_t),
+                        strict=True,
+                    )
+                ),
                 wtt_kg_per_t=0.0,
                 ttw_kg_per_t=t.co2e_kg_per_t,
                 capacity_t_per_year=_nan(t.capacity_t_per_year),
@@ -452,6 +485,7 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
             )
 
     borders = _border_lookup(net)
+    factors: dict[tuple[str, str, str | None, str], Any] = {}
 
     def run_values(
         lk: Link, rev: int, a: str, bnode: str, service: Service | None = None
@@ -474,7 +508,10 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
             cost_teu = md.cost_usd_per_teu_km * lk.length_km
         if not fare and cost_t is None and md is not None and md.cost_usd_per_tkm is not None:
             cost_t = md.cost_usd_per_tkm * lk.length_km
-        ef = resolve_factor(net, lk, country[nidx[a]])
+        fkey = (lk.mode, lk.energy, lk.emission_factor, country[nidx[a]])
+        if fkey not in factors:
+            factors[fkey] = resolve_factor(net, lk, country[nidx[a]])
+        ef = factors[fkey]
         wtt = ef.wtt_g_co2e_per_tkm * lk.length_km / 1000 if ef else 0.0
         ttw = ef.ttw_g_co2e_per_tkm * lk.length_km / 1000 if ef else 0.0
         cost_teu, cost_t = both(cost_teu, cost_t)

@@ -12,8 +12,21 @@ def sssp(indptr: _A, indices: _A, weights: _A, source: int, target: int = -1) ->
 def reverse_sssp(
     rev_indptr: _A, rev_edges: _A, tail: _A, weights: _A, target: int
 ) -> tuple[_F, _I]: ...
+
+class Workspace:
+    n: int
+    def __init__(self, n: int) -> None: ...
+
 def bidirectional(
-    indptr: _A, indices: _A, rev_indptr: _A, rev_edges: _A, tail: _A, weights: _A, s: int, t: int
+    indptr: _A,
+    indices: _A,
+    rev_indptr: _A,
+    rev_edges: _A,
+    tail: _A,
+    weights: _A,
+    s: int,
+    t: int,
+    workspace: Workspace | None = None,
 ) -> tuple[float, _I]: ...
 def k_shortest(
     indptr: _A,

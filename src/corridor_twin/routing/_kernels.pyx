@@ -158,34 +158,55 @@ def reverse_sssp(const int64_t[::1] rev_indptr, const int32_t[::1] rev_edges,
     return dist_a, nxt_a
 
 
+cdef class Workspace:
+    """Reusable work arrays for single-pair searches on graphs of ``n`` vertices.
+
+    Searches given a workspace reset only the vertices they touched, so a
+    query costs what it explores, not the size of the graph. A workspace must
+    not be used by two searches at once.
+    """
+
+    cdef readonly int32_t n
+    cdef public object df, db, pf, pb, posf, posb, hf, hb
+
+    def __init__(self, int32_t n):
+        self.n = n
+        self.df = np.full(n, np.inf)
+        self.db = np.full(n, np.inf)
+        self.pf = np.full(n, -1, dtype=np.int32)
+        self.pb = np.full(n, -1, dtype=np.int32)
+        self.posf = np.full(n, -1, dtype=np.int32)
+        self.posb = np.full(n, -1, dtype=np.int32)
+        self.hf = np.empty(max(n, 1), dtype=np.int32)
+        self.hb = np.empty(max(n, 1), dtype=np.int32)
+
+
 def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                   const int64_t[::1] rev_indptr, const int32_t[::1] rev_edges,
-                  const int32_t[::1] tail, const double[::1] weights, int32_t s, int32_t t):
+                  const int32_t[::1] tail, const double[::1] weights, int32_t s, int32_t t,
+                  Workspace workspace=None):
     """Bidirectional Dijkstra from ``s`` to ``t``: (length, edge path as int32 array).
 
-    Returns ``(inf, empty)`` when ``t`` cannot be reached.
+    Returns ``(inf, empty)`` when ``t`` cannot be reached. With a
+    :class:`Workspace` the work arrays are reused instead of allocated.
     """
     cdef int32_t n = indptr.shape[0] - 1
     if s < 0 or s >= n or t < 0 or t >= n:
         raise IndexError("vertex out of range")
     if s == t:
         return 0.0, np.empty(0, dtype=np.int32)
-    df_a = np.full(n, np.inf)
-    db_a = np.full(n, np.inf)
-    pf_a = np.full(n, -1, dtype=np.int32)
-    pb_a = np.full(n, -1, dtype=np.int32)
-    posf_a = np.full(n, -1, dtype=np.int32)
-    posb_a = np.full(n, -1, dtype=np.int32)
-    hf_a = np.empty(n, dtype=np.int32)
-    hb_a = np.empty(n, dtype=np.int32)
-    cdef double[::1] df = df_a
-    cdef double[::1] db = db_a
-    cdef int32_t[::1] pf = pf_a
-    cdef int32_t[::1] pb = pb_a
-    cdef int32_t[::1] posf = posf_a
-    cdef int32_t[::1] posb = posb_a
-    cdef int32_t[::1] hf = hf_a
-    cdef int32_t[::1] hb = hb_a
+    ws = workspace if workspace is not None else Workspace(n)
+    if ws.n != n:
+        raise ValueError("workspace is for a graph of another size")
+    cdef double[::1] df = ws.df
+    cdef double[::1] db = ws.db
+    cdef int32_t[::1] pf = ws.pf
+    cdef int32_t[::1] pb = ws.pb
+    cdef int32_t[::1] posf = ws.posf
+    cdef int32_t[::1] posb = ws.posb
+    cdef int32_t[::1] hf = ws.hf
+    cdef int32_t[::1] hb = ws.hb
+    cdef vector[int32_t] touched
     cdef int32_t nf = 0, nb = 0, u, v, e, best_e = -1
     cdef int64_t j
     cdef double mu = INFINITY, du, nd, topf, topb, c
@@ -206,6 +227,8 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                     v = indices[j]
                     nd = du + weights[j]
                     if nd < df[v]:
+                        if df[v] == INFINITY:
+                            touched.push_back(v)
                         df[v] = nd
                         pf[v] = <int32_t>j
                         _push_or_decrease(&hf[0], &posf[0], &df[0], v, &nf)
@@ -222,6 +245,8 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                     v = tail[e]
                     nd = du + weights[e]
                     if nd < db[v]:
+                        if db[v] == INFINITY:
+                            touched.push_back(v)
                         db[v] = nd
                         pb[v] = e
                         _push_or_decrease(&hb[0], &posb[0], &db[0], v, &nb)
@@ -230,21 +255,32 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                         if c < mu:
                             mu = c
                             best_e = e
+    path = []
+    if best_e >= 0:
+        v = tail[best_e]
+        while v != s:
+            e = pf[v]
+            path.append(e)
+            v = tail[e]
+        path.reverse()
+        path.append(best_e)
+        v = indices[best_e]
+        while v != t:
+            e = pb[v]
+            path.append(e)
+            v = indices[e]
+    touched.push_back(s)
+    touched.push_back(t)
+    for j in range(<int64_t>touched.size()):
+        v = touched[j]
+        df[v] = INFINITY
+        db[v] = INFINITY
+        pf[v] = -1
+        pb[v] = -1
+        posf[v] = -1
+        posb[v] = -1
     if best_e < 0:
         return np.inf, np.empty(0, dtype=np.int32)
-    path = []
-    v = tail[best_e]
-    while v != s:
-        e = pf[v]
-        path.append(e)
-        v = tail[e]
-    path.reverse()
-    path.append(best_e)
-    v = indices[best_e]
-    while v != t:
-        e = pb[v]
-        path.append(e)
-        v = indices[e]
     return mu, np.asarray(path, dtype=np.int32)
 
 

@@ -112,7 +112,7 @@ def _restricted(
     n_nodes = len(comp.node_ids)
     banned_node = np.zeros(n_nodes, dtype=bool)
     banned_link = np.zeros(len(net.links), dtype=bool)
-    countries = np.asarray(comp.node_country)
+    countries = comp.country_array
     for c in avoid:
         banned_node |= countries == c
     for r in matching_restrictions(net, commodity, origin_country, destination_country):
@@ -123,6 +123,8 @@ def _restricted(
         elif r.scope == "link":
             banned_link[net.index_of("links", r.target)] = True
     out = np.zeros(comp.n_edges, dtype=bool)
+    if not banned_node.any() and not banned_link.any():
+        return out
     nf, nt = e["node_from"], e["node_to"]
     has_node = nf >= 0
     out[has_node] |= banned_node[nf[has_node]] | banned_node[nt[has_node]]

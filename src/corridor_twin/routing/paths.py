@@ -19,16 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 
 import corridor_twin.routing._kernels as _kernels
-from corridor_twin._typing import FloatArray, Int32Array
+from corridor_twin._typing import FloatArray, Int32Array, IntArray
 from corridor_twin.errors import NoRouteError, OptionError
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, class_label
 from corridor_twin.network.model import Network
-from corridor_twin.network.schema import MODES
 from corridor_twin.routing.costs import (
     EdgeCosts,
     GeneralizedCost,
@@ -37,12 +36,12 @@ from corridor_twin.routing.costs import (
     matching_restrictions,
     objective_weights,
 )
-from corridor_twin.routing.result import Leg, Route, RouteSet
+from corridor_twin.routing.result import _EPOCH, LegData, Route, RouteSet
 
 __all__ = ["earliest_arrival", "k_routes", "pareto_routes", "route"]
 
 _MOVE = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
-_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday: timetable hours count from Mondays
+_WAIT_KEYS = ("wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_h", "wait_dwell_h")
 
 
 def as_compiled(net: Network | CompiledNetwork) -> CompiledNetwork:
@@ -84,18 +83,28 @@ def _request(
             raise OptionError(f"{node.name} ({node.id}) is in {node.country}, which you avoid")
         if node.status != "open":
             raise NoRouteError(f"{node.name} ({node.id}) is {node.status}")
-    costs = edge_costs(
-        comp,
-        cargo,
-        origin_country=o.country,
-        destination_country=d.country,
-        avoid_countries=avoid,
-        modes=modes,
-        value_of_time_usd_per_unit_h=(
-            generalized.value_of_time_usd_per_unit_h if generalized else None
+    modes_t = None if modes is None else tuple(modes)
+    vot = generalized.value_of_time_usd_per_unit_h if generalized else None
+    ckey = ("costs", cargo, o.country, d.country, avoid, modes_t, vot)
+    costs = comp.memo(
+        ckey,
+        lambda: edge_costs(
+            comp,
+            cargo,
+            origin_country=o.country,
+            destination_country=d.country,
+            avoid_countries=avoid,
+            modes=modes_t,
+            value_of_time_usd_per_unit_h=vot,
         ),
     )
-    weights = objective_weights(costs, optimize, generalized)
+    if isinstance(optimize, str):
+        weights = comp.memo(
+            ("weights", ckey, optimize, generalized),
+            lambda: _frozen(objective_weights(costs, optimize, generalized)),
+        )
+    else:
+        weights = objective_weights(costs, optimize, generalized)
     name = optimize if isinstance(optimize, str) else getattr(optimize, "__name__", "custom")
     oi, di = comp.node_index(o.id), comp.node_index(d.id)
     return _Request(
@@ -108,6 +117,11 @@ def _request(
         weights,
         name,
     )
+
+
+def _frozen(a: FloatArray) -> FloatArray:
+    a.setflags(write=False)
+    return a
 
 
 def _no_route(req: _Request, cargo: str, avoid: Iterable[str]) -> NoRouteError:
@@ -148,84 +162,74 @@ def _operation(comp: CompiledNetwork, e: int) -> str | None:
     return None
 
 
-def _legs(
+def _leg_data(
     comp: CompiledNetwork,
     costs: EdgeCosts,
     path: Int32Array,
     board_waits: dict[int, float] | None = None,
     t0_h: float | None = None,
-) -> tuple[Leg, ...]:
-    """Group a path of edges into legs (one per link run)."""
+) -> LegData:
+    """Group a path of edges into legs (one per link run), vectorised.
+
+    Node operations (transfers, waits, dwell) before a run belong to its leg;
+    operations after the last run belong to the last leg.
+    """
     ed = comp.edge
-    net = comp.network
-    wait_keys = (
-        "wait_service_h",
-        "wait_border_h",
-        "wait_transfer_h",
-        "wait_gauge_h",
-        "wait_dwell_h",
+    kind = ed["kind"][path]
+    is_move = np.isin(kind, _MOVE)
+    n_legs = int(is_move.sum())
+    moved = is_move.astype(np.int64)
+    leg_of: IntArray = np.cumsum(moved) - moved
+    if n_legs:
+        np.minimum(leg_of, n_legs - 1, out=leg_of)
+    per_edge: dict[str, FloatArray] = {k: ed[k][path] for k in _WAIT_KEYS}
+    if board_waits:
+        svc = per_edge["wait_service_h"].copy()
+        for i, e in enumerate(path.tolist()):
+            if e in board_waits:
+                svc[i] = board_waits[e]
+        per_edge["wait_service_h"] = svc
+    per_edge.update(
+        cost_usd=costs.cost_usd[path],
+        co2e_kg=costs.co2e_kg[path],
+        wtt_kg=costs.wtt_kg[path],
+        ttw_kg=costs.ttw_kg[path],
     )
-    pending = dict.fromkeys((*wait_keys, "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg"), 0.0)
-    ops: list[str] = []
-    legs: list[dict[str, object]] = []
-    clock = t0_h
-    for e in (int(x) for x in path):
-        edge_start = clock
-        kind = ed["kind"][e]
-        vals = {k: float(ed[k][e]) for k in wait_keys}
-        if board_waits is not None and e in board_waits:
-            vals["wait_service_h"] = board_waits[e]
-        vals.update(
-            cost_usd=float(costs.cost_usd[e]),
-            co2e_kg=float(costs.co2e_kg[e]),
-            wtt_kg=float(costs.wtt_kg[e]),
-            ttw_kg=float(costs.ttw_kg[e]),
-        )
-        if clock is not None:
-            clock += float(ed["travel_h"][e]) + sum(vals[k] for k in wait_keys)
-        if kind in _MOVE:
-            li = int(ed["link"][e])
-            si = int(ed["service"][e])
-            a, b = net.nodes[ed["node_from"][e]], net.nodes[ed["node_to"][e]]
-            leg: dict[str, object] = {
-                "from_node": a.id,
-                "to_node": b.id,
-                "from_name": a.name,
-                "to_name": b.name,
-                "mode": MODES[ed["mode"][e]],
-                "link": net.links[li].id,
-                "service": net.services[si].id if si >= 0 else None,
-                "length_km": float(ed["length_km"][e]),
-                "travel_h": float(ed["travel_h"][e]),
-                "operations": tuple(ops),
-            }
-            for k in pending:
-                leg[k] = pending[k] + vals[k]
-                pending[k] = 0.0
-            if clock is not None and edge_start is not None:
-                leg["departure"] = _EPOCH + timedelta(hours=edge_start)
-                leg["arrival"] = _EPOCH + timedelta(hours=clock)
-            ops = []
-            legs.append(leg)
-        else:
-            for k in pending:
-                pending[k] += vals[k]
-            op = _operation(comp, e)
-            if op:
-                ops.append(op)
-    if legs:
-        last = legs[-1]
-        for k in pending:
-            last[k] = float(last[k]) + pending[k]  # type: ignore[arg-type]
-        if ops:
-            last["operations"] = (*last["operations"], *ops)  # type: ignore[misc]
-        if clock is not None:
-            last["arrival"] = _EPOCH + timedelta(hours=clock)
-    return tuple(Leg(**leg) for leg in legs)  # type: ignore[arg-type]
+    columns: dict[str, FloatArray] = {
+        k: np.bincount(leg_of, weights=v, minlength=n_legs).astype(np.float64)
+        for k, v in per_edge.items()
+    }
+    moves = path[is_move]
+    columns["length_km"] = ed["length_km"][moves]
+    columns["travel_h"] = ed["travel_h"][moves]
+    ops: list[list[str]] = [[] for _ in range(n_legs)]
+    for i in np.flatnonzero(~is_move).tolist():
+        op = _operation(comp, int(path[i]))
+        if op and n_legs:
+            ops[leg_of[i]].append(op)
+    departure = arrival = None
+    if t0_h is not None and n_legs:
+        step = ed["travel_h"][path] + sum(per_edge[k] for k in _WAIT_KEYS)
+        after = t0_h + np.cumsum(step)
+        arrival = after[is_move]
+        departure = arrival - step[is_move]
+        arrival[-1] = after[-1]
+    return LegData(
+        network=comp.network,
+        node_from=ed["node_from"][moves],
+        node_to=ed["node_to"][moves],
+        mode=ed["mode"][moves],
+        link=ed["link"][moves],
+        service=ed["service"][moves],
+        columns=columns,
+        operations=tuple(tuple(o) for o in ops),
+        departure_h=departure,
+        arrival_h=arrival,
+    )
 
 
 def _route(req: _Request, path: Int32Array, value: float, **kw: object) -> Route:
-    legs = _legs(req.comp, req.costs, path, **kw)  # type: ignore[arg-type]
+    data = _leg_data(req.comp, req.costs, path, **kw)  # type: ignore[arg-type]
     return Route(
         origin=req.origin,
         destination=req.destination,
@@ -233,7 +237,7 @@ def _route(req: _Request, path: Int32Array, value: float, **kw: object) -> Route
         unit=req.costs.unit,
         objective=req.objective,
         objective_value=float(value),
-        legs=legs,
+        data=data,
         edges=path,
     )
 
@@ -296,9 +300,24 @@ def route(
     if req.origin == req.destination:
         return _empty(req)
     c = req.comp
-    value, path = _kernels.bidirectional(
-        c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail, req.weights, req.source, req.target
-    )
+    # Work arrays are pooled per compiled network; a search takes one and gives it back, so
+    # concurrent searches (threads) each hold their own.
+    pool: list[_kernels.Workspace] = c.memo("workspaces", list)
+    ws = pool.pop() if pool else _kernels.Workspace(c.n_vertices)
+    try:
+        value, path = _kernels.bidirectional(
+            c.indptr,
+            c.indices,
+            c.rev_indptr,
+            c.rev_edges,
+            c.tail,
+            req.weights,
+            req.source,
+            req.target,
+            ws,
+        )
+    finally:
+        pool.append(ws)
     if not np.isfinite(value):
         raise _no_route(req, cargo, avoid_countries)
     return _route(req, path, value)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from corridor_twin._typing import Int32Array
+from corridor_twin._typing import FloatArray, Int32Array, IntArray
+from corridor_twin.network.model import Network
+from corridor_twin.network.schema import MODES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["WAIT_KINDS", "Leg", "Route", "RouteSet"]
+__all__ = ["WAIT_KINDS", "Leg", "LegData", "Route", "RouteSet"]
 
 WAIT_KINDS = ("service", "border", "transfer", "gauge", "dwell")
 """Kinds of waiting time a leg reports: for a scheduled service, at a border,
@@ -71,6 +74,35 @@ class Leg:
         return self.travel_h + self.wait_h
 
 
+_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday: clock hours count from here
+_WAIT_COLS = tuple(f"wait_{k}_h" for k in WAIT_KINDS)
+_SUM_COLS = ("length_km", "travel_h", *_WAIT_COLS, "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg")
+
+
+@dataclass(frozen=True, eq=False)
+class LegData:
+    """Per-leg columns of a route (arrays, one entry per leg).
+
+    Node, link and service columns hold indices into the network's tables;
+    ``departure_h``/``arrival_h`` are hours after Monday 2024-01-01 00:00 UTC
+    (timetable routing only).
+    """
+
+    network: Network
+    node_from: IntArray
+    node_to: IntArray
+    mode: IntArray
+    link: IntArray
+    service: IntArray
+    columns: dict[str, FloatArray]
+    operations: tuple[tuple[str, ...], ...]
+    departure_h: FloatArray | None = None
+    arrival_h: FloatArray | None = None
+
+    def __len__(self) -> int:
+        return int(self.node_from.shape[0])
+
+
 @dataclass(frozen=True)
 class Route:
     """A route from origin to destination for one cargo.
@@ -84,7 +116,7 @@ class Route:
     objective
         What was minimised, and ``objective_value`` its value.
     legs
-        The legs in order.
+        The legs in order (built on first access from the per-leg columns).
     """
 
     origin: str
@@ -93,14 +125,50 @@ class Route:
     unit: str
     objective: str
     objective_value: float
-    legs: tuple[Leg, ...]
+    data: LegData = field(repr=False, compare=False)
     edges: Int32Array = field(
         repr=False, compare=False, default_factory=lambda: np.empty(0, np.int32)
     )
 
+    @functools.cached_property
+    def legs(self) -> tuple[Leg, ...]:
+        """The legs in order."""
+        d = self.data
+        net = d.network
+        nodes, links, services = net.nodes, net.links, net.services
+        cols = {k: v.tolist() for k, v in d.columns.items()}
+        out = []
+        for i in range(len(d)):
+            a, b = nodes[d.node_from[i]], nodes[d.node_to[i]]
+            si = int(d.service[i])
+            out.append(
+                Leg(
+                    from_node=a.id,
+                    to_node=b.id,
+                    from_name=a.name,
+                    to_name=b.name,
+                    mode=MODES[d.mode[i]],
+                    link=links[d.link[i]].id,
+                    service=services[si].id if si >= 0 else None,
+                    operations=d.operations[i],
+                    departure=None
+                    if d.departure_h is None
+                    else _EPOCH + timedelta(hours=float(d.departure_h[i])),
+                    arrival=None
+                    if d.arrival_h is None
+                    else _EPOCH + timedelta(hours=float(d.arrival_h[i])),
+                    **{k: cols[k][i] for k in _SUM_COLS},
+                )
+            )
+        return tuple(out)
+
     # Totals -------------------------------------------------------------------------------
     def _sum(self, name: str) -> float:
-        return float(sum(getattr(leg, name) for leg in self.legs))
+        if name == "time_h":
+            return self._sum("travel_h") + self._sum("wait_h")
+        if name == "wait_h":
+            return float(sum(self._sum(c) for c in _WAIT_COLS))
+        return float(self.data.columns[name].sum())
 
     @property
     def time_h(self) -> float:
@@ -155,17 +223,19 @@ class Route:
     @property
     def nodes(self) -> tuple[str, ...]:
         """Node ids along the route."""
-        if not self.legs:
+        d = self.data
+        if not len(d):
             return (self.origin,)
-        return (self.legs[0].from_node, *(leg.to_node for leg in self.legs))
+        ids = [n.id for n in d.network.nodes]
+        return (ids[d.node_from[0]], *(ids[i] for i in d.node_to.tolist()))
 
     @property
     def modes(self) -> tuple[str, ...]:
         """Modes used, in order, without repeats."""
         out: list[str] = []
-        for leg in self.legs:
-            if not out or out[-1] != leg.mode:
-                out.append(leg.mode)
+        for m in self.data.mode.tolist():
+            if not out or out[-1] != MODES[m]:
+                out.append(MODES[m])
         return tuple(out)
 
     @property

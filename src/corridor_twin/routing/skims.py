@@ -108,6 +108,8 @@ def skim(
     weights = objective_weights(costs, optimize, generalized)
     src = np.asarray([comp.origin_vertex[comp.node_index(x)] for x in o_nodes], dtype=np.int32)
     dst = np.asarray([comp.destination_vertex[comp.node_index(x)] for x in d_nodes], dtype=np.int32)
+    # Closed and planned nodes have no vertex (-1): their rows and columns stay unreachable.
+    src_ok, dst_ok = src >= 0, dst >= 0
     fin = np.isfinite(weights)
     comps = np.ascontiguousarray(
         np.vstack(
@@ -119,7 +121,12 @@ def skim(
             ]
         )
     )
-    out = _kernels.skim(comp.indptr, comp.indices, comp.tail, weights, src, dst, comps)
+    out = np.full((len(src), len(dst), comps.shape[0] + 1), np.inf)
+    if src_ok.any() and dst_ok.any():
+        sub = _kernels.skim(
+            comp.indptr, comp.indices, comp.tail, weights, src[src_ok], dst[dst_ok], comps
+        )
+        out[np.ix_(src_ok, dst_ok)] = sub
     # A node to itself is no trip (an expanded node's vertices would give a round trip).
     out[np.equal.outer(np.asarray(o_nodes), np.asarray(d_nodes))] = 0.0
     name = optimize if isinstance(optimize, str) else getattr(optimize, "__name__", "custom")
