@@ -50,7 +50,14 @@ from corridor_twin.network.emissions import resolve_factor
 from corridor_twin.network.model import Border, Link, Network, Service
 from corridor_twin.network.schema import MODES
 
-__all__ = ["EDGE_KINDS", "VERTEX_KINDS", "CompiledNetwork", "compile_network"]
+__all__ = [
+    "EDGE_KINDS",
+    "VERTEX_KINDS",
+    "CompiledNetwork",
+    "compile_network",
+    "expected_wait_h",
+    "service_capacity_per_year",
+]
 
 EDGE_KINDS = ("link", "ride", "board", "alight", "transit", "transfer", "gauge", "load", "unload")
 VERTEX_KINDS = ("hub", "origin", "destination", "arrival", "departure", "aboard")
@@ -183,6 +190,29 @@ class CompiledNetwork:
             f"<CompiledNetwork {self.network.meta.name!r}: {self.n_vertices} vertices, "
             f"{self.n_edges} edges>"
         )
+
+
+def service_capacity_per_year(service: Service) -> tuple[float, float]:
+    """Annual capacity of a service per direction, in tonnes and TEU.
+
+    ``departures per week x 52 x capacity per departure x availability x
+    load_factor``; NaN where the service gives no capacity in that unit. So
+    adding a ferry (more sailings) or lifting a draft limit (load factor)
+    raises the capacity.
+
+    Examples
+    --------
+    >>> from corridor_twin.network.model import Service
+    >>> s = Service(id="f", name="ferry", mode="ferry", stops=("A", "B"), sailings_per_week=7,
+    ...             capacity_teu=100, availability=0.5, load_factor=0.8)
+    >>> service_capacity_per_year(s)[1]
+    14560.0
+    """
+    per_week = float(len(service.departures) or service.sailings_per_week or 0.0)
+    factor = per_week * 52.0 * service.availability * service.load_factor
+    t = factor * service.capacity_t if service.capacity_t is not None else np.nan
+    teu = factor * service.capacity_teu if service.capacity_teu is not None else np.nan
+    return float(t), float(teu)
 
 
 def expected_wait_h(service: Service) -> float:
@@ -583,6 +613,9 @@ def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
                 board_offset_h=offset,
             )
             vals = run_values(lk, rev, a, bnode, s)
+            cap_t, cap_teu = service_capacity_per_year(s)
+            vals["capacity_t_per_year"] = float(np.fmin(vals["capacity_t_per_year"], cap_t))
+            vals["capacity_teu_per_year"] = float(np.fmin(vals["capacity_teu_per_year"], cap_teu))
             eb.add(aboard[k], aboard[k + 1], mask, kind=_K["ride"], service=si, run=run, **vals)
             eb.add(
                 aboard[k + 1],
