@@ -232,8 +232,13 @@ def _generalized(c: EdgeCosts, g: GeneralizedCost) -> FloatArray:
     vot = g.value_of_time_usd_per_unit_h
     if vot is None:
         vot = c.value_of_time_usd_per_unit_h
-    out: FloatArray = (
-        g.cost_weight * c.cost_usd + vot * c.time_h + g.co2_price_usd_per_t * c.co2e_kg / 1000.0
+    # Unusable edges are inf in every array; weigh only usable ones (0 * inf is NaN).
+    out: FloatArray = np.full(c.time_h.shape, np.inf)
+    u = c.usable
+    out[u] = (
+        g.cost_weight * c.cost_usd[u]
+        + vot * c.time_h[u]
+        + g.co2_price_usd_per_t * c.co2e_kg[u] / 1000.0
     )
     return out
 
