@@ -132,13 +132,13 @@ def _cell(m: Measured | None) -> str:
     return fmt_s(m.per_call_s) + ("*" if m.subset_of else "")
 
 
-def print_table(title: str, rows: Sequence[Row]) -> None:
-    head = ["operation", "ours", *PEERS, "fastest peer", "ratio", "target", "result"]
+def print_table(title: str, rows: Sequence[Row], peers: Sequence[str] = PEERS) -> None:
+    head = ["operation", "ours", *peers, "fastest peer", "ratio", "target", "result"]
     lines = [head, ["---"] * len(head)]
     for r in rows:
         best = r.fastest()
         ratio = r.ratio()
-        lines.append([r.operation, _cell(r.ours), *(_cell(r.peers.get(p)) for p in PEERS),
+        lines.append([r.operation, _cell(r.ours), *(_cell(r.peers.get(p)) for p in peers),
                       best[0] if best else "-", f"{ratio:.2f}x" if ratio else "-",
                       r.target_text(), r.status()])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.strategies import make_network, node_id
 
 from corridor_twin.data import load_corridor
 from corridor_twin.errors import DataError
@@ -19,7 +20,6 @@ from corridor_twin.flow.assign import (
     extract_assignment,
     solve_assignment,
 )
-from tests.strategies import make_network, node_id
 
 
 def _with_caps_and_tariffs(net, caps, tariffs):  # type: ignore[no-untyped-def]

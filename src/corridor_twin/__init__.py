@@ -16,11 +16,13 @@ from corridor_twin.data import load_corridor
 from corridor_twin.errors import (
     CorridorError,
     DataError,
+    DemandError,
     NetworkFileError,
     NoRouteError,
     NotFoundError,
     OptionError,
     RoutingError,
+    ScenarioError,
     UnknownNodeError,
     ValidationError,
 )
@@ -43,6 +45,13 @@ from corridor_twin.routing import (
     route,
     skim,
 )
+from corridor_twin.scenarios import (
+    Scenario,
+    apply_scenario,
+    compare,
+    load_scenario,
+    network_diff,
+)
 
 __version__ = "0.1.0"
 
@@ -50,6 +59,7 @@ __all__ = [
     "CompiledNetwork",
     "CorridorError",
     "DataError",
+    "DemandError",
     "GeneralizedCost",
     "Network",
     "NetworkFileError",
@@ -59,15 +69,21 @@ __all__ = [
     "Route",
     "RouteSet",
     "RoutingError",
+    "Scenario",
+    "ScenarioError",
     "Skim",
     "UnknownNodeError",
     "ValidationError",
     "ValidationReport",
     "__version__",
+    "apply_scenario",
+    "compare",
     "compile_network",
     "earliest_arrival",
     "k_routes",
     "load_corridor",
+    "load_scenario",
+    "network_diff",
     "pareto_routes",
     "read_network",
     "route",

@@ -6,7 +6,9 @@ so callers can catch one class. The tree::
     CorridorError
     ├── DataError                 bad input data (files, records, values)
     │   ├── NetworkFileError      a network file cannot be read or parsed
-    │   └── ValidationError       a network breaks one or more validation rules
+    │   ├── ValidationError       a network breaks one or more validation rules
+    │   ├── ScenarioError         a scenario cannot be read or applied
+    │   └── DemandError           a demand table cannot be read or does not fit
     ├── NotFoundError             a looked-up object does not exist
     │   └── UnknownNodeError      a node name or id matches nothing
     ├── RoutingError
@@ -24,11 +26,13 @@ from collections.abc import Sequence
 __all__ = [
     "CorridorError",
     "DataError",
+    "DemandError",
     "NetworkFileError",
     "NoRouteError",
     "NotFoundError",
     "OptionError",
     "RoutingError",
+    "ScenarioError",
     "UnknownNodeError",
     "ValidationError",
 ]
@@ -82,6 +86,125 @@ class ValidationError(DataError):
     def __init__(self, message: str, issues: Sequence[object] = ()) -> None:
         self.issues = tuple(issues)
         super().__init__(message)
+
+
+def _where(path: str | None, line: int | None) -> str:
+    where = path or ""
+    if line is not None:
+        where = f"{where}:{line}" if where else f"line {line}"
+    return f"{where}: " if where else ""
+
+
+class ScenarioError(DataError):
+    """A scenario cannot be read, or one of its changes cannot be applied.
+
+    The message names the scenario, the change (its index in the scenario's
+    ``changes`` or ``demand_changes`` list and its kind), the field and, when
+    the scenario was read from a file, the file and line.
+
+    Parameters
+    ----------
+    message
+        What is wrong (and what to do).
+    scenario
+        Name of the scenario, if known.
+    change
+        Index of the change in its list, if the error concerns one change.
+    kind
+        Kind of that change (``close_link``, ``scale_capacity``, ...).
+    field
+        The field of the change concerned, if known.
+    path, line
+        File and 1-based line, when read from a file.
+    demand
+        True when ``change`` indexes ``demand_changes`` rather than ``changes``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        scenario: str | None = None,
+        change: int | None = None,
+        kind: str | None = None,
+        field: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        demand: bool = False,
+    ) -> None:
+        self.reason = message
+        self.scenario = scenario
+        self.change = change
+        self.kind = kind
+        self.field = field
+        self.path = path
+        self.line = line
+        self.demand = demand
+        parts = []
+        if scenario is not None:
+            parts.append(f"scenario {scenario!r}")
+        if change is not None:
+            label = "demand_changes" if demand else "changes"
+            parts.append(f"{label}[{change}]" + (f" ({kind})" if kind else ""))
+        elif kind is not None:
+            parts.append(f"change {kind!r}")
+        head = ", ".join(parts)
+        suffix = f" (field '{field}')" if field and f"'{field}'" not in message else ""
+        text = f"{head}: {message}{suffix}" if head else f"{message}{suffix}"
+        super().__init__(f"{_where(path, line)}{text}")
+
+    def located(
+        self,
+        *,
+        scenario: str | None = None,
+        change: int | None = None,
+        kind: str | None = None,
+        field: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        demand: bool | None = None,
+    ) -> ScenarioError:
+        """A copy with the context it lacks (scenario, change, field, file, line) filled in."""
+        new = ScenarioError(
+            self.reason,
+            scenario=self.scenario if self.scenario is not None else scenario,
+            change=self.change if self.change is not None else change,
+            kind=self.kind if self.kind is not None else kind,
+            field=self.field if self.field is not None else field,
+            path=self.path if self.path is not None else path,
+            line=self.line if self.line is not None else line,
+            demand=self.demand if demand is None else demand,
+        )
+        new.__cause__ = self.__cause__
+        return new
+
+
+class DemandError(DataError):
+    """A demand table cannot be read, or names nodes or commodities the network lacks.
+
+    Parameters
+    ----------
+    message
+        What is wrong.
+    path, line
+        File and 1-based line, when read from a file.
+    field
+        The column or key concerned, if known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        suffix = f" (field '{field}')" if field and f"'{field}'" not in message else ""
+        super().__init__(f"{_where(path, line)}{message}{suffix}")
 
 
 class NotFoundError(CorridorError, LookupError):

@@ -403,6 +403,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", help="output file (default: standard output)")
     sp.set_defaults(func=_cmd_export)
 
+    from corridor_twin.cli._analysis import add_commands
+
+    add_commands(sub, net_opt)
+
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")
     sp.add_argument("--format", choices=["table", "csv"], default="table")
@@ -417,7 +421,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a usage error (already printed)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        status: int = args.func(args)
+        if hasattr(args, "func2"):
+            status: int = args.func2(args, _load(args.network))
+        else:
+            status = args.func(args)
     except CorridorError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,3 +14,15 @@ def dinic(
     sink: int,
     tol: float = ...,
 ) -> tuple[float, npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
+def push_relabel(
+    n: int,
+    tails: _A,
+    heads: _A,
+    capacity: _A,
+    source: int,
+    sink: int,
+    tol: float = ...,
+) -> tuple[float, npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
+def cancel_cycles(
+    n: int, tails: _A, heads: _A, flow: _A, tol: float = ...
+) -> npt.NDArray[np.float64]: ...

@@ -1,15 +1,24 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False, nonecheck=False
-"""Compiled maximum-flow kernel (Dinic) on an edge list.
+"""Compiled maximum-flow kernels on an edge list: push-relabel and Dinic.
 
 The graph is given as ``tails``/``heads`` (int32) and float64 capacities, one
 value per edge; capacities must be finite and non-negative (the caller
-replaces "unlimited" by a number larger than any cut). The kernel builds the
+replaces "unlimited" by a number larger than any cut). Each kernel builds the
 residual graph once, in CSR order by tail (each edge gives a forward arc and
-a reverse arc; ``mate`` links the two), then runs Dinic's phases: a BFS from
-the source that stops at the sink's level, and a blocking flow by an
-iterative depth-first search with current-arc pointers. A residual at or
-below ``tol`` counts as zero, so rounding leftovers never start a new phase.
+a reverse arc; ``mate`` links the two). A residual or excess at or below
+``tol`` counts as zero, so rounding leftovers never cause extra work.
+
+``push_relabel`` is the highest-label preflow-push method with the gap and
+global-relabelling heuristics (as in Cherkassky & Goldberg's HIPR), in two
+phases: the first finds a maximum preflow (its value is the max-flow value),
+the second returns the excess stranded at vertices that cannot reach the
+sink to the source, which turns the preflow into a flow. ``dinic`` is
+Dinic's algorithm: BFS levels from the source, then a blocking flow by an
+iterative depth-first search with current-arc pointers.
+
+Both return the flow on each edge and the source side of a minimum cut: the
+vertices reachable from the source in the final residual graph.
 """
 
 import numpy as np
@@ -172,3 +181,353 @@ def dinic(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
                 flow[e] = res[mate[p]]  # never negative: the reverse residual is the net flow
     side_a = (level_a >= 0).astype(np.uint8)
     return value, flow_a, side_a
+
+
+# ---------------------------------------------------------------------------
+# Highest-label push-relabel.
+# ---------------------------------------------------------------------------
+cdef struct _PR:
+    int32_t n
+    int32_t target      # the vertex excess flows to (sink in phase 1, source in phase 2)
+    int32_t fixed       # the vertex kept at label n (source in phase 1, sink in phase 2)
+    const int64_t* first
+    const int32_t* head
+    const int64_t* mate
+    double* res
+    double* excess
+    int32_t* d
+    int64_t* cur
+    int32_t* queue
+    int32_t* act_head   # active vertices per label: a stack linked by act_next
+    int32_t* act_next
+    int32_t* all_head   # every vertex per label (< n): doubly linked by all_next/all_prev
+    int32_t* all_next
+    int32_t* all_prev
+    int32_t max_active
+    int32_t max_label
+    int64_t work
+    double tol
+
+
+cdef inline void _all_add(_PR* g, int32_t v, int32_t k) noexcept nogil:
+    cdef int32_t h = g.all_head[k]
+    g.all_next[v] = h
+    g.all_prev[v] = -1
+    if h >= 0:
+        g.all_prev[h] = v
+    g.all_head[k] = v
+    if k > g.max_label:
+        g.max_label = k
+
+
+cdef inline void _all_remove(_PR* g, int32_t v, int32_t k) noexcept nogil:
+    cdef int32_t a = g.all_prev[v], b = g.all_next[v]
+    if a >= 0:
+        g.all_next[a] = b
+    else:
+        g.all_head[k] = b
+    if b >= 0:
+        g.all_prev[b] = a
+
+
+cdef inline void _activate(_PR* g, int32_t v) noexcept nogil:
+    cdef int32_t k = g.d[v]
+    g.act_next[v] = g.act_head[k]
+    g.act_head[k] = v
+    if k > g.max_active:
+        g.max_active = k
+
+
+cdef void _global_relabel(_PR* g) noexcept nogil:
+    """Exact distances to the target over residual arcs; rebuild the buckets."""
+    cdef int32_t n = g.n, qh = 0, qt = 0, u, w, k
+    cdef int64_t p
+    for u in range(n):
+        g.d[u] = n
+        g.act_head[u] = -1
+        g.all_head[u] = -1
+    g.max_active = -1
+    g.max_label = -1
+    g.d[g.target] = 0
+    g.queue[qt] = g.target
+    qt += 1
+    while qh < qt:
+        w = g.queue[qh]
+        qh += 1
+        k = g.d[w] + 1
+        for p in range(g.first[w], g.first[w + 1]):
+            u = g.head[p]
+            if g.d[u] == n and u != g.fixed and g.res[g.mate[p]] > g.tol:
+                g.d[u] = k
+                g.queue[qt] = u
+                qt += 1
+    for u in range(n):
+        g.cur[u] = g.first[u]
+        if u == g.target or u == g.fixed or g.d[u] >= n:
+            continue
+        _all_add(g, u, g.d[u])
+        if g.excess[u] > g.tol:
+            _activate(g, u)
+    g.work = 0
+
+
+cdef void _discharge(_PR* g, int32_t v) noexcept nogil:
+    cdef int32_t n = g.n, dv = g.d[v], w, k, u, newd
+    cdef int64_t p, end = g.first[v + 1], newp
+    cdef double delta
+    while True:
+        p = g.cur[v]
+        while p < end:
+            if g.res[p] > g.tol:
+                w = g.head[p]
+                if g.d[w] == dv - 1:
+                    delta = g.excess[v] if g.excess[v] < g.res[p] else g.res[p]
+                    g.res[p] -= delta
+                    g.res[g.mate[p]] += delta
+                    if g.excess[w] <= g.tol and w != g.target:
+                        _activate(g, w)
+                    g.excess[w] += delta
+                    g.excess[v] -= delta
+                    if g.excess[v] <= g.tol:
+                        g.cur[v] = p
+                        return
+            p += 1
+        # Relabel (no admissible arc left).
+        g.work += 12 + (end - g.first[v])
+        _all_remove(g, v, dv)
+        if g.all_head[dv] < 0:
+            # Gap: nothing is left at label dv, so nothing above it reaches the target.
+            for k in range(dv + 1, g.max_label + 1):
+                u = g.all_head[k]
+                while u >= 0:
+                    g.d[u] = n
+                    u = g.all_next[u]
+                g.all_head[k] = -1
+                g.act_head[k] = -1
+            g.d[v] = n
+            g.max_label = dv - 1
+            return
+        newd = n
+        newp = end
+        for p in range(g.first[v], end):
+            if g.res[p] > g.tol and g.d[g.head[p]] + 1 < newd:
+                newd = g.d[g.head[p]] + 1
+                newp = p
+        g.d[v] = newd
+        if newd >= n:
+            return
+        _all_add(g, v, newd)
+        g.cur[v] = newp
+        dv = newd
+
+
+cdef void _run(_PR* g, int64_t threshold) noexcept nogil:
+    cdef int32_t v
+    _global_relabel(g)
+    while g.max_active >= 0:
+        v = g.act_head[g.max_active]
+        if v < 0:
+            g.max_active -= 1
+            continue
+        g.act_head[g.max_active] = g.act_next[v]
+        _discharge(g, v)
+        if g.work > threshold:
+            _global_relabel(g)
+
+
+def push_relabel(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
+                 const double[::1] capacity, int32_t source, int32_t sink, double tol=0.0):
+    """Maximum ``source`` -> ``sink`` flow by highest-label push-relabel.
+
+    Returns ``(value, flow, source_side)`` as :func:`dinic` does.
+    """
+    cdef int64_t m = tails.shape[0], e, pf, pr, p
+    cdef int32_t v, u, w
+    if heads.shape[0] != m or capacity.shape[0] != m:
+        raise ValueError("tails, heads and capacity must have the same length")
+    if not (0 <= source < n and 0 <= sink < n):
+        raise IndexError("source or sink vertex out of range")
+    if source == sink:
+        raise ValueError("source and sink must differ")
+    first_a = np.zeros(n + 1, dtype=np.int64)
+    head_a = np.empty(2 * m, dtype=np.int32)
+    mate_a = np.empty(2 * m, dtype=np.int64)
+    res_a = np.empty(2 * m, dtype=np.float64)
+    fwd_a = np.full(m, -1, dtype=np.int64)
+    excess_a = np.zeros(n, dtype=np.float64)
+    d_a = np.empty(n, dtype=np.int32)
+    cur_a = np.empty(n, dtype=np.int64)
+    ints_a = np.empty((6, n), dtype=np.int32)
+    flow_a = np.zeros(m, dtype=np.float64)
+    cdef int64_t[::1] first = first_a
+    cdef int32_t[::1] head = head_a
+    cdef int64_t[::1] mate = mate_a
+    cdef double[::1] res = res_a
+    cdef int64_t[::1] fwd = fwd_a
+    cdef double[::1] excess = excess_a
+    cdef int32_t[::1] d = d_a
+    cdef int64_t[::1] cur = cur_a
+    cdef int32_t[:, ::1] ints = ints_a
+    cdef double[::1] flow = flow_a
+    cdef double c, value
+    cdef _PR g
+    cdef int64_t threshold = 6 * <int64_t>n + 2 * m
+    with nogil:
+        for e in range(m):
+            u = tails[e]
+            w = heads[e]
+            if u == w:
+                continue
+            first[u + 1] += 1
+            first[w + 1] += 1
+        for v in range(n):
+            first[v + 1] += first[v]
+        for v in range(n):
+            cur[v] = first[v]
+        for e in range(m):
+            u = tails[e]
+            w = heads[e]
+            if u == w:
+                continue
+            pf = cur[u]
+            cur[u] += 1
+            pr = cur[w]
+            cur[w] += 1
+            c = capacity[e]
+            head[pf] = w
+            head[pr] = u
+            res[pf] = c
+            res[pr] = 0.0
+            mate[pf] = pr
+            mate[pr] = pf
+            fwd[e] = pf
+        g.n = n
+        g.first = &first[0]
+        g.head = &head[0]
+        g.mate = &mate[0]
+        g.res = &res[0]
+        g.excess = &excess[0]
+        g.d = &d[0]
+        g.cur = &cur[0]
+        g.queue = &ints[0, 0]
+        g.act_head = &ints[1, 0]
+        g.act_next = &ints[2, 0]
+        g.all_head = &ints[3, 0]
+        g.all_next = &ints[4, 0]
+        g.all_prev = &ints[5, 0]
+        g.tol = tol
+        # Phase 1: saturate the source's arcs, then push towards the sink.
+        for p in range(first[source], first[source + 1]):
+            c = res[p]
+            if c > 0.0:
+                res[p] = 0.0
+                res[mate[p]] += c
+                excess[head[p]] += c
+        g.target = sink
+        g.fixed = source
+        _run(&g, threshold)
+        value = excess[sink]
+        # Phase 2: return the stranded excess to the source.
+        g.target = source
+        g.fixed = sink
+        _run(&g, threshold)
+        _bfs(n, &first[0], &head[0], &res[0], &d[0], &ints[0, 0], source, -1, tol)
+        for e in range(m):
+            p = fwd[e]
+            if p >= 0:
+                flow[e] = res[mate[p]]
+    side_a = (d_a >= 0).astype(np.uint8)
+    return value, flow_a, side_a
+
+
+def cancel_cycles(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
+                  const double[::1] flow, double tol=0.0):
+    """The flow with every cycle removed (same value, same conservation).
+
+    Push-relabel may route some flow round cycles (its second phase returns
+    stranded excess along any residual path). A depth-first search over the
+    edges carrying flow finds each cycle and subtracts its smallest flow
+    from every edge on it; flows at or below ``tol`` become zero.
+    """
+    cdef int64_t m = tails.shape[0], e, q
+    cdef int32_t v, w, r, top, k, j
+    cdef double delta
+    if heads.shape[0] != m or flow.shape[0] != m:
+        raise ValueError("tails, heads and flow must have the same length")
+    out_a = np.asarray(flow, dtype=np.float64).copy()
+    first_a = np.zeros(n + 1, dtype=np.int64)
+    order_a = np.empty(m, dtype=np.int64)
+    cur_a = np.empty(n, dtype=np.int64)
+    color_a = np.zeros(n, dtype=np.uint8)
+    stack_a = np.empty(n, dtype=np.int32)
+    via_a = np.empty(n, dtype=np.int64)  # edge that led to the stack vertex at the same depth
+    cdef double[::1] out = out_a
+    cdef int64_t[::1] first = first_a
+    cdef int64_t[::1] order = order_a
+    cdef int64_t[::1] cur = cur_a
+    cdef uint8_t[::1] color = color_a
+    cdef int32_t[::1] stack = stack_a
+    cdef int64_t[::1] via = via_a
+    with nogil:
+        for e in range(m):
+            if out[e] <= tol:
+                out[e] = 0.0
+            else:
+                first[tails[e] + 1] += 1
+        for v in range(n):
+            first[v + 1] += first[v]
+        for v in range(n):
+            cur[v] = first[v]
+        for e in range(m):
+            if out[e] > 0.0:
+                order[cur[tails[e]]] = e
+                cur[tails[e]] += 1
+        for v in range(n):
+            cur[v] = first[v]
+        for r in range(n):
+            if color[r] != 0:
+                continue
+            top = 0
+            stack[0] = r
+            color[r] = 1
+            while top >= 0:
+                v = stack[top]
+                while cur[v] < first[v + 1] and (out[order[cur[v]]] <= 0.0
+                                                 or color[heads[order[cur[v]]]] == 2):
+                    cur[v] += 1
+                if cur[v] == first[v + 1]:
+                    color[v] = 2
+                    top -= 1
+                    continue
+                e = order[cur[v]]
+                w = heads[e]
+                if color[w] == 0:
+                    top += 1
+                    stack[top] = w
+                    via[top] = e
+                    color[w] = 1
+                    continue
+                # w is on the stack: the cycle is stack[k..top] plus e.
+                k = top
+                while stack[k] != w:
+                    k -= 1
+                delta = out[e]
+                for j in range(k + 1, top + 1):
+                    if out[via[j]] < delta:
+                        delta = out[via[j]]
+                out[e] -= delta
+                if out[e] <= tol:
+                    out[e] = 0.0
+                j = top + 1
+                for q in range(k + 1, top + 1):
+                    out[via[q]] -= delta
+                    if out[via[q]] <= tol:
+                        out[via[q]] = 0.0
+                        if q < j:
+                            j = q
+                # Unwind to the tail of the first emptied edge on the cycle.
+                if j <= top:
+                    while top >= j:
+                        color[stack[top]] = 0
+                        top -= 1
+    return out_a

@@ -35,7 +35,7 @@ Examples
 >>> from corridor_twin.data import load_corridor
 >>> from corridor_twin.flow.assign import Demand, assign
 >>> res = assign(load_corridor(), [Demand("Almaty", "Istanbul", "container", 20_000)])
->>> res.status, round(res.unmet_demand.sum(), 6)
+>>> res.status, float(round(res.unmet_demand.sum(), 6))
 ('optimal', 0.0)
 """
 
@@ -119,8 +119,10 @@ class AssignmentModel:
         return int(self.c.shape[0])
 
     def __repr__(self) -> str:
-        return (f"<AssignmentModel {len(self.groups)} groups, {self.n_variables} variables, "
-                f"{self.A_eq.shape[0]} balance rows, {self.A_ub.shape[0]} capacity rows>")
+        return (
+            f"<AssignmentModel {len(self.groups)} groups, {self.n_variables} variables, "
+            f"{self.A_eq.shape[0]} balance rows, {self.A_ub.shape[0]} capacity rows>"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,8 +162,11 @@ class AssignmentResult:
     @property
     def unmet_demand(self) -> FloatArray:
         """Unmet amount of each demand row's group-destination (unit per year)."""
-        return np.asarray(self.unmet["unmet_per_year"], dtype=np.float64) if len(
-            self.unmet) else np.zeros(0)
+        return (
+            np.asarray(self.unmet["unmet_per_year"], dtype=np.float64)
+            if len(self.unmet)
+            else np.zeros(0)
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Link flows (the main table)."""
@@ -169,9 +174,11 @@ class AssignmentResult:
 
     def __repr__(self) -> str:
         t = self.totals
-        return (f"<AssignmentResult {self.status}: cost {t.get('cost_usd', 0):,.0f} USD/yr, "
-                f"unmet {t.get('unmet_share', 0):.1%}, "
-                f"{len(self.shadow_prices)} binding capacities>")
+        return (
+            f"<AssignmentResult {self.status}: cost {t.get('cost_usd', 0):,.0f} USD/yr, "
+            f"unmet {t.get('unmet_share', 0):.1%}, "
+            f"{len(self.shadow_prices)} binding capacities>"
+        )
 
 
 def _demand_rows(demand: Any) -> tuple[Demand, ...]:
@@ -188,15 +195,23 @@ def _demand_rows(demand: Any) -> tuple[Demand, ...]:
             continue
         get = r.get if isinstance(r, dict) else (lambda k, r=r: getattr(r, k, None))
         try:
-            rows.append(Demand(str(get("origin")), str(get("destination")),
-                               str(get("commodity")), float(get("amount_per_year"))))
+            rows.append(
+                Demand(
+                    str(get("origin")),
+                    str(get("destination")),
+                    str(get("commodity")),
+                    float(get("amount_per_year")),  # type: ignore[arg-type]
+                )
+            )
         except (TypeError, ValueError) as exc:
             raise DataError(f"demand row {i}: {exc}") from None
     for i, r in enumerate(rows):
         if not np.isfinite(r.amount_per_year) or r.amount_per_year < 0:
-            raise DataError(f"demand row {i} ({r.origin} -> {r.destination}, {r.commodity}): "
-                            f"amount_per_year must be a non-negative number, got "
-                            f"{r.amount_per_year}")
+            raise DataError(
+                f"demand row {i} ({r.origin} -> {r.destination}, {r.commodity}): "
+                f"amount_per_year must be a non-negative number, got "
+                f"{r.amount_per_year}"
+            )
     return tuple(rows)
 
 
@@ -204,7 +219,9 @@ def _edge_caps(comp: CompiledNetwork) -> tuple[FloatArray, FloatArray]:
     """Per-edge annual capacity in t and TEU (inf = none), borders included."""
     from corridor_twin.flow.capacity import edge_capacity
 
-    return edge_capacity(comp, "t"), edge_capacity(comp, "teu")
+    # No unit conversion: a tonnage limit binds every cargo (containers by their weight),
+    # a TEU limit binds containers only.
+    return edge_capacity(comp, "t", convert=False), edge_capacity(comp, "teu", convert=False)
 
 
 def build_assignment(
@@ -251,8 +268,10 @@ def build_assignment(
         except LookupError as exc:
             raise DataError(f"demand row {i}: {exc}") from None
         if r.commodity not in comp.commodity_ids:
-            raise DataError(f"demand row {i}: unknown commodity {r.commodity!r}; known: "
-                            f"{', '.join(comp.commodity_ids)}")
+            raise DataError(
+                f"demand row {i}: unknown commodity {r.commodity!r}; known: "
+                f"{', '.join(comp.commodity_ids)}"
+            )
         if o.id == d.id or r.amount_per_year == 0:
             continue
         dests = groups.setdefault((r.commodity, o.id, d.country), {})
@@ -309,30 +328,55 @@ def build_assignment(
         g_tpu.append(costs.t_per_unit)
         offset += m + k
         row0 += len(b)
-    cat = (lambda parts, dt=np.float64: np.concatenate(parts).astype(dt) if parts
-           else np.zeros(0, dtype=dt))
-    c = cat(cols_c)
-    vg, ve, vd = cat(var_g, np.int64), cat(var_e, np.int64), cat(var_d, np.int64)
-    A_eq = sp.csr_matrix((cat(eq_v), (cat(eq_r, np.int64), cat(eq_c, np.int64))),
-                         shape=(row0, offset))
+    c = _floats(cols_c)
+    vg, ve, vd = _ints(var_g), _ints(var_e), _ints(var_d)
+    a_eq = sp.csr_matrix((_floats(eq_v), (_ints(eq_r), _ints(eq_c))), shape=(row0, offset))
     tpu = np.asarray(g_tpu, dtype=np.float64)
     is_teu = np.asarray([u == "teu" for u in g_unit], dtype=bool)
     ub_rows, ub_cols, ub_vals, ub_b, names = _capacity_rows(
-        comp, vg, ve, tpu, is_teu, cap_t, cap_teu, node_capacities)
-    A_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(ub_b), offset))
+        comp, vg, ve, tpu, is_teu, cap_t, cap_teu, node_capacities
+    )
+    a_ub = sp.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(len(ub_b), offset))
     return AssignmentModel(
-        comp=comp, demand=rows, groups=tuple(groups), group_unit=tuple(g_unit),
-        group_t_per_unit=tpu, c=c, A_eq=A_eq, b_eq=np.asarray(b_eq, dtype=np.float64),
-        A_ub=A_ub, b_ub=np.asarray(ub_b, dtype=np.float64), ub_names=tuple(names),
-        var_group=vg, var_edge=ve, var_dest=vd, var_time_h=cat(cols_time),
-        var_cost_usd=cat(cols_cost), var_co2e_kg=cat(cols_co2), objective=objective,
+        comp=comp,
+        demand=rows,
+        groups=tuple(groups),
+        group_unit=tuple(g_unit),
+        group_t_per_unit=tpu,
+        c=c,
+        A_eq=a_eq,
+        b_eq=np.asarray(b_eq, dtype=np.float64),
+        A_ub=a_ub,
+        b_ub=np.asarray(ub_b, dtype=np.float64),
+        ub_names=tuple(names),
+        var_group=vg,
+        var_edge=ve,
+        var_dest=vd,
+        var_time_h=_floats(cols_time),
+        var_cost_usd=_floats(cols_cost),
+        var_co2e_kg=_floats(cols_co2),
+        objective=objective,
         unmet_penalty_usd_per_unit=float(unmet_penalty_usd_per_unit),
     )
 
 
+def _floats(parts: list[Any]) -> FloatArray:
+    return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
+
+
+def _ints(parts: list[Any]) -> IntArray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+
+
 def _capacity_rows(
-    comp: CompiledNetwork, vg: IntArray, ve: IntArray, tpu: FloatArray, is_teu: Any,
-    cap_t: FloatArray, cap_teu: FloatArray, node_capacities: bool,
+    comp: CompiledNetwork,
+    vg: IntArray,
+    ve: IntArray,
+    tpu: FloatArray,
+    is_teu: Any,
+    cap_t: FloatArray,
+    cap_teu: FloatArray,
+    node_capacities: bool,
 ) -> tuple[IntArray, IntArray, FloatArray, list[float], list[tuple[str, str, str]]]:
     """Capacity rows: per capacitated edge (t, TEU) and per capacitated node."""
     net = comp.network
@@ -347,8 +391,9 @@ def _capacity_rows(
     rhs: list[float] = []
     names: list[tuple[str, str, str]] = []
 
-    def add_rows(keys: IntArray, coef: FloatArray, caps: FloatArray, label: Any,
-                 unit: str, sel: Any) -> None:
+    def add_rows(
+        keys: IntArray, coef: FloatArray, caps: FloatArray, label: Any, unit: str, sel: Any
+    ) -> None:
         """One row per distinct key among the selected variables."""
         if not sel.any():
             return
@@ -383,10 +428,15 @@ def _capacity_rows(
         arriving = np.isin(kind, _MOVE) & (nf != nt)
         starting = kind == _LOAD
         node_of = np.where(arriving, nt, nf)
-        node_t = np.asarray([np.nan if n.capacity_t_per_year is None else n.capacity_t_per_year
-                             for n in net.nodes])
-        node_teu = np.asarray([np.nan if n.capacity_teu_per_year is None
-                               else n.capacity_teu_per_year for n in net.nodes])
+        node_t = np.asarray(
+            [np.nan if n.capacity_t_per_year is None else n.capacity_t_per_year for n in net.nodes]
+        )
+        node_teu = np.asarray(
+            [
+                np.nan if n.capacity_teu_per_year is None else n.capacity_teu_per_year
+                for n in net.nodes
+            ]
+        )
         through = (arriving | starting) & (node_of >= 0)
         safe = np.where(node_of >= 0, node_of, 0)
 
@@ -394,15 +444,22 @@ def _capacity_rows(
             return "node", net.nodes[i].id
 
         add_rows(safe, t_coef, node_t, node_label, "t", through & np.isfinite(node_t[safe]))
-        add_rows(safe, np.ones(len(e_of)), node_teu, node_label, "teu",
-                 through & np.isfinite(node_teu[safe]) & is_teu[g_of])
-    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts
-           else np.zeros(0, dtype=dt))
-    return (cat(rows, np.int64), cat(cols, np.int64), cat(vals, np.float64), rhs, names)
+        add_rows(
+            safe,
+            np.ones(len(e_of)),
+            node_teu,
+            node_label,
+            "teu",
+            through & np.isfinite(node_teu[safe]) & is_teu[g_of],
+        )
+    return _ints(rows), _ints(cols), _floats(vals), rhs, names
 
 
-def solve_assignment(model: AssignmentModel, *, time_limit_s: float | None = None,
-                     ) -> AssignmentSolution:
+def solve_assignment(
+    model: AssignmentModel,
+    *,
+    time_limit_s: float | None = None,
+) -> AssignmentSolution:
     """Solve the LP with HiGHS (``scipy.optimize.linprog(method="highs")``).
 
     Returns
@@ -416,39 +473,55 @@ def solve_assignment(model: AssignmentModel, *, time_limit_s: float | None = Non
     from scipy.optimize import linprog
 
     if model.n_variables == 0:
-        return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
-                                  np.zeros(model.A_ub.shape[0]))
+        return AssignmentSolution(
+            "optimal", "no demand to assign", 0.0, np.zeros(0), np.zeros(model.A_ub.shape[0])
+        )
     options: dict[str, Any] = {"presolve": True}
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     t0 = time.perf_counter()
     try:
-        res = linprog(model.c, A_ub=model.A_ub if model.A_ub.shape[0] else None,
-                      b_ub=model.b_ub if model.A_ub.shape[0] else None, A_eq=model.A_eq,
-                      b_eq=model.b_eq, bounds=(0, None), method="highs", options=options)
+        res = linprog(
+            model.c,
+            A_ub=model.A_ub if model.A_ub.shape[0] else None,
+            b_ub=model.b_ub if model.A_ub.shape[0] else None,
+            A_eq=model.A_eq,
+            b_eq=model.b_eq,
+            bounds=(0, None),
+            method="highs",
+            options=options,
+        )
     except (ValueError, MemoryError) as exc:
-        return AssignmentSolution("error", f"the solver could not run: {exc}", np.nan, None,
-                                  None, time.perf_counter() - t0)
+        return AssignmentSolution(
+            "error",
+            f"the solver could not run: {exc}",
+            np.nan,
+            None,
+            None,
+            time.perf_counter() - t0,
+        )
     elapsed = time.perf_counter() - t0
     status = {0: "optimal", 1: "limit", 2: "infeasible", 3: "unbounded"}.get(res.status, "error")
     if status != "optimal":
         hint = {
             "infeasible": "the demand cannot be balanced even with the unmet-demand bypass; "
-                          "check for negative capacities or inconsistent demand",
+            "check for negative capacities or inconsistent demand",
             "unbounded": "some flow cost is negative, so cost can fall without limit; check "
-                         "tariffs and the objective",
+            "tariffs and the objective",
             "limit": "the time or iteration limit stopped the solver; raise time_limit_s",
         }.get(status, "the solver reported a numerical failure")
-        return AssignmentSolution(status, f"{status}: {hint} (HiGHS: {res.message})", np.nan,
-                                  None, None, elapsed)
-    duals = (np.asarray(res.ineqlin.marginals) if model.A_ub.shape[0]
-             else np.zeros(0))
-    return AssignmentSolution("optimal", str(res.message), float(res.fun),
-                              np.asarray(res.x), duals, elapsed)
+        return AssignmentSolution(
+            status, f"{status}: {hint} (HiGHS: {res.message})", np.nan, None, None, elapsed
+        )
+    duals = np.asarray(res.ineqlin.marginals) if model.A_ub.shape[0] else np.zeros(0)
+    return AssignmentSolution(
+        "optimal", str(res.message), float(res.fun), np.asarray(res.x), duals, elapsed
+    )
 
 
-def extract_assignment(model: AssignmentModel, solution: AssignmentSolution,
-                       *, tol: float = 1e-6) -> AssignmentResult:
+def extract_assignment(
+    model: AssignmentModel, solution: AssignmentSolution, *, tol: float = 1e-6
+) -> AssignmentResult:
     """Tidy results from a solved model (empty tables when it was not solved)."""
     import pandas as pd
 
@@ -457,8 +530,9 @@ def extract_assignment(model: AssignmentModel, solution: AssignmentSolution,
     ed = comp.edge
     if solution.x is None:
         empty = pd.DataFrame()
-        return AssignmentResult(solution.status, solution.message, np.nan, empty, empty, empty,
-                                empty, {})
+        return AssignmentResult(
+            solution.status, solution.message, np.nan, empty, empty, empty, empty, {}
+        )
     x = solution.x
     real = (model.var_edge >= 0) & (x > tol)
     e = model.var_edge[real]
@@ -467,55 +541,73 @@ def extract_assignment(model: AssignmentModel, solution: AssignmentSolution,
     com = np.asarray([model.groups[i][0] for i in range(len(model.groups))], dtype=object)
     tpu = model.group_t_per_unit
     moving = np.isin(ed["kind"][e], _MOVE)
-    lf = pd.DataFrame({
-        "link": [net.links[i].id for i in ed["link"][e[moving]]],
-        "reverse": ed["reverse"][e[moving]].astype(bool),
-        "service": [net.services[i].id if i >= 0 else None for i in ed["service"][e[moving]]],
-        "from_node": [net.nodes[i].id for i in ed["node_from"][e[moving]]],
-        "to_node": [net.nodes[i].id for i in ed["node_to"][e[moving]]],
-        "commodity": com[g[moving]],
-        "flow_per_year": flow[moving],
-        "flow_t_per_year": flow[moving] * tpu[g[moving]],
-    })
-    cap_t, _ = _edge_caps(comp)
+    lf = pd.DataFrame(
+        {
+            "link": [net.links[i].id for i in ed["link"][e[moving]]],
+            "reverse": ed["reverse"][e[moving]].astype(bool),
+            "service": [net.services[i].id if i >= 0 else None for i in ed["service"][e[moving]]],
+            "from_node": [net.nodes[i].id for i in ed["node_from"][e[moving]]],
+            "to_node": [net.nodes[i].id for i in ed["node_to"][e[moving]]],
+            "commodity": com[g[moving]],
+            "flow_per_year": flow[moving],
+            "flow_t_per_year": flow[moving] * tpu[g[moving]],
+        }
+    )
     if len(lf):
-        lf = lf.groupby(["link", "reverse", "service", "from_node", "to_node", "commodity"],
-                        dropna=False, as_index=False).sum()
+        lf = lf.groupby(
+            ["link", "reverse", "service", "from_node", "to_node", "commodity"],
+            dropna=False,
+            as_index=False,
+        ).sum()
         tot = lf.groupby(["link", "reverse", "service"], dropna=False)["flow_t_per_year"]
         lf["total_t_per_year"] = tot.transform("sum")
-    nodes_e = np.where(np.isin(ed["kind"][e], _MOVE) & (ed["node_from"][e] != ed["node_to"][e]),
-                       ed["node_to"][e], -1)
-    nf = pd.DataFrame({"node": nodes_e, "commodity": com[g], "flow_per_year": flow,
-                       "flow_t_per_year": flow * tpu[g]})
+    nodes_e = np.where(
+        np.isin(ed["kind"][e], _MOVE) & (ed["node_from"][e] != ed["node_to"][e]),
+        ed["node_to"][e],
+        -1,
+    )
+    nf = pd.DataFrame(
+        {
+            "node": nodes_e,
+            "commodity": com[g],
+            "flow_per_year": flow,
+            "flow_t_per_year": flow * tpu[g],
+        }
+    )
     nf = nf[nf["node"] >= 0]
     nf = nf.groupby(["node", "commodity"], as_index=False).sum()
-    node_cap = np.asarray([np.nan if n.capacity_t_per_year is None else n.capacity_t_per_year
-                           for n in net.nodes])
+    node_cap = np.asarray(
+        [np.nan if n.capacity_t_per_year is None else n.capacity_t_per_year for n in net.nodes]
+    )
     nf["capacity_t_per_year"] = node_cap[nf["node"].to_numpy(dtype=np.int64)]
     nf["node"] = [net.nodes[i].id for i in nf["node"]]
-    nf["utilisation"] = (nf.groupby("node")["flow_t_per_year"].transform("sum")
-                         / nf["capacity_t_per_year"])
-    byp = (model.var_edge < 0)
-    un = pd.DataFrame({
-        "commodity": com[model.var_group[byp]],
-        "origin": [model.groups[i][1] for i in model.var_group[byp]],
-        "destination": [net.nodes[i].id for i in model.var_dest[byp]],
-        "unmet_per_year": np.where(x[byp] > tol, x[byp], 0.0),
-    })
+    nf["utilisation"] = (
+        nf.groupby("node")["flow_t_per_year"].transform("sum") / nf["capacity_t_per_year"]
+    )
+    byp = model.var_edge < 0
+    un = pd.DataFrame(
+        {
+            "commodity": com[model.var_group[byp]],
+            "origin": [model.groups[i][1] for i in model.var_group[byp]],
+            "destination": [net.nodes[i].id for i in model.var_dest[byp]],
+            "unmet_per_year": np.where(x[byp] > tol, x[byp], 0.0),
+        }
+    )
     duals = solution.capacity_duals if solution.capacity_duals is not None else np.zeros(0)
     act = model.A_ub @ x if model.A_ub.shape[0] else np.zeros(0)
     binding = np.abs(duals) > 1e-9
-    sh = pd.DataFrame({
-        "kind": [model.ub_names[i][0] for i in np.flatnonzero(binding)],
-        "id": [model.ub_names[i][1] for i in np.flatnonzero(binding)],
-        "unit": [model.ub_names[i][2] for i in np.flatnonzero(binding)],
-        "capacity_per_year": model.b_ub[binding],
-        "flow_per_year": act[binding],
-        "shadow_price_usd_per_unit_year": -duals[binding],
-    }).sort_values("shadow_price_usd_per_unit_year", ascending=False, ignore_index=True)
+    sh = pd.DataFrame(
+        {
+            "kind": [model.ub_names[i][0] for i in np.flatnonzero(binding)],
+            "id": [model.ub_names[i][1] for i in np.flatnonzero(binding)],
+            "unit": [model.ub_names[i][2] for i in np.flatnonzero(binding)],
+            "capacity_per_year": model.b_ub[binding],
+            "flow_per_year": act[binding],
+            "shadow_price_usd_per_unit_year": -duals[binding],
+        }
+    ).sort_values("shadow_price_usd_per_unit_year", ascending=False, ignore_index=True)
     served = x[model.var_edge >= 0]
-    demand_total = float(sum(r.amount_per_year for r in model.demand
-                             if r.origin != r.destination))
+    demand_total = float(sum(r.amount_per_year for r in model.demand if r.origin != r.destination))
     unmet_total = float(un["unmet_per_year"].sum()) if len(un) else 0.0
     totals = {
         "objective": float(solution.objective_value),
@@ -527,8 +619,9 @@ def extract_assignment(model: AssignmentModel, solution: AssignmentSolution,
         "unmet_share": unmet_total / demand_total if demand_total else 0.0,
         "solve_s": solution.solve_s,
     }
-    return AssignmentResult(solution.status, solution.message, float(solution.objective_value),
-                            lf, nf, un, sh, totals)
+    return AssignmentResult(
+        solution.status, solution.message, float(solution.objective_value), lf, nf, un, sh, totals
+    )
 
 
 def assign(
@@ -546,7 +639,12 @@ def assign(
     See :func:`build_assignment` for the parameters. The result's ``status``
     says whether the LP was solved; unmet demand is reported, not raised.
     """
-    model = build_assignment(net, demand, objective=objective, generalized=generalized,
-                             unmet_penalty_usd_per_unit=unmet_penalty_usd_per_unit,
-                             node_capacities=node_capacities)
+    model = build_assignment(
+        net,
+        demand,
+        objective=objective,
+        generalized=generalized,
+        unmet_penalty_usd_per_unit=unmet_penalty_usd_per_unit,
+        node_capacities=node_capacities,
+    )
     return extract_assignment(model, solve_assignment(model, time_limit_s=time_limit_s))

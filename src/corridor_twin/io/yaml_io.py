@@ -41,7 +41,17 @@ from corridor_twin.errors import NetworkFileError
 from corridor_twin.network.model import TABLES, Meta, Network, Provenance, Source
 from corridor_twin.network.schema import Attribute, attributes
 
-__all__ = ["NetworkOrigin", "dumps_network", "loads_network", "read_network", "write_network"]
+__all__ = [
+    "NetworkOrigin",
+    "dumps_network",
+    "line_of",
+    "load_yaml",
+    "loads_network",
+    "parse_record",
+    "read_network",
+    "record_to_dict",
+    "write_network",
+]
 
 _PROV_KEYS = ("source", "year", "estimate", "derived", "note")
 _RECORD_PROV_KEYS = ("source", "year", "estimate", "derived", "note")
@@ -238,16 +248,7 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
     """
     spath = None if path is None else str(path)
     reader = _Reader(spath)
-    try:
-        doc = yaml.load(text, Loader=_LineLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise NetworkFileError(
-            f"invalid YAML: {exc.problem or exc.context}", path=spath, line=line
-        ) from None
-    except yaml.YAMLError as exc:
-        raise NetworkFileError(f"invalid YAML: {exc}", path=spath) from None
+    doc = load_yaml(text, path=spath)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
@@ -395,3 +396,78 @@ def write_network(net: Network, path: str | os.PathLike[str]) -> None:
         os.replace(tmp, p)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# -- helpers shared with other file formats (scenarios, demand tables) --------------
+def load_yaml(text: str, *, path: str | os.PathLike[str] | None = None) -> Any:
+    """Parse YAML (or JSON) text, remembering the line of every mapping and key.
+
+    Mappings in the result are ``dict`` subclasses that :func:`line_of` can
+    ask for the line of the mapping or of one of its keys.
+
+    Raises
+    ------
+    NetworkFileError
+        On a syntax error, naming the file and line.
+
+    Examples
+    --------
+    >>> doc = load_yaml("a: 1\\nb:\\n  c: 2\\n")
+    >>> line_of(doc, "b"), line_of(doc["b"], "c")
+    (2, 3)
+    """
+    spath = None if path is None else str(path)
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise NetworkFileError(
+            f"invalid YAML: {exc.problem or exc.context}", path=spath, line=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise NetworkFileError(f"invalid YAML: {exc}", path=spath) from None
+
+
+def line_of(obj: Any, key: str | None = None) -> int | None:
+    """Line of a mapping parsed by :func:`load_yaml` (or of one of its keys)."""
+    return _line(obj, key)
+
+
+def parse_record(
+    table: str, raw: Any, *, path: str | os.PathLike[str] | None = None, position: int = 0
+) -> Any:
+    """Build one record of ``table`` from its file form (as in a network file).
+
+    Parameters
+    ----------
+    table
+        Table name, one of the keys of :data:`~corridor_twin.network.model.TABLES`.
+    raw
+        The record as a mapping (``from``/``to`` for links, per-figure
+        provenance mappings allowed).
+    path
+        File name for error messages.
+    position
+        Index of the record in its list, for error messages.
+
+    Raises
+    ------
+    NetworkFileError
+        On unknown attributes, wrong types or missing required attributes.
+
+    Examples
+    --------
+    >>> rec = parse_record("links", {"id": "A-B", "from": "A", "to": "B", "mode": "road",
+    ...                              "length_km": 12})
+    >>> rec.from_node, rec.length_km
+    ('A', 12.0)
+    """
+    if table not in TABLES:
+        raise NetworkFileError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
+    return _Reader(None if path is None else str(path)).record(table, raw, position, raw)
+
+
+def record_to_dict(table: str, rec: Any) -> dict[str, Any]:
+    """A record in its file form (defaults omitted), as :func:`dumps_network` writes it."""
+    return _record_dict(table, rec)
