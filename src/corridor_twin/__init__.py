@@ -26,6 +26,8 @@ from corridor_twin.errors import (
     UnknownNodeError,
     ValidationError,
 )
+from corridor_twin.flow import capacity_table, max_flow
+from corridor_twin.flow.assign import Demand, assign
 from corridor_twin.io import read_network, to_geojson, write_geojson, write_network
 from corridor_twin.network import (
     CompiledNetwork,
@@ -59,6 +61,7 @@ __all__ = [
     "CompiledNetwork",
     "CorridorError",
     "DataError",
+    "Demand",
     "DemandError",
     "GeneralizedCost",
     "Network",
@@ -77,12 +80,15 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "apply_scenario",
+    "assign",
+    "capacity_table",
     "compare",
     "compile_network",
     "earliest_arrival",
     "k_routes",
     "load_corridor",
     "load_scenario",
+    "max_flow",
     "network_diff",
     "pareto_routes",
     "read_network",

@@ -15,6 +15,16 @@ Examples
 True
 """
 
+from corridor_twin.flow.assign import (
+    AssignmentModel,
+    AssignmentResult,
+    AssignmentSolution,
+    Demand,
+    assign,
+    build_assignment,
+    extract_assignment,
+    solve_assignment,
+)
 from corridor_twin.flow.capacity import (
     CapacityEntry,
     CapacityTable,
@@ -36,17 +46,25 @@ from corridor_twin.flow.maxflow import (
 
 __all__ = [
     "FLOW_METHODS",
+    "AssignmentModel",
+    "AssignmentResult",
+    "AssignmentSolution",
     "CapacityEntry",
     "CapacityTable",
     "CutItem",
+    "Demand",
     "FlowProblem",
     "FlowSolution",
     "MaxFlowResult",
+    "assign",
+    "build_assignment",
     "capacity_table",
     "edge_capacity",
+    "extract_assignment",
     "extract_max_flow",
     "flow_problem",
     "max_flow",
     "node_capacity",
+    "solve_assignment",
     "solve_flow_problem",
 ]

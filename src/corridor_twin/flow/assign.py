@@ -110,6 +110,8 @@ class AssignmentModel:
     var_time_h: FloatArray
     var_cost_usd: FloatArray
     var_co2e_kg: FloatArray
+    group_origin_vertex: IntArray
+    bypass_demand: FloatArray
     objective: str
     unmet_penalty_usd_per_unit: float
 
@@ -283,7 +285,8 @@ def build_assignment(
     var_g, var_e, var_d = [], [], []
     eq_r, eq_c, eq_v = [], [], []
     b_eq: list[float] = []
-    g_unit, g_tpu = [], []
+    g_unit, g_tpu, g_origin = [], [], []
+    byp_dem: list[FloatArray] = []
     offset = 0
     row0 = 0
     for g, ((com, onode, dcountry), dests) in enumerate(groups.items()):
@@ -325,6 +328,8 @@ def build_assignment(
         var_e += [edges, np.full(k, -1)]
         var_d += [np.full(m, -1), np.asarray([comp.node_index(x) for x in dids])]
         g_unit.append(costs.unit)
+        g_origin.append(ov)
+        byp_dem += [np.zeros(m), np.asarray([dests[x] for x in dids], dtype=np.float64)]
         g_tpu.append(costs.t_per_unit)
         offset += m + k
         row0 += len(b)
@@ -355,6 +360,8 @@ def build_assignment(
         var_time_h=_floats(cols_time),
         var_cost_usd=_floats(cols_cost),
         var_co2e_kg=_floats(cols_co2),
+        group_origin_vertex=np.asarray(g_origin, dtype=np.int64),
+        bypass_demand=_floats(byp_dem),
         objective=objective,
         unmet_penalty_usd_per_unit=float(unmet_penalty_usd_per_unit),
     )
@@ -458,9 +465,22 @@ def _capacity_rows(
 def solve_assignment(
     model: AssignmentModel,
     *,
+    method: str = "paths",
     time_limit_s: float | None = None,
 ) -> AssignmentSolution:
     """Solve the LP with HiGHS (``scipy.optimize.linprog(method="highs")``).
+
+    Parameters
+    ----------
+    model
+        From :func:`build_assignment`.
+    method : {"paths", "arc"}
+        ``paths`` (default): column generation with shortest-path pricing
+        (:mod:`corridor_twin.flow._paths`), which solves the same LP to the
+        same optimum through small restricted masters; ``arc``: hand the whole
+        arc-based LP to HiGHS at once.
+    time_limit_s
+        Time limit for the ``arc`` solve.
 
     Returns
     -------
@@ -470,6 +490,15 @@ def solve_assignment(
     """
     import time
 
+    if method == "paths":
+        from corridor_twin.flow._paths import solve_by_paths
+
+        if model.n_variables == 0:
+            return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
+                                      np.zeros(model.A_ub.shape[0]))
+        return solve_by_paths(model)
+    if method != "arc":
+        raise OptionError(f"unknown method {method!r}; choose from {{paths, arc}}")
     from scipy.optimize import linprog
 
     if model.n_variables == 0:
@@ -632,6 +661,7 @@ def assign(
     generalized: GeneralizedCost | None = None,
     unmet_penalty_usd_per_unit: float = 50_000.0,
     node_capacities: bool = True,
+    method: str = "paths",
     time_limit_s: float | None = None,
 ) -> AssignmentResult:
     """Build, solve and extract the system-optimal assignment in one call.
@@ -647,4 +677,6 @@ def assign(
         unmet_penalty_usd_per_unit=unmet_penalty_usd_per_unit,
         node_capacities=node_capacities,
     )
-    return extract_assignment(model, solve_assignment(model, time_limit_s=time_limit_s))
+    return extract_assignment(
+        model, solve_assignment(model, method=method, time_limit_s=time_limit_s)
+    )

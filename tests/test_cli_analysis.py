@@ -1,0 +1,81 @@
+"""CLI commands for capacity, assignment and scenarios, on the bundled corridor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corridor_twin.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_capacity_default_is_the_middle_corridor_and_names_the_caspian(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "capacity")
+    assert code == 0
+    assert "TEU/year" in out
+    assert "S_ASCO" in out  # the Caspian ferries bind
+
+
+def test_capacity_json_and_scenario_raise_throughput(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "capacity", "--format", "json")
+    base = json.loads(out)["value_per_year"]
+    code2, out2, _ = run(capsys, "capacity", "--format", "json", "--scenario",
+                         "more-caspian-ferries")
+    assert code == code2 == 0
+    assert json.loads(out2)["value_per_year"] > base
+
+
+def test_capacity_bad_input_exits_2(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(capsys, "capacity", "--from", "Nowhereville", "--to", "Alat")
+    assert code == 2
+    assert err.startswith("corridor: error:")
+    code, _, err = run(capsys, "capacity", "--scenario", "no-such-scenario")
+    assert code == 2
+    assert "bundled" in err
+
+
+def test_assign_prints_totals_and_json(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "assign", "--top", "3")
+    assert code == 0
+    assert "unmet" in out
+    assert "USD/year" in out
+    code, out, _ = run(capsys, "assign", "--format", "json")
+    doc = json.loads(out)
+    assert doc["status"] == "optimal"
+    assert doc["totals"]["demand_per_year"] > 0
+
+
+def test_assign_bad_demand_file_exits_2(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "demand.yaml"
+    bad.write_text("rows: [{id: x, origin: KZ_ALA, destination: Nowhere, commodity: container,"
+                   " amount_per_year: 5, unit: teu}]\n")
+    code, _, err = run(capsys, "assign", "--demand", str(bad))
+    assert code == 2
+    assert "corridor: error:" in err
+
+
+def test_compare_writes_tables_and_report(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _err = run(capsys, "compare", "baku-port-phase-2", "more-caspian-ferries",
+                         "--analyses", "throughput,bottlenecks", "--out", str(tmp_path))
+    assert code == 0
+    assert "more-caspian-ferries" in out
+    for name in ("changes.csv", "throughput.csv", "bottlenecks.csv", "comparison.json",
+                 "report.md"):
+        assert (tmp_path / name).exists(), name
+    report = (tmp_path / "report.md").read_text()
+    assert "AZ_ALAT" in report
+    assert "max_teu_per_year" in report
+
+
+def test_scenarios_lists_the_bundled_ones(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "scenarios")
+    assert code == 0
+    assert "baku-port-phase-2" in out
+    assert "caspian-storm-week" in out
