@@ -79,3 +79,16 @@ def test_scenarios_lists_the_bundled_ones(capsys) -> None:  # type: ignore[no-un
     assert code == 0
     assert "baku-port-phase-2" in out
     assert "caspian-storm-week" in out
+
+
+def test_compare_charts_are_pngs(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("matplotlib")
+    code, _, err = run(capsys, "compare", "more-caspian-ferries", "--analyses",
+                       "throughput,assignment", "--charts", str(tmp_path))
+    assert code == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert "throughput.png" in names
+    assert "assignment.png" in names
+    assert "utilisation_baseline.png" in names
+    for p in tmp_path.iterdir():
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

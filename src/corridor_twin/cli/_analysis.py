@@ -154,6 +154,11 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
     if args.out:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
+    if args.charts:
+        from corridor_twin.scenarios.charts import write_charts
+
+        for p in write_charts(cmp, args.charts):
+            print(f"wrote {p}", file=sys.stderr)
     if args.format == "json":
         print(
             json.dumps(
@@ -219,6 +224,8 @@ def add_commands(sub: Any, net_opt: Any) -> None:
         "--analyses", help="comma-separated subset of throughput,bottlenecks,assignment,routes"
     )
     sp.add_argument("--out", metavar="DIR", help="write CSV, JSON and report.md here")
+    sp.add_argument("--charts", metavar="DIR",
+                    help="write PNG charts here (needs the plot extra: matplotlib)")
     sp.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     sp.set_defaults(func2=cmd_compare)
 
