@@ -83,7 +83,7 @@ def test_scenarios_lists_the_bundled_ones(capsys) -> None:  # type: ignore[no-un
 
 def test_compare_charts_are_pngs(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("matplotlib")
-    code, _, err = run(capsys, "compare", "more-caspian-ferries", "--analyses",
+    code, _, _ = run(capsys, "compare", "more-caspian-ferries", "--analyses",
                        "throughput,assignment", "--charts", str(tmp_path))
     assert code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
