@@ -92,3 +92,19 @@ def test_compare_charts_are_pngs(capsys, tmp_path: Path) -> None:  # type: ignor
     assert "utilisation_baseline.png" in names
     for p in tmp_path.iterdir():
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reliability_is_reproducible_and_reports_on_time(capsys) -> None:  # type: ignore[no-untyped-def]
+    args = ("reliability", "--from", "Almaty", "--to", "Istanbul", "--deadline-days", "14",
+            "--draws", "20000", "--seed", "3", "--format", "json")
+    code, out, _ = run(capsys, *args)
+    code2, out2, _ = run(capsys, *args)
+    assert code == code2 == 0
+    assert out == out2  # same seed, same numbers
+    row = json.loads(out)[0]
+    assert 0 < row["on_time_probability"] < 1
+    assert row["p50_h"] <= row["p90_h"] <= row["p95_h"]
+    code, _, err = run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul",
+                       "--draws", "0")
+    assert code == 2
+    assert "draws" in err

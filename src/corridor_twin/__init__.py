@@ -54,6 +54,7 @@ from corridor_twin.scenarios import (
     load_scenario,
     network_diff,
 )
+from corridor_twin.simulate import ReliabilityModel, reliability
 
 __version__ = "0.1.0"
 
@@ -69,6 +70,7 @@ __all__ = [
     "NoRouteError",
     "NotFoundError",
     "OptionError",
+    "ReliabilityModel",
     "Route",
     "RouteSet",
     "RoutingError",
@@ -92,6 +94,7 @@ __all__ = [
     "network_diff",
     "pareto_routes",
     "read_network",
+    "reliability",
     "route",
     "skim",
     "to_geojson",

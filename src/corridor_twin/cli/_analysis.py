@@ -187,6 +187,23 @@ def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
+def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
+    """Monte Carlo transit-time reliability of the best route(s)."""
+    from corridor_twin.simulate import reliability
+
+    net = _scenario_net(args, net)
+    res = reliability(net, args.origin, args.destination, cargo=args.cargo, k=args.k,
+                      draws=args.draws, seed=args.seed, deadline_days=args.deadline_days)
+    frame = res.to_frame()
+    if args.format == "json":
+        print(frame.to_json(orient="records", indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        print(repr(res))
+    return EXIT_OK
+
+
 def add_commands(sub: Any, net_opt: Any) -> None:
     """Register the commands on the main parser's subparsers."""
     sp = sub.add_parser("capacity", help="max-flow / min-cut between node sets")
@@ -228,6 +245,19 @@ def add_commands(sub: Any, net_opt: Any) -> None:
                     help="write PNG charts here (needs the plot extra: matplotlib)")
     sp.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     sp.set_defaults(func2=cmd_compare)
+
+    sp = sub.add_parser("reliability", help="Monte Carlo transit-time distribution (P50/P90)")
+    net_opt(sp)
+    sp.add_argument("--from", dest="origin", required=True)
+    sp.add_argument("--to", dest="destination", required=True)
+    sp.add_argument("--cargo", default="container")
+    sp.add_argument("--deadline-days", type=float, help="report the on-time probability")
+    sp.add_argument("--k", type=int, default=1, help="also the next best routes")
+    sp.add_argument("--draws", type=int, default=100_000)
+    sp.add_argument("--seed", type=int, default=None, help="random seed (reproducible runs)")
+    sp.add_argument("--scenario", help="bundled scenario name or scenario file")
+    sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sp.set_defaults(func2=cmd_reliability)
 
     sp = sub.add_parser("scenarios", help="list the bundled scenarios")
     sp.set_defaults(func2=cmd_scenarios, network=None)
