@@ -101,6 +101,43 @@ cdef double _blocking_flow(const int64_t* first, const int32_t* head, const int6
     return total
 
 
+cdef void _residual(int32_t n, int64_t m, const int32_t* tails, const int32_t* heads,
+                    const double* capacity, int64_t* first, int32_t* head, double* res,
+                    int64_t* mate, int64_t* fwd, int64_t* pos) noexcept nogil:
+    """Residual graph in CSR: each edge e (not a self-loop) gets a forward arc fwd[e]
+    with its capacity and a reverse arc with none, mates of each other. ``first``
+    must be zeroed (n + 1); ``pos`` is scratch (n)."""
+    cdef int64_t e, pf, pr
+    cdef int32_t u, w, v
+    for e in range(m):
+        u = tails[e]
+        w = heads[e]
+        if u == w:
+            continue
+        first[u + 1] += 1
+        first[w + 1] += 1
+    for v in range(n):
+        first[v + 1] += first[v]
+    for v in range(n):
+        pos[v] = first[v]
+    for e in range(m):
+        u = tails[e]
+        w = heads[e]
+        if u == w:
+            continue
+        pf = pos[u]
+        pos[u] += 1
+        pr = pos[w]
+        pos[w] += 1
+        head[pf] = w
+        head[pr] = u
+        res[pf] = capacity[e]
+        res[pr] = 0.0
+        mate[pf] = pr
+        mate[pr] = pf
+        fwd[e] = pf
+
+
 def dinic(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
           const double[::1] capacity, int32_t source, int32_t sink, double tol=0.0):
     """Maximum ``source`` -> ``sink`` flow by Dinic's algorithm.
@@ -140,34 +177,8 @@ def dinic(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
     cdef double[::1] flow = flow_a
     cdef double value = 0.0, c
     with nogil:
-        for e in range(m):
-            u = tails[e]
-            w = heads[e]
-            if u == w:
-                continue
-            first[u + 1] += 1
-            first[w + 1] += 1
-        for v in range(n):
-            first[v + 1] += first[v]
-        for v in range(n):
-            it[v] = first[v]
-        for e in range(m):
-            u = tails[e]
-            w = heads[e]
-            if u == w:
-                continue
-            pf = it[u]
-            it[u] += 1
-            pr = it[w]
-            it[w] += 1
-            c = capacity[e]
-            head[pf] = w
-            head[pr] = u
-            res[pf] = c
-            res[pr] = 0.0
-            mate[pf] = pr
-            mate[pr] = pf
-            fwd[e] = pf
+        _residual(n, m, &tails[0], &heads[0], &capacity[0], &first[0], &head[0], &res[0],
+                  &mate[0], &fwd[0], &it[0])
         while _bfs(n, &first[0], &head[0], &res[0], &level[0], &queue[0], source, sink,
                    tol) >= 0:
             for v in range(n):
@@ -373,34 +384,8 @@ def push_relabel(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
     cdef _PR g
     cdef int64_t threshold = 6 * <int64_t>n + 2 * m
     with nogil:
-        for e in range(m):
-            u = tails[e]
-            w = heads[e]
-            if u == w:
-                continue
-            first[u + 1] += 1
-            first[w + 1] += 1
-        for v in range(n):
-            first[v + 1] += first[v]
-        for v in range(n):
-            cur[v] = first[v]
-        for e in range(m):
-            u = tails[e]
-            w = heads[e]
-            if u == w:
-                continue
-            pf = cur[u]
-            cur[u] += 1
-            pr = cur[w]
-            cur[w] += 1
-            c = capacity[e]
-            head[pf] = w
-            head[pr] = u
-            res[pf] = c
-            res[pr] = 0.0
-            mate[pf] = pr
-            mate[pr] = pf
-            fwd[e] = pf
+        _residual(n, m, &tails[0], &heads[0], &capacity[0], &first[0], &head[0], &res[0],
+                  &mate[0], &fwd[0], &cur[0])
         g.n = n
         g.first = &first[0]
         g.head = &head[0]
