@@ -46,7 +46,32 @@ class DataError(CorridorError, ValueError):
     """Input data is malformed or inconsistent."""
 
 
-class NetworkFileError(DataError):
+def _where(path: str | None, line: int | None) -> str:
+    where = path or ""
+    if line is not None:
+        where = f"{where}:{line}" if where else f"line {line}"
+    return f"{where}: " if where else ""
+
+
+class _LocatedError(DataError):
+    """A data error that can say where it is: file, line and field."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.field = field
+        suffix = f" (field '{field}')" if field and f"'{field}'" not in message else ""
+        super().__init__(f"{_where(path, line)}{message}{suffix}")
+
+
+class NetworkFileError(_LocatedError):
     """A network file cannot be read, parsed or understood.
 
     Parameters
@@ -61,24 +86,6 @@ class NetworkFileError(DataError):
         The record field concerned, if known.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-    ) -> None:
-        self.path = path
-        self.line = line
-        self.field = field
-        where = path or ""
-        if line is not None:
-            where = f"{where}:{line}" if where else f"line {line}"
-        prefix = f"{where}: " if where else ""
-        suffix = f" (field '{field}')" if field and f"'{field}'" not in message else ""
-        super().__init__(f"{prefix}{message}{suffix}")
-
 
 class ValidationError(DataError):
     """A network breaks validation rules; ``issues`` lists each finding."""
@@ -86,13 +93,6 @@ class ValidationError(DataError):
     def __init__(self, message: str, issues: Sequence[object] = ()) -> None:
         self.issues = tuple(issues)
         super().__init__(message)
-
-
-def _where(path: str | None, line: int | None) -> str:
-    where = path or ""
-    if line is not None:
-        where = f"{where}:{line}" if where else f"line {line}"
-    return f"{where}: " if where else ""
 
 
 class ScenarioError(DataError):
@@ -179,7 +179,7 @@ class ScenarioError(DataError):
         return new
 
 
-class DemandError(DataError):
+class DemandError(_LocatedError):
     """A demand table cannot be read, or names nodes or commodities the network lacks.
 
     Parameters
@@ -191,20 +191,6 @@ class DemandError(DataError):
     field
         The column or key concerned, if known.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        field: str | None = None,
-    ) -> None:
-        self.path = path
-        self.line = line
-        self.field = field
-        suffix = f" (field '{field}')" if field and f"'{field}'" not in message else ""
-        super().__init__(f"{_where(path, line)}{message}{suffix}")
 
 
 class NotFoundError(CorridorError, LookupError):
