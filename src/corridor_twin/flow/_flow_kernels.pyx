@@ -138,6 +138,17 @@ cdef void _residual(int32_t n, int64_t m, const int32_t* tails, const int32_t* h
         fwd[e] = pf
 
 
+def _check_args(int32_t n, int64_t m, int64_t n_heads, int64_t n_capacity, int32_t source,
+                int32_t sink):
+    """Shared argument checks of the max-flow kernels."""
+    if n_heads != m or n_capacity != m:
+        raise ValueError("tails, heads and capacity must have the same length")
+    if not (0 <= source < n and 0 <= sink < n):
+        raise IndexError("source or sink vertex out of range")
+    if source == sink:
+        raise ValueError("source and sink must differ")
+
+
 def dinic(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
           const double[::1] capacity, int32_t source, int32_t sink, double tol=0.0):
     """Maximum ``source`` -> ``sink`` flow by Dinic's algorithm.
@@ -149,12 +160,7 @@ def dinic(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
     """
     cdef int64_t m = tails.shape[0], e, pf, pr, p
     cdef int32_t v, u, w
-    if heads.shape[0] != m or capacity.shape[0] != m:
-        raise ValueError("tails, heads and capacity must have the same length")
-    if not (0 <= source < n and 0 <= sink < n):
-        raise IndexError("source or sink vertex out of range")
-    if source == sink:
-        raise ValueError("source and sink must differ")
+    _check_args(n, m, heads.shape[0], capacity.shape[0], source, sink)
     first_a = np.zeros(n + 1, dtype=np.int64)
     head_a = np.empty(2 * m, dtype=np.int32)
     mate_a = np.empty(2 * m, dtype=np.int64)
@@ -354,12 +360,7 @@ def push_relabel(int32_t n, const int32_t[::1] tails, const int32_t[::1] heads,
     """
     cdef int64_t m = tails.shape[0], e, pf, pr, p
     cdef int32_t v, u, w
-    if heads.shape[0] != m or capacity.shape[0] != m:
-        raise ValueError("tails, heads and capacity must have the same length")
-    if not (0 <= source < n and 0 <= sink < n):
-        raise IndexError("source or sink vertex out of range")
-    if source == sink:
-        raise ValueError("source and sink must differ")
+    _check_args(n, m, heads.shape[0], capacity.shape[0], source, sink)
     first_a = np.zeros(n + 1, dtype=np.int64)
     head_a = np.empty(2 * m, dtype=np.int32)
     mate_a = np.empty(2 * m, dtype=np.int64)
