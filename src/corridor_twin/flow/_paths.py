@@ -4,12 +4,27 @@ Solves the same LP as the arc form built by
 :func:`~corridor_twin.flow.assign.build_assignment`, to the same optimum, but
 only ever hands HiGHS a small *restricted master*: one column per path found
 so far (plus the unmet-demand bypass of every origin–destination pair) and
-only the capacity rows that have been violated. Each round prices new paths
-with one shortest-path tree per group (origin), on edge weights equal to the
-arc variables' reduced costs ``c - A_ub^T pi`` (non-negative, since capacity
-duals are non-positive), and adds every path cheaper than its pair's demand
-dual. It stops when no path prices out and no capacity is violated; the arc
-flows, objective and capacity duals are then those of the full LP.
+only the capacity rows that can bind.
+
+1. **Greedy start.** Each pair is routed by successive shortest paths on the
+   residual capacities (the largest demand first): send what the path's
+   tightest capacity row allows, block the rows that fill, repeat until the
+   demand is served or only paths dearer than leaving it unmet remain. Every
+   path becomes a column and every filled row an active row, so the first
+   master is already close to the optimum.
+2. **Master.** One persistent HiGHS model (``highspy``): new columns and rows
+   are added to it and each re-solve starts from the previous basis (primal
+   simplex after new columns, dual simplex after new rows) instead of from
+   scratch.
+3. **Pricing.** One shortest-path tree per group (origin) on edge weights
+   equal to the arc variables' reduced costs ``c - A_ub^T pi`` (non-negative,
+   since capacity duals are non-positive); every path cheaper than its pair's
+   demand dual enters.
+4. **Rows.** After each master solve, capacity rows the implied arc flows
+   violate are added and the master re-solved.
+
+It stops when no path prices out and no capacity is violated; the arc flows,
+objective and capacity duals are then those of the full LP.
 
 References
 ----------
@@ -34,34 +49,218 @@ if TYPE_CHECKING:
 
 __all__ = ["solve_by_paths"]
 
-
-def _master(model: AssignmentModel, cols: list[tuple[int, IntArray, float]],
-            pairs: list[tuple[int, int, float, int]], active: IntArray,
-            a_ub_csc: Any) -> tuple[Any, sp.csc_matrix]:
-    """Solve the restricted master; return the HiGHS result and the path→arc matrix."""
-    from scipy.optimize import linprog
-
-    n_arc = model.n_variables
-    n_p, n_k = len(cols), len(pairs)
-    rows = np.concatenate([c[1] for c in cols]) if cols else np.zeros(0, dtype=np.int64)
-    colidx = np.repeat(np.arange(n_p), [len(c[1]) for c in cols])
-    paths = sp.csc_matrix((np.ones(len(rows)), (rows, colidx)), shape=(n_arc, n_p))
-    cost = np.concatenate([[c[2] for c in cols], [model.c[p[3]] for p in pairs]])
-    dem_rows = np.concatenate([[c[0] for c in cols], np.arange(n_k)]).astype(np.int64)
-    a_eq = sp.csr_matrix((np.ones(n_p + n_k), (dem_rows, np.arange(n_p + n_k))),
-                         shape=(n_k, n_p + n_k))
-    b_eq = np.asarray([p[2] for p in pairs])
-    kwargs: dict[str, Any] = {}
-    if len(active):
-        cap = a_ub_csc[active, :] @ paths
-        kwargs["A_ub"] = sp.hstack([cap, sp.csr_matrix((len(active), n_k))]).tocsr()
-        kwargs["b_ub"] = model.b_ub[active]
-    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs", **kwargs)
-    return res, paths
+# (group, destination vertex, demand, bypass variable) of one origin–destination pair.
+_Pair = tuple[int, int, float, int]
+# (pair index, arc variables of the path in order, cost of one unit on it).
+_Column = tuple[int, IntArray, float]
+_EPS = 1e-9
 
 
-def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9,
-                   max_rounds: int = 1000) -> AssignmentSolution:
+class _Master:
+    """The restricted master LP, kept in one HiGHS model between solves.
+
+    Rows: the demand rows of the pairs (``= demand``), then the active
+    capacity rows (``<= b_ub``) in the order they were added. Columns: the
+    bypass of each pair, then the paths in the order they were added.
+    """
+
+    def __init__(self, model: AssignmentModel, pairs: list[_Pair]) -> None:
+        import highspy
+
+        # highspy._Highs (exported by highspy) is the solver without the Python
+        # wrapper's callbacks, which print a banner to the C-level stdout.
+        self.h: Any = highspy._Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.inf = float(highspy.kHighsInf)
+        self.model = model
+        self.a_ub = model.A_ub.tocsr()
+        n_k = len(pairs)
+        self.n_k = n_k
+        dem = np.asarray([p[2] for p in pairs], dtype=np.float64)
+        self.h.addRows(n_k, dem, dem, 0, np.zeros(n_k, dtype=np.int32),
+                       np.zeros(0, dtype=np.int32), np.zeros(0))
+        byp = np.asarray([p[3] for p in pairs], dtype=np.int64)
+        self.h.addCols(n_k, model.c[byp], np.zeros(n_k), np.full(n_k, self.inf), n_k,
+                       np.arange(n_k, dtype=np.int32), np.arange(n_k, dtype=np.int32),
+                       np.ones(n_k))
+        self.active = np.zeros(0, dtype=np.int64)
+        self.cols: list[_Column] = []
+        self._incidence: sp.csc_matrix | None = None
+
+    def incidence(self) -> sp.csc_matrix:
+        """Path→arc-variable incidence matrix (n_variables × n_paths)."""
+        if self._incidence is None or self._incidence.shape[1] != len(self.cols):
+            n_var = self.model.n_variables
+            if self.cols:
+                rows = np.concatenate([c[1] for c in self.cols])
+                lens = np.fromiter((len(c[1]) for c in self.cols), np.int64, len(self.cols))
+            else:
+                rows, lens = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            indptr = np.zeros(len(self.cols) + 1, dtype=np.int64)
+            np.cumsum(lens, out=indptr[1:])
+            self._incidence = sp.csc_matrix((np.ones(len(rows)), rows, indptr),
+                                            shape=(n_var, len(self.cols)))
+            self._incidence.sum_duplicates()
+        return self._incidence
+
+    def add_columns(self, cols: list[_Column]) -> None:
+        if not cols:
+            return
+        m = len(cols)
+        n_var = self.model.n_variables
+        rows = np.concatenate([c[1] for c in cols])
+        indptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum([len(c[1]) for c in cols], out=indptr[1:])
+        new = sp.csc_matrix((np.ones(len(rows)), rows, indptr), shape=(n_var, m))
+        dem = sp.csc_matrix((np.ones(m), (np.asarray([c[0] for c in cols]), np.arange(m))),
+                            shape=(self.n_k, m))
+        if len(self.active):
+            block = sp.vstack([dem, self.a_ub[self.active] @ new], format="csc")
+        else:
+            block = dem
+        block.sort_indices()
+        self.h.addCols(m, np.asarray([c[2] for c in cols]), np.zeros(m), np.full(m, self.inf),
+                       block.nnz, block.indptr[:-1].astype(np.int32),
+                       block.indices.astype(np.int32), block.data.astype(np.float64))
+        self.cols.extend(cols)
+
+    def add_rows(self, rows: IntArray) -> None:
+        if not len(rows):
+            return
+        block = (self.a_ub[rows] @ self.incidence()).tocsr()
+        block.sort_indices()
+        self.h.addRows(len(rows), np.full(len(rows), -self.inf), self.model.b_ub[rows],
+                       block.nnz, block.indptr[:-1].astype(np.int32),
+                       (block.indices + self.n_k).astype(np.int32), block.data.astype(np.float64))
+        self.active = np.concatenate([self.active, rows])
+
+    def solve(self, *, primal: bool) -> tuple[str, str]:
+        """Run HiGHS; return (status, message) with status "optimal" on success.
+
+        ``primal``: after new columns the previous basis stays primal feasible,
+        so primal simplex carries on from it; after new rows it stays dual
+        feasible, so dual simplex does.
+        """
+        import highspy
+
+        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        self.h.run()
+        st = self.h.getModelStatus()
+        if st == highspy.HighsModelStatus.kOptimal:
+            return "optimal", ""
+        text = self.h.modelStatusToString(st)
+        status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
+                  highspy.HighsModelStatus.kUnbounded: "unbounded",
+                  highspy.HighsModelStatus.kTimeLimit: "limit",
+                  highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
+        return status, f"{status}: restricted master failed (HiGHS: {text})"
+
+    def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Column values, demand-row duals and active capacity-row duals."""
+        sol = self.h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64)
+        y = np.asarray(sol.row_dual, dtype=np.float64)
+        return x, y[: self.n_k], y[self.n_k:]
+
+    def objective(self) -> float:
+        return float(self.h.getInfo().objective_function_value)
+
+    def arc_flows(self, pairs: list[_Pair]) -> FloatArray:
+        """Arc-variable flows of the current master solution."""
+        f, _, _ = self.values()
+        x: FloatArray = np.asarray(self.incidence() @ f[self.n_k:], dtype=np.float64)
+        x[[p[3] for p in pairs]] = f[: self.n_k]
+        return x
+
+
+def _path_vars(comp: Any, pred: IntArray, origin: int, dest: int, emap: IntArray) -> IntArray:
+    edges = []
+    v = dest
+    while v != origin:
+        e = int(pred[v])
+        edges.append(e)
+        v = int(comp.tail[e])
+    return emap[np.asarray(edges[::-1], dtype=np.int64)]
+
+
+def _greedy(model: AssignmentModel, pairs: list[_Pair], group_vars: dict[int, IntArray],
+            a_ub_csc: sp.csc_matrix) -> tuple[list[_Column], IntArray]:
+    """Successive shortest paths on residual capacities: start columns and filled rows."""
+    comp = model.comp
+    a_ub = model.A_ub
+    resid = model.b_ub.astype(np.float64).copy()
+    w_var = model.c.astype(np.float64).copy()
+    ws = _kernels.Workspace(comp.n_vertices)
+    cols: list[_Column] = []
+    filled: list[int] = []
+    order = sorted(range(len(pairs)), key=lambda k: -pairs[k][2])
+    for k in order:
+        g, dv, remaining, byp = pairs[k]
+        origin = int(model.group_origin_vertex[g])
+        vars_g = group_vars[g]
+        edges_g = model.var_edge[vars_g]
+        emap = np.full(comp.n_edges, -1, dtype=np.int64)
+        emap[edges_g] = vars_g
+        penalty = float(model.c[byp])
+        for _ in range(10_000):
+            if remaining <= _EPS * max(1.0, pairs[k][2]):
+                break
+            w = np.full(comp.n_edges, np.inf)
+            w[edges_g] = w_var[vars_g]
+            d, path = _kernels.bidirectional(comp.indptr, comp.indices, comp.rev_indptr,
+                                             comp.rev_edges, comp.tail, w, origin, dv, ws)
+            if not np.isfinite(d) or d >= penalty:
+                break
+            vars_p = emap[np.asarray(path, dtype=np.int64)]
+            use = a_ub_csc[:, vars_p].sum(axis=1).A1 if a_ub.shape[0] else np.zeros(0)
+            rows = np.flatnonzero(use > 0)
+            amount = min(remaining, float(np.min(resid[rows] / use[rows]))) if len(rows) \
+                else remaining
+            cols.append((k, vars_p, float(model.c[vars_p].sum())))
+            if amount <= 0:
+                break
+            resid[rows] -= amount * use[rows]
+            remaining -= amount
+            for r in rows[resid[rows] <= _EPS * np.maximum(model.b_ub[rows], 1.0)].tolist():
+                filled.append(r)
+                w_var[a_ub.indices[a_ub.indptr[r]:a_ub.indptr[r + 1]]] = np.inf
+    return cols, np.unique(np.asarray(filled, dtype=np.int64))
+
+
+def _detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
+             vars_p: IntArray, tight: Any, a_ub_csc: sp.csc_matrix, origin: int, dest: int,
+             limit: float, n: int, ws: Any) -> list[IntArray]:
+    """Up to ``n`` more improving paths, each avoiding the tight rows of the last one.
+
+    The optimum splits a pair's demand over many paths, one per combination of
+    bottlenecks; pricing finds one per round. Blocking the arcs of the tight
+    capacity rows the best path crosses and searching again finds the next
+    bottleneck's path in the same round, which cuts the number of rounds.
+    """
+    out: list[IntArray] = []
+    if not tight.any():
+        return out
+    w = w.copy()
+    for _ in range(n):
+        rows = a_ub_csc[:, vars_p].indices
+        rows = rows[tight[rows]]
+        if not len(rows):
+            break
+        a_ub = model.A_ub
+        for r in np.unique(rows).tolist():
+            blocked = model.var_edge[a_ub.indices[a_ub.indptr[r]:a_ub.indptr[r + 1]]]
+            w[blocked[blocked >= 0]] = np.inf
+        d, path = _kernels.bidirectional(comp.indptr, comp.indices, comp.rev_indptr,
+                                         comp.rev_edges, comp.tail, w, origin, dest, ws)
+        if not np.isfinite(d) or d >= limit:
+            break
+        vars_p = emap[np.asarray(path, dtype=np.int64)]
+        out.append(vars_p)
+    return out
+
+
+def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
+                   detours: int = 4) -> AssignmentSolution:
     """Solve an assignment model by column generation (see the module docstring)."""
     from corridor_twin.flow.assign import AssignmentSolution
 
@@ -71,8 +270,7 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9,
     real = model.var_edge >= 0
     a_ub_csc = model.A_ub.tocsc()
     a_ub_t = model.A_ub.T.tocsr()
-    # Origin-destination pairs: (group, destination vertex, demand, bypass variable).
-    pairs: list[tuple[int, int, float, int]] = []
+    pairs: list[_Pair] = []
     for j in np.flatnonzero(~real).tolist():
         node = int(model.var_dest[j])
         pairs.append((int(model.var_group[j]), int(comp.destination_vertex[node]),
@@ -81,82 +279,79 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9,
     for k, p in enumerate(pairs):
         by_group.setdefault(p[0], []).append(k)
     group_vars = {g: np.flatnonzero(real & (model.var_group == g)) for g in by_group}
-    cols: list[tuple[int, IntArray, float]] = []
-    seen: set[tuple[int, ...]] = set()
-    active = np.zeros(0, dtype=np.int64)
-    pi_full = np.zeros(model.A_ub.shape[0])
+
+    master = _Master(model, pairs)
+    ws = _kernels.Workspace(comp.n_vertices)
+    start, filled = _greedy(model, pairs, group_vars, a_ub_csc)
+    seen = {(c[0], *c[1].tolist()) for c in start}
+    master.add_rows(filled)
+    master.add_columns(start)
+    n_solves = 0
     rounds = 0
-    res: Any = None
-    paths: Any = None
     while True:
         rounds += 1
         if rounds > max_rounds:
             return AssignmentSolution("limit", "limit: column generation did not converge in "
                                       f"{max_rounds} rounds", np.nan, None, None,
                                       time.perf_counter() - t0)
-        # Pricing on the current duals (zero before the first master).
-        rc = model.c.copy()
-        if len(active):
-            rc -= a_ub_t @ pi_full
-        # A path enters when it is cheaper than its pair's demand dual (any path, first round).
-        limit = (np.asarray(res.eqlin.marginals) * (1 - np.sign(res.eqlin.marginals) * tol) - tol
-                 if res is not None else np.full(len(pairs), np.inf))
-        added = 0
+        # Re-solve the master, adding violated capacity rows until none is.
+        primal = True
+        while True:
+            status, message = master.solve(primal=primal)
+            primal = False
+            n_solves += 1
+            if status != "optimal":
+                return AssignmentSolution(status, message, np.nan, None, None,
+                                          time.perf_counter() - t0)
+            x = master.arc_flows(pairs)
+            if not model.A_ub.shape[0]:
+                break
+            usage = model.A_ub @ x
+            viol = np.flatnonzero(usage > model.b_ub * (1 + 1e-9) + 1e-7)
+            viol = np.setdiff1d(viol, master.active)
+            if not len(viol):
+                break
+            master.add_rows(viol)
+        _, dem_dual, cap_dual = master.values()
+        pi_full = np.zeros(model.A_ub.shape[0])
+        pi_full[master.active] = cap_dual
+        # Pricing: a path enters when it is cheaper than its pair's demand dual.
+        rc = model.c - a_ub_t @ pi_full if len(master.active) else model.c
+        limit = dem_dual * (1 - np.sign(dem_dual) * tol) - tol
+        new: list[_Column] = []
+        # Rows a path through which should make pricing look for a detour too.
+        tight = np.zeros(model.A_ub.shape[0], dtype=bool)
+        if len(tight):
+            tight[master.active[cap_dual < -tol]] = True
         for g, ks in by_group.items():
             vars_g = group_vars[g]
+            edges_g = model.var_edge[vars_g]
             w = np.full(n_e, np.inf)
-            w[model.var_edge[vars_g]] = np.maximum(rc[vars_g], 0.0)
+            w[edges_g] = np.maximum(rc[vars_g], 0.0)
             emap = np.full(n_e, -1, dtype=np.int64)
-            emap[model.var_edge[vars_g]] = vars_g
+            emap[edges_g] = vars_g
             origin = int(model.group_origin_vertex[g])
-            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin)
+            target = pairs[ks[0]][1] if len(ks) == 1 else -1
+            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
             for k in ks:
                 dv = pairs[k][1]
                 if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
                     continue
-                edges = []
-                v = dv
-                while v != origin:
-                    e = int(pred[v])
-                    edges.append(e)
-                    v = int(comp.tail[e])
-                vars_p = emap[np.asarray(edges[::-1], dtype=np.int64)]
-                key = (k, *vars_p.tolist())
-                if key in seen:
-                    continue
-                seen.add(key)
-                cols.append((k, vars_p, float(model.c[vars_p].sum())))
-                added += 1
-        if res is not None and added == 0:
+                vars_p = _path_vars(comp, pred, origin, dv, emap)
+                found = [vars_p]
+                if len(ks) == 1 and detours:
+                    found += _detours(model, comp, w, emap, vars_p, tight, a_ub_csc, origin, dv,
+                                      float(limit[k]), detours, ws)
+                for vp in found:
+                    key = (k, *vp.tolist())
+                    if key not in seen:
+                        seen.add(key)
+                        new.append((k, vp, float(model.c[vp].sum())))
+        if not new:
             break
-        # Re-solve the master, adding violated capacity rows until none is.
-        while True:
-            res, paths = _master(model, cols, pairs, active, a_ub_csc)
-            if res.status != 0:
-                status = {1: "limit", 2: "infeasible", 3: "unbounded"}.get(res.status, "error")
-                return AssignmentSolution(status, f"{status}: restricted master failed "
-                                          f"(HiGHS: {res.message})", np.nan, None, None,
-                                          time.perf_counter() - t0)
-            x = _arc_flows(model, paths, res.x, pairs)
-            usage = model.A_ub @ x if model.A_ub.shape[0] else np.zeros(0)
-            viol = np.flatnonzero(usage > model.b_ub * (1 + 1e-9) + 1e-7)
-            viol = np.setdiff1d(viol, active)
-            if not len(viol):
-                break
-            active = np.union1d(active, viol)
-        pi_full = np.zeros(model.A_ub.shape[0])
-        if len(active):
-            pi_full[active] = np.asarray(res.ineqlin.marginals)
-    x = _arc_flows(model, paths, res.x, pairs)
-    return AssignmentSolution("optimal", f"optimal (column generation: {rounds} rounds, "
-                              f"{len(cols)} paths, {len(active)} capacity rows)",
-                              float(res.fun), x, pi_full, time.perf_counter() - t0)
-
-
-def _arc_flows(model: AssignmentModel, paths: Any, f: FloatArray,
-               pairs: list[tuple[int, int, float, int]]) -> FloatArray:
-    n_p = paths.shape[1]
-    x: FloatArray = np.asarray(paths @ f[:n_p], dtype=np.float64)
-    for k, p in enumerate(pairs):
-        x[p[3]] = f[n_p + k]
-    return x
+        master.add_columns(new)
+    x = master.arc_flows(pairs)
+    return AssignmentSolution("optimal", f"optimal (column generation: {len(start)} greedy "
+                              f"paths, {rounds} rounds, {n_solves} master solves, "
+                              f"{len(master.cols)} paths, {len(master.active)} capacity rows)",
+                              master.objective(), x, pi_full, time.perf_counter() - t0)
