@@ -69,7 +69,7 @@ class _Master:
 
         # highspy._Highs (exported by highspy) is the solver without the Python
         # wrapper's callbacks, which print a banner to the C-level stdout.
-        self.h: Any = highspy._Highs()
+        self.h: Any = highspy._Highs()  # type: ignore[attr-defined]
         self.h.setOptionValue("output_flag", False)
         self.inf = float(highspy.kHighsInf)
         self.model = model
@@ -173,7 +173,7 @@ class _Master:
         return x
 
 
-def _path_vars(comp: Any, pred: IntArray, origin: int, dest: int, emap: IntArray) -> IntArray:
+def _path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
     edges = []
     v = dest
     while v != origin:
