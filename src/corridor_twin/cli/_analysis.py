@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from corridor_twin.errors import CorridorError
+from corridor_twin.errors import CorridorError, OptionError
 
 EXIT_OK = 0
 
@@ -94,7 +94,9 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
 
         net = apply_scenario(net, sc)
         demand = apply_demand(demand, sc, net)
-    res = assign(net, demand.to_frame(), objective=args.objective)
+    if args.method == "equilibrium" and args.objective not in ("generalized", "time"):
+        raise OptionError("--method equilibrium needs --objective generalized or time")
+    res = assign(net, demand.to_frame(), objective=args.objective, method=args.method)
     if res.status != "optimal":
         raise CorridorError(f"assignment not solved: {res.message}")
     if args.format == "json":
@@ -106,6 +108,9 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
                     "link_flows": json.loads(res.link_flows.to_json(orient="records")),
                     "unmet": json.loads(res.unmet.to_json(orient="records")),
                     "shadow_prices": json.loads(res.shadow_prices.to_json(orient="records")),
+                    "capacity_use": json.loads(res.capacity_use.to_json(orient="records"))
+                    if res.capacity_use is not None
+                    else [],
                 },
                 indent=2,
             )
@@ -115,8 +120,9 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
         sys.stdout.write(res.link_flows.to_csv(index=False))
         return EXIT_OK
     t = res.totals
+    kind = "user equilibrium" if args.method == "equilibrium" else "system optimum"
     print(
-        f"assignment ({args.objective}): {t['demand_per_year']:,.0f} units/year demanded, "
+        f"{kind} ({args.objective}): {t['demand_per_year']:,.0f} units/year demanded, "
         f"{t['unmet_per_year']:,.0f} unmet ({t['unmet_share']:.1%}); cost "
         f"{t['cost_usd']:,.0f} USD/year; {t['co2e_t']:,.0f} t CO2e/year"
     )
@@ -127,6 +133,9 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
         .head(args.top)[["link", "from_node", "to_node", "service", "total_t_per_year"]]
         .to_string(index=False)
     )
+    if args.method == "equilibrium" and res.capacity_use is not None:
+        print(f"\ncongestion delay {t['delay_unit_h']:,.0f} unit-hours/year; most used capacities:")
+        print(res.capacity_use.head(args.top).to_string(index=False))
     if len(res.shadow_prices):
         print("\nbinding capacities (value of one more unit of capacity per year):")
         print(res.shadow_prices.to_string(index=False))
@@ -222,12 +231,21 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func2=cmd_capacity)
 
-    sp = sub.add_parser("assign", help="system-optimal multi-commodity assignment (LP)")
+    sp = sub.add_parser(
+        "assign", help="multi-commodity assignment: system optimum (LP) or user equilibrium"
+    )
     net_opt(sp)
     sp.add_argument("--demand", metavar="FILE", help="demand YAML/CSV (default: bundled 2024)")
     sp.add_argument("--scenario", help="bundled scenario name or scenario file")
     sp.add_argument(
         "--objective", choices=["generalized", "cost", "time", "co2"], default="generalized"
+    )
+    sp.add_argument(
+        "--method",
+        choices=["paths", "arc", "equilibrium"],
+        default="paths",
+        help="paths/arc: system-optimal LP (column generation or whole arc LP); "
+        "equilibrium: shippers' own cheapest routes with congestion delays",
     )
     sp.add_argument("--top", type=int, default=15, help="how many busiest links to list")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")

@@ -141,6 +141,8 @@ class AssignmentSolution:
     x: FloatArray | None
     capacity_duals: FloatArray | None
     solve_s: float = 0.0
+    totals: dict[str, float] = field(default_factory=dict)
+    capacity_delay_h: FloatArray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +152,8 @@ class AssignmentResult:
     ``shadow_prices`` gives, for every binding capacity, how much the total
     objective would fall per extra unit (t or TEU) of annual capacity: the
     value of expanding that bottleneck, in USD per unit per year.
+    ``capacity_use`` lists every capacity with its flow and utilisation (and,
+    for a user equilibrium, the congestion delay per unit passing it).
     """
 
     status: str
@@ -160,6 +164,7 @@ class AssignmentResult:
     unmet: pd.DataFrame = field(repr=False)
     shadow_prices: pd.DataFrame = field(repr=False)
     totals: dict[str, float] = field(default_factory=dict)
+    capacity_use: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def unmet_demand(self) -> FloatArray:
@@ -474,11 +479,14 @@ def solve_assignment(
     ----------
     model
         From :func:`build_assignment`.
-    method : {"paths", "arc"}
+    method : {"paths", "arc", "equilibrium"}
         ``paths`` (default): column generation with shortest-path pricing
         (:mod:`corridor_twin.flow._paths`), which solves the same LP to the
         same optimum through small restricted masters; ``arc``: hand the whole
-        arc-based LP to HiGHS at once.
+        arc-based LP to HiGHS at once; ``equilibrium``: not the LP but the
+        user equilibrium with congestion delays at capacities
+        (:func:`corridor_twin.flow.equilibrium.solve_equilibrium` with its
+        defaults).
     time_limit_s
         Time limit for the ``arc`` solve.
 
@@ -497,8 +505,15 @@ def solve_assignment(
             return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
                                       np.zeros(model.A_ub.shape[0]))
         return solve_by_paths(model)
+    if method == "equilibrium":
+        from corridor_twin.flow.equilibrium import solve_equilibrium
+
+        if model.n_variables == 0:
+            return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
+                                      np.zeros(model.A_ub.shape[0]))
+        return solve_equilibrium(model)
     if method != "arc":
-        raise OptionError(f"unknown method {method!r}; choose from {{paths, arc}}")
+        raise OptionError(f"unknown method {method!r}; choose from {{paths, arc, equilibrium}}")
     from scipy.optimize import linprog
 
     if model.n_variables == 0:
@@ -635,6 +650,19 @@ def extract_assignment(
             "shadow_price_usd_per_unit_year": -duals[binding],
         }
     ).sort_values("shadow_price_usd_per_unit_year", ascending=False, ignore_index=True)
+    cu = pd.DataFrame(
+        {
+            "kind": [n[0] for n in model.ub_names],
+            "id": [n[1] for n in model.ub_names],
+            "unit": [n[2] for n in model.ub_names],
+            "capacity_per_year": model.b_ub,
+            "flow_per_year": act,
+            "utilisation": np.divide(act, model.b_ub, out=np.full(len(act), np.nan),
+                                     where=model.b_ub > 0),
+            "delay_h": (solution.capacity_delay_h if solution.capacity_delay_h is not None
+                        else np.full(len(act), np.nan)),
+        }
+    ).sort_values("utilisation", ascending=False, ignore_index=True)
     served = x[model.var_edge >= 0]
     demand_total = float(sum(r.amount_per_year for r in model.demand if r.origin != r.destination))
     unmet_total = float(un["unmet_per_year"].sum()) if len(un) else 0.0
@@ -647,9 +675,11 @@ def extract_assignment(
         "unmet_per_year": unmet_total,
         "unmet_share": unmet_total / demand_total if demand_total else 0.0,
         "solve_s": solution.solve_s,
+        **solution.totals,
     }
     return AssignmentResult(
-        solution.status, solution.message, float(solution.objective_value), lf, nf, un, sh, totals
+        solution.status, solution.message, float(solution.objective_value), lf, nf, un, sh,
+        totals, cu
     )
 
 
@@ -677,6 +707,10 @@ def assign(
         unmet_penalty_usd_per_unit=unmet_penalty_usd_per_unit,
         node_capacities=node_capacities,
     )
+    if method == "equilibrium" and model.n_variables:
+        from corridor_twin.flow.equilibrium import solve_equilibrium
+
+        return extract_assignment(model, solve_equilibrium(model, generalized=generalized))
     return extract_assignment(
         model, solve_assignment(model, method=method, time_limit_s=time_limit_s)
     )
