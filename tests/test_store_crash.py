@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -65,11 +64,11 @@ RUN_CHILD = textwrap.dedent(
 
 
 @pytest.fixture
-def seeded_url(store_url: str, mini: Network) -> Iterator[str]:
+def seeded_url(store_url: str, mini: Network) -> str:
     with Store.open(store_url) as store:
         admin, _ = store.bootstrap("Corridor secretariat", "root")
         store.create_network("mini", mini, by=admin)
-    yield store_url
+    return store_url
 
 
 def _child(code: str, url: str) -> subprocess.Popen[str]:
