@@ -30,7 +30,6 @@ Examples
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,35 +37,27 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from corridor_twin.errors import (
-    AuthenticationError,
     ConflictError,
-    NotFoundError,
     StoreError,
 )
 from corridor_twin.network.model import Network
 from corridor_twin.scenarios.demand import DemandTable, loads_demand, loads_demand_csv
 from corridor_twin.scenarios.io import dumps_scenario, loads_scenario
 from corridor_twin.scenarios.model import Scenario
-from corridor_twin.store import _documents, _networks, _runs
+from corridor_twin.store import _accounts, _documents, _networks, _runs
 from corridor_twin.store._common import (
-    audit,
     loads_json,
-    name_of,
     network_row,
-    now,
-    org_row,
-    require_admin,
     user_row,
     utc,
-    utc_opt,
 )
 from corridor_twin.store._engine import WRITE, make_engine, migrate
-from corridor_twin.store.auth import Principal, check_role, hash_token, new_token
+from corridor_twin.store.auth import Principal
 from corridor_twin.store.edits import RecordEdit, UpdateRecord
 from corridor_twin.store.records import (
     AuditEntry,
@@ -84,9 +75,6 @@ from corridor_twin.store.schema import (
     AuditRow,
     NetworkRow,
     NetworkVersionRow,
-    OrganisationRow,
-    TokenRow,
-    UserRow,
 )
 from corridor_twin.store.settings import StoreSettings
 
@@ -200,144 +188,57 @@ class Store:
             If the store already has users.
         """
         with self._session(write=True) as s:
-            if s.scalar(select(func.count()).select_from(UserRow)):
-                raise ConflictError("the store already has users; ask an admin for an account")
-            org = OrganisationRow(name=organisation, created_at=now())
-            s.add(org)
-            s.flush()
-            user = UserRow(
-                name=admin, organisation_id=org.id, role="admin", active=True, created_at=now()
-            )
-            s.add(user)
-            s.flush()
-            by = Principal(user.id, user.name, org.id, org.name, "admin")
-            token = self._add_token(s, user, None)
-            audit(s, by, "bootstrap", "user", admin, new={"organisation": organisation})
-            return by, token
+            return _accounts.bootstrap(s, organisation, admin)
 
     def create_organisation(self, name: str, *, by: Principal) -> OrganisationInfo:
         """Add an organisation (admins only)."""
-        require_admin(by, "creating an organisation")
         with self._session(write=True) as s:
-            if s.scalars(select(OrganisationRow.id).where(OrganisationRow.name == name)).first():
-                raise ConflictError(f"an organisation named {name!r} already exists")
-            row = OrganisationRow(name=name, created_at=now())
-            s.add(row)
-            s.flush()
-            audit(s, by, "create", "organisation", name)
-            return OrganisationInfo(row.id, row.name, utc(row.created_at))
+            return _accounts.create_organisation(s, name, by)
 
     def organisations(self) -> list[OrganisationInfo]:
         """Every organisation, by name."""
         with self._session() as s:
-            rows = s.scalars(select(OrganisationRow).order_by(OrganisationRow.name))
-            return [OrganisationInfo(r.id, r.name, utc(r.created_at)) for r in rows]
+            return _accounts.organisations(s)
 
     def create_user(self, name: str, organisation: str, role: str, *, by: Principal) -> UserInfo:
         """Add a user to an organisation with a role in {viewer, editor, admin} (admins only)."""
-        require_admin(by, "creating a user")
-        check_role(role)
         with self._session(write=True) as s:
-            org = org_row(s, organisation)
-            if s.scalars(select(UserRow.id).where(UserRow.name == name)).first():
-                raise ConflictError(f"a user named {name!r} already exists")
-            row = UserRow(
-                name=name, organisation_id=org.id, role=role, active=True, created_at=now()
-            )
-            s.add(row)
-            s.flush()
-            audit(s, by, "create", "user", name, new={"organisation": organisation, "role": role})
-            return UserInfo(row.id, name, organisation, role, True, utc(row.created_at))
+            return _accounts.create_user(s, name, organisation, role, by)
 
     def set_user(
         self, name: str, *, by: Principal, role: str | None = None, active: bool | None = None
     ) -> UserInfo:
         """Change a user's role or deactivate them (admins only); tokens of inactive users fail."""
-        require_admin(by, "changing a user")
         with self._session(write=True) as s:
-            row = user_row(s, name)
-            if role is not None and role != row.role:
-                audit(
-                    s, by, "update", "user", name, field="role", old=row.role, new=check_role(role)
-                )
-                row.role = role
-            if active is not None and active != row.active:
-                audit(s, by, "update", "user", name, field="active", old=row.active, new=active)
-                row.active = active
-            org = name_of(s, OrganisationRow, row.organisation_id)
-            return UserInfo(row.id, name, org, row.role, row.active, utc(row.created_at))
+            return _accounts.set_user(s, name, by, role, active)
 
     def users(self, organisation: str | None = None) -> list[UserInfo]:
         """Users (of one organisation, if given), by name."""
         with self._session() as s:
-            stmt = (
-                select(UserRow, OrganisationRow.name)
-                .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
-                .order_by(UserRow.name)
-            )
-            if organisation is not None:
-                stmt = stmt.where(OrganisationRow.name == organisation)
-            return [
-                UserInfo(u.id, u.name, org, u.role, u.active, utc(u.created_at))
-                for u, org in s.execute(stmt).all()
-            ]
+            return _accounts.users(s, organisation)
 
     def principal(self, user: str) -> Principal:
         """The principal of a user by name (for trusted tooling such as a CLI)."""
         with self._session() as s:
-            return self._principal(s, user_row(s, user))
-
-    @staticmethod
-    def _principal(s: Session, user: UserRow) -> Principal:
-        org = name_of(s, OrganisationRow, user.organisation_id)
-        return Principal(user.id, user.name, user.organisation_id, org, user.role)
-
-    @staticmethod
-    def _add_token(s: Session, user: UserRow, label: str | None) -> str:
-        token = new_token()
-        s.add(
-            TokenRow(user_id=user.id, token_sha256=hash_token(token), label=label, created_at=now())
-        )
-        return token
+            return _accounts.principal_of(s, user_row(s, user))
 
     def issue_token(self, user: str, *, by: Principal, label: str | None = None) -> str:
         """A new API token for ``user`` (self-service, or an admin for anyone).
 
         The plaintext is returned once; only its SHA-256 is stored.
         """
-        if user != by.user:
-            require_admin(by, f"issuing a token for {user!r}")
         with self._session(write=True) as s:
-            row = user_row(s, user)
-            token = self._add_token(s, row, label)
-            audit(s, by, "issue_token", "user", user, new=label)
-            return token
+            return _accounts.issue_token(s, user, by, label)
 
     def tokens(self, user: str, *, by: Principal) -> list[TokenInfo]:
         """A user's tokens (metadata only), to the user or an admin."""
-        if user != by.user:
-            require_admin(by, f"listing the tokens of {user!r}")
         with self._session() as s:
-            row = user_row(s, user)
-            rows = s.scalars(
-                select(TokenRow).where(TokenRow.user_id == row.id).order_by(TokenRow.id)
-            )
-            return [
-                TokenInfo(t.id, user, t.label, utc(t.created_at), utc_opt(t.revoked_at))
-                for t in rows
-            ]
+            return _accounts.tokens(s, user, by)
 
     def revoke_token(self, token_id: int, *, by: Principal) -> None:
         """Revoke a token (its user or an admin)."""
         with self._session(write=True) as s:
-            row = s.get(TokenRow, token_id)
-            if row is None:
-                raise NotFoundError(f"no token {token_id}")
-            if row.user_id != by.user_id:
-                require_admin(by, "revoking another user's token")
-            if row.revoked_at is None:
-                row.revoked_at = now()
-                audit(s, by, "revoke_token", "token", str(token_id))
+            _accounts.revoke_token(s, token_id, by)
 
     def authenticate(self, token: str | None) -> Principal:
         """The principal a token stands for.
@@ -347,19 +248,8 @@ class Store:
         AuthenticationError
             If the token is missing, unknown, revoked, or its user is inactive.
         """
-        if not token:
-            raise AuthenticationError("no API token given")
-        digest = hash_token(token)
         with self._session() as s:
-            row = s.scalars(select(TokenRow).where(TokenRow.token_sha256 == digest)).one_or_none()
-            if row is None or not hmac.compare_digest(row.token_sha256, digest):
-                raise AuthenticationError("unknown API token")
-            if row.revoked_at is not None:
-                raise AuthenticationError("this API token has been revoked")
-            user = s.get_one(UserRow, row.user_id)
-            if not user.active:
-                raise AuthenticationError(f"user {user.name!r} is deactivated")
-            return self._principal(s, user)
+            return _accounts.authenticate(s, token)
 
     # -- networks ------------------------------------------------------------------
     def create_network(
