@@ -99,3 +99,16 @@ def test_bad_run_requests(store: Store, people: tuple[Principal, Principal, Prin
     store.start_run(run.id)
     with pytest.raises(OptionError, match="progress"):
         store.update_run(run.id, progress=1.5)
+
+
+def test_queued_runs_of_a_stopped_in_process_executor_can_be_failed(
+    store: Store, people: tuple[Principal, Principal, Principal]
+) -> None:
+    _, viewer, _ = people
+    queued = store.create_run("capacity", {}, by=viewer)
+    running = store.create_run("simulation", {}, by=viewer)
+    store.start_run(running.id)
+    assert store.fail_stale_runs() == []
+    assert store.fail_stale_runs(include_queued=True) == [queued.id]
+    assert "queued when the server stopped" in (store.run(queued.id).error or "")
+    assert store.run(running.id).status == "running"

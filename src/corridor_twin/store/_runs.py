@@ -169,22 +169,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def fail_stale(s: Session, stale_after_s: float, at: datetime | None) -> list[int]:
-    """Mark abandoned running runs failed; return their ids."""
+def fail_stale(
+    s: Session, stale_after_s: float, at: datetime | None, include_queued: bool
+) -> list[int]:
+    """Mark abandoned runs failed; return their ids."""
     t = at or now()
     limit = t - timedelta(seconds=stale_after_s)
     host = socket.gethostname()
     failed = []
-    rows = s.scalars(select(RunRow).where(RunRow.status == "running").with_for_update())
+    statuses = ("running", "queued") if include_queued else ("running",)
+    rows = s.scalars(
+        select(RunRow).where(RunRow.status.in_(statuses)).order_by(RunRow.id).with_for_update()
+    )
     for row in rows:
-        beat = utc_opt(row.heartbeat_at)
-        dead = row.host == host and row.pid is not None and not _alive(row.pid)
-        stale = beat is None or beat < limit
-        if dead or stale:
+        if row.status == "queued":
+            why = "queued when the server stopped"
+        else:
+            beat = utc_opt(row.heartbeat_at)
+            dead = row.host == host and row.pid is not None and not _alive(row.pid)
+            if not dead and beat is not None and beat >= limit:
+                continue
             why = f"process {row.pid} on {row.host} died" if dead else f"no heartbeat since {beat}"
-            row.status, row.finished_at = "failed", t
-            row.error = f"abandoned: {why}; marked failed at start-up"
-            failed.append(row.id)
+        row.status, row.finished_at = "failed", t
+        row.error = f"abandoned: {why}; marked failed at start-up"
+        failed.append(row.id)
     return failed
 
 

@@ -38,7 +38,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from corridor_twin.errors import (
@@ -173,7 +173,7 @@ class Store:
                     yield s
         except IntegrityError as exc:
             raise ConflictError(f"a concurrent change got there first: {exc.orig}") from None
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise StoreError(f"database error: {exc.orig}") from None
 
     # -- organisations, users, tokens --------------------------------------------
@@ -517,16 +517,20 @@ class Store:
         with self._session(write=True) as s:
             return _runs.info(s, _runs.cancel(s, run_id, by))
 
-    def fail_stale_runs(self, *, at: datetime | None = None) -> list[int]:
+    def fail_stale_runs(
+        self, *, at: datetime | None = None, include_queued: bool = False
+    ) -> list[int]:
         """Mark runs left ``running`` by a dead process as failed; return their ids.
 
         Call it when the server starts. A run counts as abandoned when it is
         running on this host in a process that no longer exists, or when its
-        last heartbeat is older than ``settings.stale_run_after_s`` (runs on
-        other hosts).
+        last heartbeat (before ``at``, default now) is older than
+        ``settings.stale_run_after_s`` (runs on other hosts). With
+        ``include_queued`` every queued run is failed too: right for a server
+        that executes runs in-process, whose queue does not survive a restart.
         """
         with self._session(write=True) as s:
-            failed = _runs.fail_stale(s, self.settings.stale_run_after_s, at)
+            failed = _runs.fail_stale(s, self.settings.stale_run_after_s, at, include_queued)
         if failed:
             log.warning("marked %d abandoned run(s) failed: %s", len(failed), failed)
         return failed
