@@ -419,3 +419,41 @@ def test_sqlite_raw_versions_table_holds_whole_versions(store: Store, parties: P
         for r in rows:
             assert hashlib.sha256(r.yaml_text.encode()).hexdigest() == r.sha256
         assert s.execute(text("SELECT latest_version FROM networks")).scalar_one() == 2
+
+
+def test_port_of_baku_edits_alat_and_its_ferries_on_the_bundled_corridor(store: Store) -> None:
+    from corridor_twin import load_corridor
+
+    net = load_corridor()
+    admin, _ = store.bootstrap("Corridor secretariat", "root")
+    store.create_organisation("Port of Baku", by=admin)
+    store.create_user("alat", "Port of Baku", "editor", by=admin)
+    baku = store.principal("alat")
+    store.create_network("titr", net, by=admin)
+    store.grant("titr", "nodes", "AZ_ALAT", "Port of Baku", by=admin)
+    store.grant("titr", "links", "@AZ_ALAT", "Port of Baku", by=admin)
+    ferry = "KZ_AKT-AZ_ALAT-FERRY"
+    before = net.link(ferry).duration_h
+    v2 = store.edit(
+        "titr",
+        [
+            UpdateRecord("nodes", "AZ_ALAT", {"transit_dwell_h": 6}),
+            UpdateRecord("links", ferry, {"duration_h": 20}),
+        ],
+        expected_version=1,
+        by=baku,
+        message="winter timetable",
+    )
+    assert store.network("titr").link(ferry).duration_h == 20.0
+    assert store.network("titr", version=1).link(ferry).duration_h == before
+    assert store.network("titr", version=1) == net
+    other = next(
+        lk.id for lk in net.links if lk.from_node.startswith("GE_") and lk.to_node.startswith("GE_")
+    )
+    with pytest.raises(PermissionDeniedError, match="Port of Baku"):
+        store.edit(
+            "titr",
+            [UpdateRecord("links", other, {"length_km": 1})],
+            expected_version=v2.version,
+            by=baku,
+        )

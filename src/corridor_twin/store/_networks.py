@@ -14,6 +14,8 @@ network loaded in Python -- which every analysis does anyway.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
@@ -49,14 +51,58 @@ from corridor_twin.store.schema import (
     UserRow,
 )
 
-__all__ = ["create", "edit", "grant", "network_row", "revoke", "rules"]
+__all__ = [
+    "NetworkCache",
+    "create",
+    "edit",
+    "grant",
+    "network_row",
+    "revoke",
+    "rules",
+]
 
 
-def _text_of(net: Network) -> tuple[str, str]:
+class NetworkCache:
+    """Parsed versions by (name, version, sha256), least recently used dropped first.
+
+    Versions never change and networks are immutable, so one parsed object
+    can serve every reader; thread-safe.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._nets: OrderedDict[tuple[str, int, str], Network] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, name: str, version: int, sha: str, net: Network) -> None:
+        """Remember a parsed version."""
+        with self._lock:
+            self._nets[(name, version, sha)] = net
+            self._nets.move_to_end((name, version, sha))
+            while len(self._nets) > self.size:
+                self._nets.popitem(last=False)
+
+    def load(self, name: str, row: NetworkVersionRow) -> Network:
+        """The network of a version row, parsed once."""
+        key = (name, row.version, row.sha256)
+        with self._lock:
+            net = self._nets.get(key)
+            if net is not None:
+                self._nets.move_to_end(key)
+                return net
+        net = load_version(name, row)
+        self.put(name, row.version, row.sha256, net)
+        return net
+
+
+def _store_text(cache: NetworkCache, name: str, version: int, net: Network) -> tuple[str, str]:
     text = dumps_network(net)
-    if loads_network(text) != net:
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    back = loads_network(text, path=f"<store {name} v{version}>")
+    if back != net:
         raise StoreError("network does not survive the YAML round trip; not stored")
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cache.put(name, version, sha, back)  # harmless if the transaction then fails
+    return text, sha
 
 
 def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow:
@@ -118,7 +164,9 @@ def _add_version(
     return row
 
 
-def create(s: Session, name: str, net: Network, by: Principal, message: str | None) -> VersionInfo:
+def create(
+    s: Session, name: str, net: Network, by: Principal, message: str | None, cache: NetworkCache
+) -> VersionInfo:
     """Store ``net`` as version 1 of a new network ``name``."""
     require_admin(by, "creating a network")
     if not name or not name.strip():
@@ -126,7 +174,7 @@ def create(s: Session, name: str, net: Network, by: Principal, message: str | No
     if s.scalars(select(NetworkRow.id).where(NetworkRow.name == name)).first() is not None:
         raise ConflictError(f"a network named {name!r} already exists")
     validate(net, raise_on="error")
-    text, sha = _text_of(net)
+    text, sha = _store_text(cache, name, 1, net)
     net_row = NetworkRow(name=name, latest_version=1, created_at=now())
     s.add(net_row)
     s.flush()
@@ -182,6 +230,7 @@ def edit(
     expected_version: int,
     by: Principal,
     message: str | None,
+    cache: NetworkCache,
 ) -> VersionInfo:
     """Apply ``edits`` to the latest version and store the result as the next version."""
     require_editor(by, f"editing network {name!r}")
@@ -196,14 +245,14 @@ def edit(
         )
     if not edits:
         raise StoreError("an edit needs at least one change")
-    base = load_version(name, version_row(s, name, latest))
+    base = cache.load(name, version_row(s, name, latest))
     new_net, changes = apply_edits(base, edits)
     _check_ownership(by, name, rules(s, name), changes)
     validate(new_net, raise_on="error")
     if not changes:
         raise StoreError(f"the edit changes nothing in network {name!r}; no version written")
-    text, sha = _text_of(new_net)
     version = latest + 1
+    text, sha = _store_text(cache, name, version, new_net)
     row = _add_version(s, net_row, version, text, sha, by, message)
     net_row.latest_version = version
     for ch in changes:

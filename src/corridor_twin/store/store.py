@@ -82,6 +82,8 @@ __all__ = ["Store", "UpdateRecord"]
 
 log = logging.getLogger(__name__)
 
+_CACHED_NETWORKS = 8
+
 
 class Store:
     """A persistent store on one database (SQLite file or PostgreSQL).
@@ -101,6 +103,7 @@ class Store:
     def __init__(self, engine: Engine, settings: StoreSettings) -> None:
         self._engine = engine
         self.settings = settings
+        self._cache = _networks.NetworkCache(_CACHED_NETWORKS)
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -265,13 +268,13 @@ class Store:
             If a network of that name exists.
         """
         with self._session(write=True) as s:
-            return _networks.create(s, name, network, by, message)
+            return _networks.create(s, name, network, by, message, self._cache)
 
     def network(self, name: str, version: int | None = None) -> Network:
         """A stored network (the latest version unless ``version`` is given)."""
         with self._session() as s:
             row = _networks.version_row(s, name, version)
-            return _networks.load_version(name, row)
+            return self._cache.load(name, row)
 
     def network_text(self, name: str, version: int | None = None) -> str:
         """The canonical YAML text of a stored network version."""
@@ -328,7 +331,7 @@ class Store:
             For malformed edits or unknown records.
         """
         with self._session(write=True) as s:
-            return _networks.edit(s, name, changes, expected_version, by, message)
+            return _networks.edit(s, name, changes, expected_version, by, message, self._cache)
 
     def grant(
         self, network: str, table: str, pattern: str, organisation: str, *, by: Principal
@@ -353,7 +356,7 @@ class Store:
     def owners(self, network: str, table: str, record_id: str) -> list[str]:
         """Organisations that own one record of the latest version, by name."""
         with self._session() as s:
-            net = _networks.load_version(network, _networks.version_row(s, network, None))
+            net = self._cache.load(network, _networks.version_row(s, network, None))
             rec = getattr(net, table)[net.index_of(table, record_id)]
             return sorted(_networks.owners_of(_networks.rules(s, network), table, rec))
 
