@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,14 @@ def test_bad_urls_raise_store_errors(tmp_path: Path) -> None:
         Store.open("nonsense://x")
     with pytest.raises(StoreError, match="cannot open the store"):
         Store.open("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_error_tree_docstring_lists_every_error() -> None:
+    import corridor_twin.errors as errors
+
+    assert errors.__doc__ is not None
+    for name in errors.__all__:
+        assert re.search(rf"── {name}\b", errors.__doc__) or name == "CorridorError", name
+    assert issubclass(errors.ConflictError, errors.StoreError)
+    assert issubclass(errors.PermissionDeniedError, errors.CorridorError)
+    assert issubclass(errors.AuthenticationError, errors.CorridorError)
