@@ -421,6 +421,7 @@ def test_sqlite_raw_versions_table_holds_whole_versions(store: Store, parties: P
         assert s.execute(text("SELECT latest_version FROM networks")).scalar_one() == 2
 
 
+@pytest.mark.slow  # whole-corridor YAML round trips: a few seconds per backend
 def test_port_of_baku_edits_alat_and_its_ferries_on_the_bundled_corridor(store: Store) -> None:
     from corridor_twin import load_corridor
 
