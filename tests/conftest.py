@@ -8,7 +8,8 @@ and writes nothing outside pytest's cache.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, settings
 
 from corridor_twin.io import read_network
 from corridor_twin.network.model import Network
+from corridor_twin.store import Store
+from store_support import PostgresServer, find_pg_bin
 from strategies import make_network
 
 settings.register_profile(
@@ -60,3 +63,37 @@ def mini_timetabled(mini: Network) -> Network:
 def build_network() -> Callable[..., Network]:
     """Builder of small single-mode rail networks (see :func:`strategies.make_network`)."""
     return make_network
+
+
+# -- store: the same tests on SQLite and on a throw-away PostgreSQL server -------------
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session; skips only when PostgreSQL is absent."""
+    bindir = find_pg_bin()
+    if bindir is None:
+        why = "PostgreSQL binaries (initdb, pg_ctl) not found"
+        if os.environ.get("CI"):  # .ci/run installs them: never skip silently there
+            pytest.fail(f"{why}; .ci/run should have installed them")
+        pytest.skip(f"{why}; CI installs them (apt-get install postgresql)")
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of a new, empty database: a SQLite file, or a database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return server.new_database()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open store on a new, migrated database."""
+    with Store.open(store_url) as s:
+        yield s

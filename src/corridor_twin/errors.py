@@ -13,7 +13,11 @@ so callers can catch one class. The tree::
     │   └── UnknownNodeError      a node name or id matches nothing
     ├── RoutingError
     │   └── NoRouteError          no feasible route for the request
-    └── OptionError               an option value is out of its allowed set
+    ├── OptionError               an option value is out of its allowed set
+    ├── StoreError                the persistent store cannot do what was asked
+    │   └── ConflictError         a stale version or state: reload and retry
+    ├── AuthenticationError       an API token is missing, unknown or revoked
+    └── PermissionDeniedError     the caller's role or organisation may not do this
 
 Error messages say what is wrong, where (file, line, record id, field) and,
 when it helps, what to do.
@@ -24,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AuthenticationError",
+    "ConflictError",
     "CorridorError",
     "DataError",
     "DemandError",
@@ -31,8 +37,10 @@ __all__ = [
     "NoRouteError",
     "NotFoundError",
     "OptionError",
+    "PermissionDeniedError",
     "RoutingError",
     "ScenarioError",
+    "StoreError",
     "UnknownNodeError",
     "ValidationError",
 ]
@@ -217,3 +225,30 @@ class NoRouteError(RoutingError):
 
 class OptionError(CorridorError, ValueError):
     """An option value is outside its allowed set or range."""
+
+
+class StoreError(CorridorError):
+    """The persistent store cannot do what was asked (bad URL, missing driver, database error)."""
+
+
+class ConflictError(StoreError):
+    """An edit was based on a stale version, or an object is not in the state it needs.
+
+    Attributes
+    ----------
+    expected, actual
+        The version (or state) the caller expected and the one stored, when known.
+    """
+
+    def __init__(self, message: str, *, expected: object = None, actual: object = None) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(message)
+
+
+class AuthenticationError(CorridorError):
+    """An API token is missing, unknown or revoked (who are you?)."""
+
+
+class PermissionDeniedError(CorridorError):
+    """The caller is known but its role or organisation may not do this."""

@@ -155,8 +155,22 @@ def _dtype_name(tp: Any) -> str:
     return _DTYPE_NAMES.get(tp, "str")
 
 
+_ATTRIBUTES: dict[tuple[type, str], tuple[Attribute, ...]] = {}
+
+
 def attributes(cls: type, table: str) -> tuple[Attribute, ...]:
-    """Schema rows of a record class declared with :func:`attr`."""
+    """Schema rows of a record class declared with :func:`attr`.
+
+    Memoised: record classes do not change at run time, and file reading and
+    writing ask for every record (resolving type hints is slow).
+    """
+    found = _ATTRIBUTES.get((cls, table))
+    if found is None:
+        found = _ATTRIBUTES[(cls, table)] = _attributes(cls, table)
+    return found
+
+
+def _attributes(cls: type, table: str) -> tuple[Attribute, ...]:
     hints = typing.get_type_hints(cls)
     rows = []
     for f in dataclasses.fields(cls):

@@ -1,0 +1,325 @@
+"""Network versions, edits and ownership rules (functions on an open session).
+
+Storage choice: each version is the whole network as the canonical YAML text
+of :func:`~corridor_twin.io.dumps_network` plus its SHA-256, not normalised
+rows. The YAML round trip is exact (checked again on every write), so a
+version reads back equal to what was stored; versions are immutable,
+self-contained snapshots that need no replay of deltas and no schema change
+when a record class gains an attribute; the field-level history that rows
+would give lives in the audit log instead. The price is space (the bundled
+corridor is about 100 kB a version) and that queries across records need the
+network loaded in Python -- which every analysis does anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor_twin.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    StoreError,
+)
+from corridor_twin.io.yaml_io import dumps_network, loads_network
+from corridor_twin.network.model import Network
+from corridor_twin.network.validate import validate
+from corridor_twin.store._common import (
+    audit,
+    name_of,
+    network_row,
+    now,
+    org_row,
+    require_admin,
+    require_editor,
+    utc,
+)
+from corridor_twin.store.auth import Principal, check_pattern, matches
+from corridor_twin.store.edits import FieldChange, RecordEdit, apply_edits
+from corridor_twin.store.records import OwnershipRule, VersionInfo
+from corridor_twin.store.schema import (
+    NetworkRow,
+    NetworkVersionRow,
+    OrganisationRow,
+    OwnershipRuleRow,
+    UserRow,
+)
+
+__all__ = [
+    "NetworkCache",
+    "create",
+    "edit",
+    "grant",
+    "network_row",
+    "revoke",
+    "rules",
+]
+
+
+class NetworkCache:
+    """Parsed versions by (name, version, sha256), least recently used dropped first.
+
+    Versions never change and networks are immutable, so one parsed object
+    can serve every reader; thread-safe.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._nets: OrderedDict[tuple[str, int, str], Network] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, name: str, version: int, sha: str, net: Network) -> None:
+        """Remember a parsed version."""
+        with self._lock:
+            self._nets[(name, version, sha)] = net
+            self._nets.move_to_end((name, version, sha))
+            while len(self._nets) > self.size:
+                self._nets.popitem(last=False)
+
+    def load(self, name: str, row: NetworkVersionRow) -> Network:
+        """The network of a version row, parsed once."""
+        key = (name, row.version, row.sha256)
+        with self._lock:
+            net = self._nets.get(key)
+            if net is not None:
+                self._nets.move_to_end(key)
+                return net
+        net = load_version(name, row)
+        self.put(name, row.version, row.sha256, net)
+        return net
+
+
+def _store_text(cache: NetworkCache, name: str, version: int, net: Network) -> tuple[str, str]:
+    text = dumps_network(net)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    back = loads_network(text, path=f"<store {name} v{version}>")
+    if back != net:
+        raise StoreError("network does not survive the YAML round trip; not stored")
+    cache.put(name, version, sha, back)  # harmless if the transaction then fails
+    return text, sha
+
+
+def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow:
+    """The row of one version (the latest when ``version`` is ``None``)."""
+    net = network_row(s, name)
+    v = net.latest_version if version is None else version
+    row = s.scalars(
+        select(NetworkVersionRow).where(
+            NetworkVersionRow.network_id == net.id, NetworkVersionRow.version == v
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"network {name!r} has no version {v} (latest: {net.latest_version})")
+    return row
+
+
+def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
+    """A version row as a value object."""
+    return VersionInfo(
+        network=name,
+        version=row.version,
+        sha256=row.sha256,
+        created_at=utc(row.created_at),
+        user=None if row.user_id is None else name_of(s, UserRow, row.user_id),
+        organisation=(
+            None
+            if row.organisation_id is None
+            else name_of(s, OrganisationRow, row.organisation_id)
+        ),
+        message=row.message,
+    )
+
+
+def load_version(name: str, row: NetworkVersionRow) -> Network:
+    """The network of a version row."""
+    return loads_network(row.yaml_text, path=f"<store {name} v{row.version}>")
+
+
+def _add_version(
+    s: Session,
+    net_row: NetworkRow,
+    version: int,
+    text: str,
+    sha: str,
+    by: Principal,
+    message: str | None,
+) -> NetworkVersionRow:
+    row = NetworkVersionRow(
+        network_id=net_row.id,
+        version=version,
+        yaml_text=text,
+        sha256=sha,
+        message=message,
+        user_id=by.user_id,
+        organisation_id=by.organisation_id,
+        created_at=now(),
+    )
+    s.add(row)
+    return row
+
+
+def create(
+    s: Session, name: str, net: Network, by: Principal, message: str | None, cache: NetworkCache
+) -> VersionInfo:
+    """Store ``net`` as version 1 of a new network ``name``."""
+    require_admin(by, "creating a network")
+    if not name or not name.strip():
+        raise StoreError("a network needs a non-empty name")
+    if s.scalars(select(NetworkRow.id).where(NetworkRow.name == name)).first() is not None:
+        raise ConflictError(f"a network named {name!r} already exists")
+    validate(net, raise_on="error")
+    text, sha = _store_text(cache, name, 1, net)
+    net_row = NetworkRow(name=name, latest_version=1, created_at=now())
+    s.add(net_row)
+    s.flush()
+    row = _add_version(s, net_row, 1, text, sha, by, message)
+    audit(s, by, "create", "network", name, version=1, new=sha)
+    s.flush()
+    return version_info(s, name, row)
+
+
+def rules(s: Session, name: str) -> list[OwnershipRule]:
+    """The network's ownership rules."""
+    net_row = network_row(s, name)
+    rows = s.execute(
+        select(OwnershipRuleRow, OrganisationRow.name)
+        .join(OrganisationRow, OrganisationRow.id == OwnershipRuleRow.organisation_id)
+        .where(OwnershipRuleRow.network_id == net_row.id)
+        .order_by(OwnershipRuleRow.id)
+    ).all()
+    return [OwnershipRule(r.id, name, r.table_name, r.pattern, org) for r, org in rows]
+
+
+def owners_of(rule_list: Sequence[OwnershipRule], table: str, record: object) -> set[str]:
+    """Names of the organisations whose rules cover ``record`` of ``table``."""
+    return {
+        r.organisation for r in rule_list if r.table == table and matches(table, r.pattern, record)
+    }
+
+
+def _check_ownership(
+    by: Principal, name: str, rule_list: Sequence[OwnershipRule], changes: Iterable[FieldChange]
+) -> None:
+    if by.is_admin:
+        return
+    seen: set[tuple[str, str, int]] = set()
+    for ch in changes:
+        for rec in (ch.old_record, ch.new_record):
+            if rec is None or (ch.table, ch.record_id, id(rec)) in seen:
+                continue
+            seen.add((ch.table, ch.record_id, id(rec)))
+            owners = owners_of(rule_list, ch.table, rec)
+            if by.organisation not in owners:
+                held = ", ".join(sorted(owners)) or "no organisation (admins only)"
+                raise PermissionDeniedError(
+                    f"{by.organisation!r} may not change {ch.table} {ch.record_id!r} of network "
+                    f"{name!r}: it is owned by {held}"
+                )
+
+
+def edit(
+    s: Session,
+    name: str,
+    edits: Sequence[RecordEdit],
+    expected_version: int,
+    by: Principal,
+    message: str | None,
+    cache: NetworkCache,
+) -> VersionInfo:
+    """Apply ``edits`` to the latest version and store the result as the next version."""
+    require_editor(by, f"editing network {name!r}")
+    net_row = network_row(s, name, lock=True)
+    latest = net_row.latest_version
+    if expected_version != latest:
+        raise ConflictError(
+            f"network {name!r} is at version {latest}, not {expected_version}: "
+            "someone else changed it; reload and apply your edit again",
+            expected=expected_version,
+            actual=latest,
+        )
+    if not edits:
+        raise StoreError("an edit needs at least one change")
+    base = cache.load(name, version_row(s, name, latest))
+    new_net, changes = apply_edits(base, edits)
+    _check_ownership(by, name, rules(s, name), changes)
+    validate(new_net, raise_on="error")
+    if not changes:
+        raise StoreError(f"the edit changes nothing in network {name!r}; no version written")
+    version = latest + 1
+    text, sha = _store_text(cache, name, version, new_net)
+    row = _add_version(s, net_row, version, text, sha, by, message)
+    net_row.latest_version = version
+    for ch in changes:
+        audit(
+            s,
+            by,
+            ch.action,
+            "network",
+            name,
+            version=version,
+            table_name=ch.table,
+            record_id=ch.record_id,
+            field=ch.field,
+            old=ch.old,
+            new=ch.new,
+        )
+    s.flush()
+    return version_info(s, name, row)
+
+
+def grant(
+    s: Session, name: str, table: str, pattern: str, organisation: str, by: Principal
+) -> OwnershipRule:
+    """Add an ownership rule (admins only)."""
+    require_admin(by, "granting ownership")
+    check_pattern(table, pattern)
+    net_row = network_row(s, name)
+    org = org_row(s, organisation)
+    dup = s.scalars(
+        select(OwnershipRuleRow.id).where(
+            OwnershipRuleRow.network_id == net_row.id,
+            OwnershipRuleRow.table_name == table,
+            OwnershipRuleRow.pattern == pattern,
+            OwnershipRuleRow.organisation_id == org.id,
+        )
+    ).first()
+    if dup is not None:
+        raise ConflictError(f"{organisation!r} already owns {table} {pattern!r} of {name!r}")
+    row = OwnershipRuleRow(
+        network_id=net_row.id,
+        table_name=table,
+        pattern=pattern,
+        organisation_id=org.id,
+        created_at=now(),
+    )
+    s.add(row)
+    s.flush()
+    audit(s, by, "grant", "network", name, table_name=table, record_id=pattern, new=organisation)
+    return OwnershipRule(row.id, name, table, pattern, organisation)
+
+
+def revoke(s: Session, rule_id: int, by: Principal) -> None:
+    """Remove an ownership rule (admins only)."""
+    require_admin(by, "revoking ownership")
+    row = s.get(OwnershipRuleRow, rule_id)
+    if row is None:
+        raise NotFoundError(f"no ownership rule {rule_id}")
+    net = s.get_one(NetworkRow, row.network_id)
+    org = name_of(s, OrganisationRow, row.organisation_id)
+    audit(
+        s,
+        by,
+        "revoke",
+        "network",
+        net.name,
+        table_name=row.table_name,
+        record_id=row.pattern,
+        old=org,
+    )
+    s.delete(row)
