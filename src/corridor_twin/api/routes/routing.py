@@ -1,0 +1,27 @@
+"""Route planning: best, k best, Pareto."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from corridor_twin.api import actions
+from corridor_twin.api.deps import ProviderDep
+from corridor_twin.api.schemas import ErrorOut, ParetoRequest, RouteRequest, RouteSetOut
+
+router = APIRouter(
+    prefix="/routes",
+    tags=["routing"],
+    responses={422: {"model": ErrorOut}, 404: {"model": ErrorOut}, 400: {"model": ErrorOut}},
+)
+
+
+@router.post("")
+def plan_routes(req: RouteRequest, provider: ProviderDep) -> RouteSetOut:
+    """The best route (``k`` = 1) or the ``k`` best by the objective, with legs and waits."""
+    return actions.routes(provider, req)
+
+
+@router.post("/pareto")
+def pareto_routes(req: ParetoRequest, provider: ProviderDep) -> RouteSetOut:
+    """Every Pareto-optimal route over time, cost and CO2e."""
+    return actions.pareto(provider, req)
