@@ -272,7 +272,7 @@ function svgEl(name, attrs, text) {
 
 function barChart(svg, labels, values, opts) {
   svg.replaceChildren();
-  svg.hidden = false;
+  svg.removeAttribute("hidden");
   const W = svg.clientWidth || 400, H = svg.clientHeight || 180;
   const pad = { l: 44, r: 8, t: 16, b: opts.rotate ? 70 : 28 };
   svg.setAttribute("viewBox", "0 0 " + W + " " + H);
@@ -321,7 +321,7 @@ async function simulate() {
     });
     setStatus("simulated");
   } catch (err) {
-    $("histogram").hidden = true;
+    $("histogram").setAttribute("hidden", "");
     $("reliability-stats").textContent = "";
     showError("reliability-error", err.message);
     setStatus("error");
