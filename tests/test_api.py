@@ -11,10 +11,10 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import corridor_twin as ct  # noqa: E402
-from corridor_twin.api import (  # noqa: E402
+import corridor_twin as ct
+from corridor_twin.api import (
     ApiSettings,
     BundledProvider,
     Principal,
@@ -54,7 +54,8 @@ def test_k_routes_are_best_first_and_distinct(client: TestClient) -> None:
     code, body = post(client, R, {"origin": "Xian", "destination": "Duisburg", "k": 3})
     assert code == 200
     times = [r["time_h"] for r in body["routes"]]
-    assert len(times) == 3 and times == sorted(times)
+    assert len(times) == 3
+    assert times == sorted(times)
     assert len({tuple(r["nodes"]) for r in body["routes"]}) == 3
 
 
@@ -82,7 +83,8 @@ def test_unknown_node_is_422_at_its_field_with_suggestions(client: TestClient) -
     assert code == 422
     (err,) = body["detail"]
     assert err["loc"] == ["body", "origin"]
-    assert "did you mean" in err["msg"] and "KZ_ALA" in err["msg"]
+    assert "did you mean" in err["msg"]
+    assert "KZ_ALA" in err["msg"]
 
 
 @pytest.mark.parametrize(
@@ -109,13 +111,16 @@ def test_validation_errors_are_422_with_the_field_path(
 def test_no_route_and_bad_option_and_unknown_scenario(client: TestClient) -> None:
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "modes": ["pipeline"]})
-    assert code == 422 and body["error"] == "NoRouteError"
+    assert code == 422
+    assert body["error"] == "NoRouteError"
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "avoid_countries": ["KZ"]})
-    assert code == 400 and "KZ" in body["detail"]
+    assert code == 400
+    assert "KZ" in body["detail"]
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "scenario": "no-such"})
-    assert code == 404 and "no bundled scenario" in body["detail"]
+    assert code == 404
+    assert "no bundled scenario" in body["detail"]
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "cargo": "unobtainium"})
     assert 400 <= code < 500
@@ -126,30 +131,36 @@ def test_malformed_and_oversized_bodies(client: TestClient) -> None:
     assert r.status_code == 422
     big = json.dumps({"origin": "A" * 100_000, "destination": "B"})
     r = client.post(R, content=big, headers={"content-type": "application/json"})
-    assert r.status_code == 413 and "larger than" in r.json()["detail"]
+    assert r.status_code == 413
+    assert "larger than" in r.json()["detail"]
 
 
 def test_capacity_default_and_named_sets(client: TestClient) -> None:
     code, body = post(client, "/api/v1/capacity", {})
-    assert code == 200 and body["unit"] == "teu" and body["bounded"]
+    assert code == 200
+    assert body["unit"] == "teu"
+    assert body["bounded"]
     assert sum(c["capacity_per_year"] for c in body["cut"]) == pytest.approx(
         body["value_per_year"]
     )
     code, more = post(client, "/api/v1/capacity", {"scenario": "more-caspian-ferries"})
     assert more["value_per_year"] > body["value_per_year"]
     code, body = post(client, "/api/v1/capacity", {"sources": ["Almaty"], "sinks": ["Nowhere"]})
-    assert code == 422 and body["detail"][0]["loc"] == ["body", "sinks", 0]
+    assert code == 422
+    assert body["detail"][0]["loc"] == ["body", "sinks", 0]
 
 
 def test_assignment_and_utilisation(client: TestClient) -> None:
     code, body = post(client, "/api/v1/assignment", {"top": 5})
-    assert code == 200 and body["status"] == "optimal"
+    assert code == 200
+    assert body["status"] == "optimal"
     assert len(body["link_flows"]) == 5
     assert body["totals"]["demand_per_year"] > 0
     r = client.get("/api/v1/network/utilisation")
     assert r.status_code == 200
     links = r.json()["links"]
-    assert links and all(u["utilisation"] is None or u["utilisation"] >= 0 for u in links)
+    assert links
+    assert all(u["utilisation"] is None or u["utilisation"] >= 0 for u in links)
     assert any(u["utilisation"] for u in links)
 
 
@@ -171,7 +182,8 @@ def test_reliability_is_seeded_and_has_a_histogram(client: TestClient) -> None:
            "deadline_days": 14, "bins": 20}
     code, a = post(client, "/api/v1/reliability", req)
     _, b = post(client, "/api/v1/reliability", req)
-    assert code == 200 and a == b
+    assert code == 200
+    assert a == b
     res = a["results"][0]
     assert sum(res["histogram"]["counts"]) == 2000
     assert len(res["histogram"]["edges_h"]) == 21
@@ -185,10 +197,12 @@ def test_network_geojson_nodes_meta_and_page(client: TestClient) -> None:
     assert fc["type"] == "FeatureCollection"
     nodes = client.get("/api/v1/network/nodes").json()
     meta = client.get("/api/v1/meta").json()
-    assert len(nodes) == meta["n_nodes"] and meta["features"]["editing"] is False
+    assert len(nodes) == meta["n_nodes"]
+    assert meta["features"]["editing"] is False
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     page = client.get("/")
-    assert page.status_code == 200 and "route-form" in page.text
+    assert page.status_code == 200
+    assert "route-form" in page.text
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
 
 
@@ -231,10 +245,12 @@ def test_principal_dependency_guards_the_whole_api() -> None:
 
 def test_settings_from_env_and_no_inf_in_json() -> None:
     s = ApiSettings.from_env({"CORRIDOR_MAX_BODY_BYTES": "40", "CORRIDOR_WEB": "false"})
-    assert s.max_body_bytes == 40 and s.web is False
+    assert s.max_body_bytes == 40
+    assert s.web is False
     with TestClient(create_app(s)) as c:
         r = c.post(R, json={"origin": "Almaty", "destination": "Istanbul", "cargo": "container"})
         assert r.status_code == 413
     from corridor_twin.api.schemas.common import finite
 
-    assert finite(math.inf) is None and finite(1.5) == 1.5
+    assert finite(math.inf) is None
+    assert finite(1.5) == 1.5

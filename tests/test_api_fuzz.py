@@ -14,7 +14,6 @@ from schemathesis.generation import GenerationMode  # noqa: E402
 from corridor_twin.api import ApiSettings, create_app  # noqa: E402
 
 
-
 def _schema() -> Any:
     # Built when the module is collected (schemathesis parametrizes from it); the app is
     # this module's own instance.

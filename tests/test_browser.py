@@ -130,7 +130,8 @@ def test_bad_input_shows_an_error(server: str, page: Any) -> None:
     page.click("#plan")
     page.wait_for_selector("#route-error:not([hidden])")
     text = page.inner_text("#route-error")
-    assert "origin" in text and "unknown node 'Atlantis'" in text
+    assert "origin" in text
+    assert "unknown node 'Atlantis'" in text
     assert page.locator("path.route-line").count() == 0
     shot(page, "03-bad-input")
 

@@ -35,11 +35,13 @@ def test_vendored_files_match_the_manifest_and_the_lock_file() -> None:
 def test_page_loads_nothing_from_the_internet() -> None:
     html = (static_dir() / "index.html").read_text(encoding="utf-8")
     refs = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert refs and all(r.startswith("static/") or r.startswith("data:") for r in refs)
+    assert refs
+    assert all(r.startswith(("static/", "data:")) for r in refs)
     js = (static_dir() / "app.js").read_text(encoding="utf-8").replace(
         "http://www.w3.org/2000/svg", ""  # the SVG namespace, a name, not a fetch
     )
-    assert "http://" not in js and "https://" not in js
+    assert "http://" not in js
+    assert "https://" not in js
 
 
 def test_export_html_is_self_contained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,7 +50,8 @@ def test_export_html_is_self_contained(tmp_path: Path, capsys: pytest.CaptureFix
                  "--route", "Almaty:Istanbul", "--route", "Xian:Duisburg", "--k", "2"])
     assert code == 0
     html = out.read_text(encoding="utf-8")
-    assert "<script src=" not in html and 'rel="stylesheet"' not in html
+    assert "<script src=" not in html
+    assert 'rel="stylesheet"' not in html
     data = json.loads(
         re.search(r'<script type="application/json" id="corridor-data">(.*?)</script>',
                   html, re.S).group(1)  # type: ignore[union-attr]
@@ -74,7 +77,8 @@ def test_export_html_bad_input_exits_2(
     code = main(["export", "html", "-o", str(tmp_path / "x.html"), "--no-utilisation", *argv])
     _, err = capsys.readouterr()
     assert code == 2
-    assert err.startswith("corridor: error:") and len(err.strip().splitlines()) == 1
+    assert err.startswith("corridor: error:")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:

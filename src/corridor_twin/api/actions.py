@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -47,7 +47,7 @@ from corridor_twin.flow import capacity_table, max_flow
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, route
-from corridor_twin.scenarios import compare
+from corridor_twin.scenarios import Analysis, compare
 from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
 from corridor_twin.simulate import route_components, simulate_transit_h, summarize
 
@@ -65,7 +65,9 @@ __all__ = [
 ]
 
 
-def _check_nodes(net: Network, fields: Sequence[tuple[str | int, ...]], values: Sequence[str]) -> None:
+def _check_nodes(
+    net: Network, fields: Sequence[tuple[str | int, ...]], values: Sequence[str]
+) -> None:
     """Look nodes up first, so an unknown name is reported against its field."""
     for loc, value in zip(fields, values, strict=True):
         try:
@@ -222,7 +224,8 @@ def utilisation(
     if len(lf):
         keys = ["link", "service", "from_node", "to_node"]
         flows = lf.groupby(keys, dropna=False, sort=True)["flow_t_per_year"].sum()
-        for (link, service, a, b), flow in flows.items():
+        for key, flow in flows.items():
+            link, service, a, b = cast(tuple[str, object, str, str], key)
             if isinstance(service, str):
                 c = cap.get(("service", service, a, b), cap.get(("service", service, b, a)))
             else:
@@ -265,7 +268,9 @@ def compare_scenarios(provider: NetworkProvider, req: CompareRequest) -> Compare
             picked.append(provider.scenario(name))
         except CorridorError as exc:
             raise FieldError(("body", "scenarios", i), exc) from exc
-    analyses = {k: STANDARD_ANALYSES[k] for k in dict.fromkeys(req.analyses)}
+    analyses: dict[str, Analysis] = {
+        str(k): STANDARD_ANALYSES[k] for k in dict.fromkeys(req.analyses)
+    }
     cmp = compare(provider.network(None), picked, analyses, demand=provider.demand(None))
     return CompareOut(
         baseline=cmp.baseline,

@@ -53,7 +53,7 @@ def create_app(
     Parameters
     ----------
     settings
-        Configuration (default: ``ApiSettings()``).
+        Configuration (default: ``ApiSettings.from_env()``, read when called).
     provider
         Where networks come from (default: the bundled corridor, or
         ``settings.network_path``); a store passes its own.
@@ -66,7 +66,7 @@ def create_app(
         With the API under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``,
         docs at ``/api/v1/docs``) and, if ``settings.web``, the map page at ``/``.
     """
-    settings = settings or ApiSettings()
+    settings = settings or ApiSettings.from_env()
     app = FastAPI(
         title="corridor-twin",
         version=__version__,

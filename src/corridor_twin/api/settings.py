@@ -33,10 +33,6 @@ class ApiSettings(BaseModel):
         A network YAML file to serve instead of the bundled corridor.
     max_body_bytes
         Largest request body accepted; larger ones get 413.
-    max_k
-        Largest ``k`` for k-shortest routes.
-    max_draws
-        Largest number of Monte Carlo draws per route for reliability.
     scenario_cache_size
         How many scenario networks (and their compiled forms) one app keeps.
     web
@@ -49,8 +45,6 @@ class ApiSettings(BaseModel):
     port: int = Field(8000, ge=0, le=65535)
     network_path: Path | None = None
     max_body_bytes: int = Field(64 * 1024, gt=0)
-    max_k: int = Field(10, ge=1)
-    max_draws: int = Field(200_000, ge=2)
     scenario_cache_size: int = Field(16, ge=1)
     web: bool = True
 

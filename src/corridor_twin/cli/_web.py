@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from corridor_twin.errors import CorridorError, OptionError
+from corridor_twin.errors import OptionError
 
 EXIT_OK = 0
 
@@ -63,10 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         update={"host": args.host, "port": args.port}
         | ({"network_path": args.network} if args.network else {})
     )
-    try:
-        app = create_app(settings)
-    except CorridorError:
-        raise
+    app = create_app(settings)
     print(f"corridor-twin: map at http://{args.host}:{args.port}/ , "
           f"API docs at http://{args.host}:{args.port}/api/v1/docs", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

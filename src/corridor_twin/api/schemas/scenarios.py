@@ -29,7 +29,7 @@ class CompareRequest(RequestModel):
         min_length=1, max_length=20, description="Scenario names."
     )
     analyses: list[Analysis] = Field(
-        default_factory=lambda: ["throughput", "routes"],
+        default_factory=lambda: ["throughput", "routes"],  # type: ignore[arg-type]
         min_length=1,
         max_length=4,
         description="Analyses to run on every case (assignment solves an LP per case).",
