@@ -83,7 +83,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
 
 
 async def client(port: int, bodies: list[bytes], start: float, stop: float, warm: float,
-                 out: list[tuple[float, int]], seed: int) -> None:
+                 out: list[tuple[float, int, int]], seed: int) -> None:
     """One keep-alive connection sending requests until ``stop``."""
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
@@ -105,14 +105,14 @@ async def client(port: int, bodies: list[bytes], start: float, stop: float, warm
             t1 = time.perf_counter()
             status = int(status_line.split()[1]) if status_line else 0
             if now >= start + warm:
-                out.append((t1 - t0, status))
+                out.append((t1 - t0, status, seed))
     finally:
         writer.close()
 
 
 async def load(port: int, bodies: list[bytes], clients: int, duration: float,
-               warm: float) -> tuple[list[tuple[float, int]], float]:
-    out: list[tuple[float, int]] = []
+               warm: float) -> tuple[list[tuple[float, int, int]], float]:
+    out: list[tuple[float, int, int]] = []
     start = time.perf_counter()
     stop = start + warm + duration
     await asyncio.gather(*(client(port, bodies, start, stop, warm, out, i)
@@ -157,6 +157,10 @@ def main() -> int:
     print(f"| {len(results):,} | {rps:,.0f} {ok_rps} | {p50:.1f} ms | {p90:.1f} ms | "
           f"{p99:.1f} ms {ok_p99} | {lat_ms.max():.1f} ms | {errors} | "
           f"≥ {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms |")
+    per_client = np.bincount([r[2] for r in results], minlength=args.clients)
+    mean_ms = [float(lat_ms[[r[2] == c for r in results]].mean()) for c in range(args.clients)]
+    print(f"\nrequests per client: min {per_client.min()}, max {per_client.max()}; "
+          f"mean latency per client: {min(mean_ms):.1f} to {max(mean_ms):.1f} ms")
     return 1 if errors else 0
 
 
