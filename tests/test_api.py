@@ -221,8 +221,9 @@ def test_openapi_schema_lists_every_action() -> None:
 
 def test_apps_are_independent_and_the_provider_plugs_in(mini: ct.Network) -> None:
     app = create_app(ApiSettings(web=False), provider=BundledProvider(mini))
-    other = create_app(ApiSettings(web=False))
-    assert app.state.provider is not other.state.provider
+    one, other = create_app(ApiSettings(web=False)), create_app(ApiSettings(web=False))
+    assert one.state.provider.network(None) is not other.state.provider.network(None)
+    assert one.state.provider.network(None) is not ct.load_corridor()
     with TestClient(app) as c:
         assert c.get("/api/v1/meta").json()["n_nodes"] == len(mini.nodes)
     with TestClient(create_app(ApiSettings(web=False))) as c:

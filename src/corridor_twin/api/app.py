@@ -31,14 +31,17 @@ API_PREFIX = "/api/v1"
 
 
 def _default_provider(settings: ApiSettings) -> NetworkProvider:
+    # Parse the network afresh (not the process-wide ``load_corridor()`` object), so each
+    # app owns its network and the compiled form cached on it.
     if settings.network_path is not None:
         from corridor_twin.io import read_network
 
         net = read_network(settings.network_path)
     else:
-        from corridor_twin.data import load_corridor
+        from corridor_twin.data import CORRIDOR_FILE, corridor_text
+        from corridor_twin.io import loads_network
 
-        net = load_corridor()
+        net = loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>")
     return BundledProvider(net, cache_size=settings.scenario_cache_size)
 
 
