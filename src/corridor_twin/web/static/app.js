@@ -274,7 +274,7 @@ function barChart(svg, labels, values, opts) {
   svg.replaceChildren();
   svg.removeAttribute("hidden");
   const W = svg.clientWidth || 400, H = svg.clientHeight || 180;
-  const pad = { l: 44, r: 8, t: 16, b: opts.rotate ? 70 : 28 };
+  const pad = { l: 44, r: 8, t: 16, b: opts.rotate ? 120 : 28 };
   svg.setAttribute("viewBox", "0 0 " + W + " " + H);
   const max = Math.max(...values.map(v => Math.abs(v || 0)), 1e-9);
   const min = Math.min(0, ...values.map(v => v || 0));
