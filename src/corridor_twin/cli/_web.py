@@ -55,18 +55,27 @@ def export_html(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``corridor serve``: the API and the map page with uvicorn."""
+    import os
+
     import uvicorn
 
     from corridor_twin.api import ApiSettings, create_app
 
-    settings = ApiSettings.from_env().model_copy(
-        update={"host": args.host, "port": args.port}
-        | ({"network_path": args.network} if args.network else {})
-    )
-    app = create_app(settings)
+    if args.network:
+        os.environ["CORRIDOR_NETWORK_PATH"] = os.path.abspath(args.network)
+    settings = ApiSettings.from_env().model_copy(update={"host": args.host, "port": args.port})
+    if args.workers < 1:
+        raise OptionError(f"--workers must be >= 1, got {args.workers}")
     print(f"corridor-twin: map at http://{args.host}:{args.port}/ , "
           f"API docs at http://{args.host}:{args.port}/api/v1/docs", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port,
+                    log_level=args.log_level)
+    else:
+        # Worker processes build their own app from the CORRIDOR_* environment.
+        create_app(settings)  # fail here, once, on a bad network file
+        uvicorn.run("corridor_twin.api:create_app", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
 
 
@@ -89,6 +98,7 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     net_opt(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
     sp.add_argument("--log-level", default="info",
                     choices=["critical", "error", "warning", "info", "debug"])
     sp.set_defaults(func=cmd_serve)
