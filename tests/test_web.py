@@ -84,3 +84,11 @@ def test_export_html_bad_input_exits_2(
 def test_serve_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--help"]) == 0
     assert "--port" in capsys.readouterr().out
+
+
+def test_serve_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--workers", "0"]) == 2
+    assert main(["serve", "--network", "no-such-file.yaml", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err
+    assert "no-such-file.yaml" in err

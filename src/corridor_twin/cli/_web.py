@@ -61,19 +61,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from corridor_twin.api import ApiSettings, create_app
 
-    if args.network:
-        os.environ["CORRIDOR_NETWORK_PATH"] = os.path.abspath(args.network)
-    settings = ApiSettings.from_env().model_copy(update={"host": args.host, "port": args.port})
     if args.workers < 1:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
+    update: dict[str, Any] = {"host": args.host, "port": args.port}
+    if args.network:
+        update["network_path"] = os.path.abspath(args.network)
+    settings = ApiSettings.from_env().model_copy(update=update)
+    app = create_app(settings)  # fails here, once, on a bad network file
     print(f"corridor-twin: map at http://{args.host}:{args.port}/ , "
           f"API docs at http://{args.host}:{args.port}/api/v1/docs", file=sys.stderr)
     if args.workers == 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port,
-                    log_level=args.log_level)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     else:
         # Worker processes build their own app from the CORRIDOR_* environment.
-        create_app(settings)  # fail here, once, on a bad network file
+        if args.network:
+            os.environ["CORRIDOR_NETWORK_PATH"] = str(settings.network_path)
         uvicorn.run("corridor_twin.api:create_app", factory=True, workers=args.workers,
                     host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
