@@ -267,6 +267,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    if args.what == "html":
+        from corridor_twin.cli._web import export_html
+
+        return export_html(args)
     net = _load(args.network)
     from corridor_twin.io import to_geojson
 
@@ -397,15 +401,19 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func=_cmd_skim)
 
-    sp = sub.add_parser("export", help="export the network")
-    sp.add_argument("what", choices=["geojson"])
+    from corridor_twin.cli import _web
+
+    sp = sub.add_parser("export", help="export the network (GeoJSON) or an offline HTML map")
+    sp.add_argument("what", choices=["geojson", "html"])
     net_opt(sp)
     sp.add_argument("-o", "--output", help="output file (default: standard output)")
+    _web.add_export_options(sp)
     sp.set_defaults(func=_cmd_export)
 
     from corridor_twin.cli._analysis import add_commands
 
     add_commands(sub, net_opt)
+    _web.add_commands(sub, net_opt)
 
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")

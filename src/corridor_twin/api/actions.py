@@ -1,0 +1,313 @@
+"""What each endpoint computes: request model in, response model out.
+
+Handlers and ``corridor export html`` both call these, so the page gets the
+same data from the API and from an exported file. Each function only turns a
+request into library calls and the results into response models.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from corridor_twin import __version__
+from corridor_twin.api.errors import FieldError
+from corridor_twin.api.provider import NetworkProvider
+from corridor_twin.api.schemas import (
+    AssignmentOut,
+    AssignmentRequest,
+    CapacityOut,
+    CapacityRequest,
+    CompareOut,
+    CompareRequest,
+    MetaOut,
+    NodeOut,
+    ParetoRequest,
+    ReliabilityOut,
+    ReliabilityRequest,
+    RouteRequest,
+    RouteSetOut,
+    ScenarioOut,
+    UtilisationOut,
+)
+from corridor_twin.api.schemas.common import finite
+from corridor_twin.api.schemas.flow import CutItemOut, LinkUtilisationOut
+from corridor_twin.api.schemas.reliability import (
+    HistogramOut,
+    RouteReliabilityOut,
+    TransitStatsOut,
+)
+from corridor_twin.api.schemas.routing import RouteOut
+from corridor_twin.errors import CorridorError, UnknownNodeError
+from corridor_twin.flow import capacity_table, max_flow
+from corridor_twin.network.model import Network
+from corridor_twin.network.schema import MODES
+from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, route
+from corridor_twin.scenarios import Analysis, compare
+from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
+from corridor_twin.simulate import route_components, simulate_transit_h, summarize
+
+__all__ = [
+    "assignment",
+    "capacity",
+    "compare_scenarios",
+    "meta",
+    "nodes",
+    "pareto",
+    "reliability",
+    "routes",
+    "scenarios",
+    "utilisation",
+]
+
+
+def _check_nodes(
+    net: Network, fields: Sequence[tuple[str | int, ...]], values: Sequence[str]
+) -> None:
+    """Look nodes up first, so an unknown name is reported against its field."""
+    for loc, value in zip(fields, values, strict=True):
+        try:
+            net.find_node(value)
+        except UnknownNodeError as exc:
+            raise FieldError(("body", *loc), exc) from exc
+
+
+def meta(provider: NetworkProvider, *, editing: bool = False) -> MetaOut:
+    """What the service offers."""
+    net = provider.network(None)
+    return MetaOut(
+        name="corridor-twin",
+        version=__version__,
+        network=net.meta.name,
+        n_nodes=len(net.nodes),
+        n_links=len(net.links),
+        commodities=[c.id for c in net.commodities],
+        objectives=["time", "cost", "co2", "distance", "generalized"],
+        modes=list(MODES),
+        scenarios=provider.scenario_names(),
+        features={"editing": editing, "persistence": editing},
+    )
+
+
+def nodes(net: Network) -> list[NodeOut]:
+    """Every node."""
+    return [
+        NodeOut(
+            id=n.id, name=n.name, kind=n.kind, country=n.country, lon=n.lon, lat=n.lat,
+            aliases=list(n.aliases),
+        )
+        for n in net.nodes
+    ]
+
+
+def routes(provider: NetworkProvider, req: RouteRequest) -> RouteSetOut:
+    """The best route or the k best by the request's objective."""
+    net = provider.network(req.scenario)
+    _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    common: dict[str, Any] = {
+        "cargo": req.cargo,
+        "optimize": req.objective,
+        "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
+        "modes": req.modes,
+    }
+    if req.objective == "generalized":
+        common["generalized"] = GeneralizedCost(
+            value_of_time_usd_per_unit_h=req.value_of_time_usd_per_unit_h,
+            co2_price_usd_per_t=req.co2_price_usd_per_t,
+        )
+    if req.k == 1:
+        found = [route(net, req.origin, req.destination, **common)]
+        return RouteSetOut.from_routes(found, net, f"best by {req.objective}")
+    rs = k_routes(net, req.origin, req.destination, k=req.k, **common)
+    return RouteSetOut.from_routes(rs, net, f"{req.k} best by {req.objective}")
+
+
+def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
+    """Every Pareto-optimal route over time, cost and CO2e."""
+    net = provider.network(req.scenario)
+    _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    rs = pareto_routes(
+        net,
+        req.origin,
+        req.destination,
+        cargo=req.cargo,
+        avoid_countries=tuple(c.upper() for c in req.avoid_countries),
+        modes=req.modes,
+    )
+    return RouteSetOut.from_routes(rs, net, "Pareto-optimal (time, cost, CO2e)")
+
+
+def capacity(provider: NetworkProvider, req: CapacityRequest) -> CapacityOut:
+    """Max flow and min cut between node sets (default: the Middle Corridor question)."""
+    net = provider.network(req.scenario)
+    mc = MIDDLE_CORRIDOR
+    default = req.sources is None and req.sinks is None
+    sources = list(mc["sources"]) if req.sources is None else req.sources
+    sinks = list(mc["sinks"]) if req.sinks is None else req.sinks
+    _check_nodes(
+        net,
+        [("sources", i) for i in range(len(sources))] + [("sinks", i) for i in range(len(sinks))],
+        [*sources, *sinks],
+    )
+    if req.avoid_countries is not None:
+        avoid: tuple[str, ...] = tuple(c.upper() for c in req.avoid_countries)
+    else:
+        avoid = tuple(mc["avoid_countries"]) if default else ()
+    res = max_flow(
+        net,
+        sources,
+        sinks,
+        unit=req.unit,
+        cargo=req.cargo,
+        avoid_countries=avoid,
+        exclude=tuple(mc["exclude"]) if default else (),
+    )
+    return CapacityOut(
+        value_per_year=finite(res.value),
+        unit=res.unit,
+        bounded=res.bounded,
+        sources=list(res.sources),
+        sinks=list(res.sinks),
+        cut=[
+            CutItemOut(
+                kind=c.kind, id=c.id, name=c.name, from_node=c.from_node, to_node=c.to_node,
+                capacity_per_year=finite(c.capacity),
+            )
+            for c in res.cut
+        ],
+        unlimited_path=list(res.unlimited_path),
+    )
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """A DataFrame as JSON records (NaN and infinities become null)."""
+    out: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return out
+
+
+def assignment(provider: NetworkProvider, req: AssignmentRequest) -> AssignmentOut:
+    """System-optimal assignment of the demand table."""
+    res = provider.assignment(req.scenario, req.objective)
+    lf = res.link_flows
+    if len(lf) and "total_t_per_year" in lf.columns:
+        lf = lf.sort_values("total_t_per_year", ascending=False)
+    return AssignmentOut(
+        status=res.status,
+        message=res.message,
+        totals={k: finite(v) for k, v in res.totals.items()},
+        link_flows=_records(lf.head(req.top)),
+        unmet=_records(res.unmet),
+        shadow_prices=_records(res.shadow_prices),
+    )
+
+
+def utilisation(
+    provider: NetworkProvider, scenario: str | None, objective: str = "generalized"
+) -> UtilisationOut:
+    """Per link utilisation from the assignment: the busiest direction (or ferry service
+    on the link) against its annual capacity in tonnes."""
+    net = provider.network(scenario)
+    res = provider.assignment(scenario, objective)
+    caps = capacity_table(net, unit="t").to_frame()
+    cap = {
+        (k, i, a, b): float(c)
+        for k, i, a, b, c in caps[["kind", "id", "from_node", "to_node", "capacity"]].itertuples(
+            index=False
+        )
+    }
+    best: dict[str, tuple[float, float | None]] = {}
+    lf = res.link_flows
+    if len(lf):
+        keys = ["link", "service", "from_node", "to_node"]
+        flows = lf.groupby(keys, dropna=False, sort=True)["flow_t_per_year"].sum()
+        for key, flow in flows.items():
+            link, service, a, b = cast(tuple[str, object, str, str], key)
+            if isinstance(service, str):
+                c = cap.get(("service", service, a, b), cap.get(("service", service, b, a)))
+            else:
+                c = cap.get(("link", link, a, b))
+            util = finite(flow / c) if c and math.isfinite(c) else None
+            old_flow, old_util = best.get(link, (0.0, None))
+            if util is not None and (old_util is None or util > old_util):
+                best[link] = (max(old_flow, float(flow)), util)
+            else:
+                best[link] = (max(old_flow, float(flow)), old_util)
+    links = [
+        LinkUtilisationOut(link=k, flow_t_per_year=f, utilisation=u)
+        for k, (f, u) in sorted(best.items())
+    ]
+    return UtilisationOut(scenario=scenario, objective=objective, status=res.status, links=links)
+
+
+def scenarios(provider: NetworkProvider) -> list[ScenarioOut]:
+    """The scenarios the provider knows."""
+    out = []
+    for name in provider.scenario_names():
+        s = provider.scenario(name)
+        out.append(
+            ScenarioOut(
+                name=name,
+                description=" ".join((s.description or "").split()),
+                n_changes=len(s.changes),
+                n_demand_changes=len(s.demand_changes),
+            )
+        )
+    return out
+
+
+def compare_scenarios(provider: NetworkProvider, req: CompareRequest) -> CompareOut:
+    """Run the chosen standard analyses on the baseline and each scenario."""
+    names = list(dict.fromkeys(req.scenarios))
+    picked = []
+    for i, name in enumerate(names):
+        try:
+            picked.append(provider.scenario(name))
+        except CorridorError as exc:
+            raise FieldError(("body", "scenarios", i), exc) from exc
+    analyses: dict[str, Analysis] = {
+        str(k): STANDARD_ANALYSES[k] for k in dict.fromkeys(req.analyses)
+    }
+    cmp = compare(provider.network(None), picked, analyses, demand=provider.demand(None))
+    return CompareOut(
+        baseline=cmp.baseline,
+        scenarios=[n for n in cmp.networks if n != cmp.baseline],
+        changes=_records(cmp.changes()),
+        results={k: _records(v) for k, v in cmp.results.items()},
+    )
+
+
+def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> ReliabilityOut:
+    """Transit-time distribution of the best (or k best) routes, seeded."""
+    net = provider.network(req.scenario)
+    _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    if req.k == 1:
+        found = [route(net, req.origin, req.destination, cargo=req.cargo)]
+    else:
+        found = list(k_routes(net, req.origin, req.destination, k=req.k, cargo=req.cargo))
+    deadline_h = None if req.deadline_days is None else req.deadline_days * 24.0
+    children = np.random.default_rng(req.seed).spawn(len(found))
+    results = []
+    for r, rng in zip(found, children, strict=True):
+        samples = simulate_transit_h(route_components(net, r), req.draws, rng)
+        s = summarize(samples, deadline_h=deadline_h)
+        counts, edges = np.histogram(samples, bins=req.bins)
+        results.append(
+            RouteReliabilityOut(
+                route=RouteOut.from_route(r, net),
+                stats=TransitStatsOut(
+                    draws=s.draws, mean_h=s.mean_h, std_h=s.std_h, p50_h=s.p50_h,
+                    p50_lo_h=s.p50_lo_h, p50_hi_h=s.p50_hi_h, p90_h=s.p90_h,
+                    p90_lo_h=s.p90_lo_h, p90_hi_h=s.p90_hi_h, p95_h=s.p95_h,
+                    deadline_h=s.deadline_h, on_time_probability=s.on_time_probability,
+                    on_time_lo=s.on_time_lo, on_time_hi=s.on_time_hi,
+                ),
+                histogram=HistogramOut(
+                    edges_h=[float(e) for e in edges], counts=[int(c) for c in counts]
+                ),
+            )
+        )
+    return ReliabilityOut(seed=req.seed, confidence=0.95, results=results)

@@ -1,0 +1,36 @@
+"""The network: GeoJSON for maps, node list for pickers, link utilisation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from corridor_twin.api import actions
+from corridor_twin.api.deps import NetworkDep, ProviderDep, ScenarioQuery
+from corridor_twin.api.schemas import NodeOut, UtilisationOut
+from corridor_twin.io import to_geojson
+
+router = APIRouter(prefix="/network", tags=["network"])
+
+
+@router.get("/geojson")
+def geojson(net: NetworkDep) -> dict[str, Any]:
+    """The network (of ``scenario``, if given) as a GeoJSON FeatureCollection."""
+    return to_geojson(net)
+
+
+@router.get("/nodes")
+def nodes(net: NetworkDep) -> list[NodeOut]:
+    """Every node: id, name, kind, country and position."""
+    return actions.nodes(net)
+
+
+@router.get("/utilisation")
+def utilisation(
+    provider: ProviderDep,
+    scenario: ScenarioQuery = None,
+    objective: Annotated[Literal["generalized", "cost", "time", "co2"], Query()] = "generalized",
+) -> UtilisationOut:
+    """Per link utilisation from the assignment of the scenario's demand (cached per app)."""
+    return actions.utilisation(provider, scenario or None, objective)

@@ -1,0 +1,68 @@
+"""Monte Carlo transit-time reliability."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from corridor_twin.api.schemas.common import ApiModel, Name, RequestModel
+from corridor_twin.api.schemas.routing import Cargo, RouteOut
+
+__all__ = ["HistogramOut", "ReliabilityOut", "ReliabilityRequest", "TransitStatsOut"]
+
+
+class ReliabilityRequest(RequestModel):
+    """Simulate the transit time of the best (or k best) routes."""
+
+    origin: Name = Field(examples=["Almaty"])
+    destination: Name = Field(examples=["Istanbul"])
+    cargo: Cargo = "container"
+    k: int = Field(1, ge=1, le=5)
+    draws: int = Field(20_000, ge=100, le=200_000, description="Replications per route.")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="For reproducible draws.")
+    deadline_days: float | None = Field(None, gt=0, le=3650, allow_inf_nan=False)
+    bins: int = Field(40, ge=5, le=200, description="Histogram bins.")
+    scenario: Annotated[str, Field(max_length=200)] | None = None
+
+
+class HistogramOut(ApiModel):
+    """Transit-time histogram: ``counts[i]`` draws in ``[edges_h[i], edges_h[i+1])``."""
+
+    edges_h: list[float]
+    counts: list[int]
+
+
+class TransitStatsOut(ApiModel):
+    """Transit-time statistics (hours) with confidence intervals."""
+
+    draws: int
+    mean_h: float
+    std_h: float
+    p50_h: float
+    p50_lo_h: float
+    p50_hi_h: float
+    p90_h: float
+    p90_lo_h: float
+    p90_hi_h: float
+    p95_h: float
+    deadline_h: float | None
+    on_time_probability: float | None
+    on_time_lo: float | None
+    on_time_hi: float | None
+
+
+class RouteReliabilityOut(ApiModel):
+    """One route, its statistics and its histogram."""
+
+    route: RouteOut
+    stats: TransitStatsOut
+    histogram: HistogramOut
+
+
+class ReliabilityOut(ApiModel):
+    """Results per route, best first."""
+
+    seed: int | None
+    confidence: float
+    results: list[RouteReliabilityOut]

@@ -1,0 +1,60 @@
+"""Settings of the web service, made explicitly (never at import time).
+
+Examples
+--------
+>>> s = ApiSettings(port=8080)
+>>> s.port, s.max_body_bytes
+(8080, 65536)
+>>> ApiSettings.from_env({"CORRIDOR_PORT": "9000"}).port
+9000
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ApiSettings"]
+
+_ENV_PREFIX = "CORRIDOR_"
+
+
+class ApiSettings(BaseModel):
+    """Configuration of :func:`corridor_twin.api.create_app` and ``corridor serve``.
+
+    Attributes
+    ----------
+    host, port
+        Where ``corridor serve`` listens.
+    network_path
+        A network YAML file to serve instead of the bundled corridor.
+    max_body_bytes
+        Largest request body accepted; larger ones get 413.
+    scenario_cache_size
+        How many scenario networks (and their compiled forms) one app keeps.
+    web
+        Whether to serve the map page at ``/``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    network_path: Path | None = None
+    max_body_bytes: int = Field(64 * 1024, gt=0)
+    scenario_cache_size: int = Field(16, ge=1)
+    web: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
+        """Settings from ``CORRIDOR_*`` environment variables (e.g. ``CORRIDOR_PORT``)."""
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[_ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if _ENV_PREFIX + name.upper() in env
+        }
+        return cls.model_validate(values)

@@ -1,0 +1,106 @@
+"""CLI commands for the web service and the offline HTML map (thin adapters)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from corridor_twin.errors import OptionError
+
+EXIT_OK = 0
+
+
+def _route_specs(specs: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for spec in specs:
+        origin, sep, destination = spec.partition(":")
+        if not sep or not origin.strip() or not destination.strip():
+            raise OptionError(f"--route {spec!r} is not ORIGIN:DESTINATION, e.g. Almaty:Istanbul")
+        pairs.append((origin.strip(), destination.strip()))
+    return pairs
+
+
+def export_html(args: argparse.Namespace) -> int:
+    """``corridor export html``: one self-contained HTML map."""
+    from pydantic import ValidationError as PydanticError
+
+    from corridor_twin.api.provider import BundledProvider
+    from corridor_twin.api.schemas import RouteRequest
+    from corridor_twin.cli import _load
+    from corridor_twin.web.export import export_data, render_html
+
+    try:
+        requests = [
+            RouteRequest(origin=o, destination=d, cargo=args.cargo, objective=args.optimize,
+                         k=args.k)
+            for o, d in _route_specs(args.route or [])
+        ]
+    except PydanticError as exc:
+        first = exc.errors()[0]
+        raise OptionError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    provider = BundledProvider(_load(args.network))
+    data = export_data(
+        provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
+    )
+    html = render_html(data)
+    if args.output in (None, "-"):
+        sys.stdout.write(html)
+    else:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``corridor serve``: the API and the map page with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from corridor_twin.api import ApiSettings, create_app
+
+    if args.workers < 1:
+        raise OptionError(f"--workers must be >= 1, got {args.workers}")
+    update: dict[str, Any] = {"host": args.host, "port": args.port}
+    if args.network:
+        update["network_path"] = os.path.abspath(args.network)
+    settings = ApiSettings.from_env().model_copy(update=update)
+    app = create_app(settings)  # fails here, once, on a bad network file
+    print(f"corridor-twin: map at http://{args.host}:{args.port}/ , "
+          f"API docs at http://{args.host}:{args.port}/api/v1/docs", file=sys.stderr)
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    else:
+        # Worker processes build their own app from the CORRIDOR_* environment.
+        if args.network:
+            os.environ["CORRIDOR_NETWORK_PATH"] = str(settings.network_path)
+        uvicorn.run("corridor_twin.api:create_app", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level=args.log_level)
+    return EXIT_OK
+
+
+def add_export_options(sp: Any) -> None:
+    """Options of ``corridor export`` that apply to ``html``."""
+    sp.add_argument("--scenario", help="html: bundled scenario to show (default: baseline)")
+    sp.add_argument("--route", action="append", metavar="FROM:TO",
+                    help="html: plan and draw this route (repeatable), e.g. Almaty:Istanbul")
+    sp.add_argument("--cargo", default="container", help="html: cargo of the routes")
+    sp.add_argument("--optimize", default="time",
+                    choices=["time", "cost", "co2", "distance"], help="html: route objective")
+    sp.add_argument("--k", type=int, default=3, help="html: routes per pair (best first)")
+    sp.add_argument("--no-utilisation", action="store_true",
+                    help="html: skip the demand assignment that colours links by utilisation")
+
+
+def add_commands(sub: Any, net_opt: Any) -> None:
+    """Register ``serve``."""
+    sp = sub.add_parser("serve", help="run the web API and map page (uvicorn)")
+    net_opt(sp)
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
+    sp.add_argument("--log-level", default="info",
+                    choices=["critical", "error", "warning", "info", "debug"])
+    sp.set_defaults(func=cmd_serve)
