@@ -31,6 +31,7 @@ TABLES = (
     "shipments",
     "transit",
     "waits",
+    "breakdown",
     "queues",
     "utilisation",
     "sailings",
@@ -59,6 +60,8 @@ class SimulationResult:
         ``(origin, destination, commodity)`` of each flow.
     routes
         Per flow, the candidate routes as ``(via, route_time_h)``.
+    route_legs
+        Per flow and route, the leg ids in order.
     od, route, release_h, delivered_h, teu, t
         Per released shipment (``delivered_h`` NaN if still on its way).
     ready_h, group
@@ -85,6 +88,7 @@ class SimulationResult:
     events: int
     flows: tuple[tuple[str, str, str], ...]
     routes: tuple[tuple[tuple[str, float], ...], ...]
+    route_legs: tuple[tuple[tuple[int, ...], ...], ...]
     od: Int32Array
     route: Int32Array
     release_h: FloatArray
@@ -212,9 +216,11 @@ class SimulationResult:
         g = self.group[s, li]
         leg = self.group_leg[g]
         vehicle = np.array([v for _, v, _ in self.legs], dtype=object)[leg]
+        # Only trains and vessels make shipments wait to form; others leave at once.
+        keep = (vehicle == "vessel") | (vehicle == "train")
+        s, li, g, leg, vehicle = s[keep], li[keep], g[keep], leg[keep], vehicle[keep]
         label = np.array([lb for lb, _, _ in self.legs], dtype=object)[leg]
-        kind = np.where(vehicle == "vessel", "sailing",
-                        np.where(vehicle == "train", "consolidation", "handover"))  # fmt: skip
+        kind = np.where(vehicle == "vessel", "sailing", "consolidation")
         return pd.DataFrame(
             {
                 "shipment": s,
@@ -280,6 +286,42 @@ class SimulationResult:
         b["mean_busy_h"] = b.pop("busy") / b["shipments"]
         out = pd.concat([a, b[a.columns]]).reset_index()
         return out.sort_values("total_wait_h", ascending=False, kind="stable").reset_index(drop=True)
+
+    def breakdown(self) -> pd.DataFrame:
+        """Where the time goes: mean hours per delivered shipment of each flow, by activity.
+
+        Activities are the step kinds (``travel``, ``border``, ``gauge``,
+        ``transfer``, ``dwell``: running or service time) and their waits
+        (``... wait``: queueing, closures), plus ``sailing wait`` and
+        ``consolidation wait`` (waiting for a vessel or a train to leave).
+        """
+        import pandas as pd
+
+        done = ~np.isnan(self.delivered_h)
+        n_od = np.bincount(self.od[done], minlength=len(self.flows))
+        f = self._formation_frame()
+        f = f[done[f["shipment"].to_numpy()]]
+        f["od"] = self.od[f["shipment"].to_numpy()]
+        f["hours"] = f["start_h"] - f["enter_h"]
+        f["activity"] = f["kind"] + " wait"
+        parts = [f[["od", "activity", "hours"]]]
+        s, li = np.nonzero((self.group >= 0) & done[:, None])
+        pairs = pd.DataFrame({"group": self.group[s, li], "od": self.od[s]})
+        counts = pairs.value_counts().rename("n").reset_index()
+        st = self._step_frame().merge(counts, on="group")
+        for col, suffix in (("wait", " wait"), ("busy", "")):
+            h = (st["start_h"] - st["enter_h"]) if col == "wait" else (st["end_h"] - st["start_h"])
+            parts.append(pd.DataFrame({"od": st["od"], "activity": st["kind"] + suffix,
+                                       "hours": h * st["n"]}))  # fmt: skip
+        allp = pd.concat(parts, ignore_index=True)
+        out = allp.groupby(["od", "activity"])["hours"].sum().reset_index()
+        out["mean_h"] = out["hours"] / n_od[out["od"].to_numpy()]
+        out = out[(out["mean_h"] > 0) & np.isfinite(out["mean_h"])]
+        for i, name in enumerate(("origin", "destination", "commodity")):
+            out[name] = [self.flows[k][i] for k in out["od"]]
+        return out[["origin", "destination", "commodity", "activity", "mean_h"]].reset_index(
+            drop=True
+        )
 
     def queues(self) -> pd.DataFrame:
         """Queue samples over time: waiting vehicles/shipments, units, busy servers."""
@@ -352,15 +394,12 @@ class SimulationResult:
         cols = {k: v[left] for k, v in self._flow_cols().items()}
         ready = self.ready_h[left]
         li = np.where(np.isnan(ready), -1, np.arange(ready.shape[1])).max(axis=1)
-        g = self.group[left, li]
-        waiting = g < 0
-        labels = np.array([lb for lb, _, _ in self.legs], dtype=object)
-        leg_of_group = self.group_leg[np.where(waiting, 0, g)] if len(g) else g
-        where = np.where(waiting, "waiting", "moving")
-        place = labels[leg_of_group] if len(g) else np.array([], dtype=object)
+        labels = [lb for lb, _, _ in self.legs]
+        od, rt = self.od[left].tolist(), self.route[left].tolist()
+        place = [labels[self.route_legs[o][r][k]] for o, r, k in zip(od, rt, li.tolist(), strict=True)]
+        where = np.where(self.group[left, li] < 0, "waiting", "moving")
         df = pd.DataFrame({**cols, "state": where, "leg": place,
                            "teu": self.teu[left], "t": self.t[left]})  # fmt: skip
-        df.loc[df["state"] == "waiting", "leg"] = "(before next leg)"
         out = df.groupby(["origin", "destination", "commodity", "state", "leg"]).agg(
             shipments=("teu", "size"), teu=("teu", "sum"), t=("t", "sum")
         )
