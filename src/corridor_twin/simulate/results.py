@@ -241,7 +241,9 @@ class SimulationResult:
         f["end_h"] = f["start_h"]
         f["step"] = -1
         st = self._step_frame()[["group", "step", "kind", "place", "enter_h", "start_h", "end_h"]]
-        m = f[["shipment", "leg_index", "group"]].merge(st, on="group")
+        s, li = np.nonzero(self.group >= 0)
+        pairs = pd.DataFrame({"shipment": s, "leg_index": li, "group": self.group[s, li]})
+        m = pairs.merge(st, on="group")
         out = pd.concat(
             [f[m.columns.tolist()], m], ignore_index=True
         ).sort_values(["shipment", "leg_index", "step"], kind="stable")
