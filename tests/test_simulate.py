@@ -139,7 +139,8 @@ def test_conservation(small_run) -> None:  # type: ignore[no-untyped-def]
 
 def test_manifest_records_inputs(small_run) -> None:  # type: ignore[no-untyped-def]
     m = small_run.manifest
-    assert m["version"] and len(m["network"]["sha256"]) == 64
+    assert m["version"]
+    assert len(m["network"]["sha256"]) == 64
     assert m["seed"] == {"entropy": 3, "spawn_key": []}
     assert m["options"]["routing"] == "adaptive"
     assert m["clock"].startswith("hours")
@@ -174,8 +175,9 @@ def test_agrees_with_monte_carlo_reliability(line: Network) -> None:
     # Carlo one (same component distributions). Tolerance: mean within 2%, P50 and
     # P90 within 5% (DES standard error ~0.5%, shipments on one sailing share draws).
     sh = poisson_shipments("KZ_A", "AZ_P", 0.2, 1500, seed=4)
-    opts = SimulationOptions(weather=None, sailing_rule={"ferry": "headway"},
-                             routing="fixed", port_berths=10_000)  # fmt: skip
+    opts = SimulationOptions(
+        weather=None, sailing_rule={"ferry": "headway"}, routing="fixed", port_berths=10_000
+    )
     res = simulate(line, shipments=sh, days=1502, seed=8, options=opts)
     x = res.shipments()
     x = x.loc[x["status"] == "delivered", "transit_h"].to_numpy()
@@ -224,13 +226,16 @@ def test_split_scenario_windows(line: Network) -> None:
 def test_windowed_change_the_simulation_cannot_take(line: Network) -> None:
     from corridor_twin.scenarios import ScaleCapacity
 
-    sc = Scenario(name="x", changes=(
-        ScaleCapacity(table="links", ids=("A-P",), factor=0.5, start="2026-01-02",
-                      end="2026-01-05"),
-    ))  # fmt: skip
+    sc = Scenario(
+        name="x",
+        changes=(
+            ScaleCapacity(
+                table="links", ids=("A-P",), factor=0.5, start="2026-01-02", end="2026-01-05"
+            ),
+        ),
+    )
     with pytest.raises(ScenarioError, match="cannot take"):
-        simulate(line, shipments=poisson_shipments("KZ_A", "AZ_P", 0.1, 5, 1), days=5,
-                 scenario=sc)  # fmt: skip
+        simulate(line, shipments=poisson_shipments("KZ_A", "AZ_P", 0.1, 5, 1), days=5, scenario=sc)
 
 
 def test_replications_identical_for_any_worker_count() -> None:
@@ -253,8 +258,15 @@ def test_dask_scheduler_needs_dask(line: Network) -> None:
 
     sh = poisson_shipments("KZ_P", "AZ_P", 0.5, 5, seed=1)
     with LocalCluster(n_workers=1, processes=False) as cluster:
-        rs = replicate(line, shipments=sh, replications=2, days=5, seed=1,
-                       scheduler=cluster.scheduler_address, options=QUIET)  # fmt: skip
+        rs = replicate(
+            line,
+            shipments=sh,
+            replications=2,
+            days=5,
+            seed=1,
+            scheduler=cluster.scheduler_address,
+            options=QUIET,
+        )
     local = replicate(line, shipments=sh, replications=2, days=5, seed=1, workers=1, options=QUIET)
     pd.testing.assert_frame_equal(rs.transit(), local.transit())
 
@@ -276,15 +288,24 @@ def test_options_and_inputs_are_checked(line: Network) -> None:
 def test_timetable_and_opening_hours(line: Network) -> None:
     import dataclasses
 
-    tt = line.replace(services=(dataclasses.replace(
-        line.service("ferry"), sailings_per_week=None, departures=("Wed 10:00",)),))  # fmt: skip
+    tt = line.replace(
+        services=(
+            dataclasses.replace(
+                line.service("ferry"), sailings_per_week=None, departures=("Wed 10:00",)
+            ),
+        )
+    )
     sh = poisson_shipments("KZ_P", "AZ_P", 0.2, 28, seed=5)
     res = simulate(tt, shipments=sh, days=40, seed=1, options=QUIET)
     # 2026-01-01 is a Thursday: sailings leave Wednesdays 10:00 = hour 154 + 168 k.
     starts = res.group_created_h
     assert np.allclose((starts - 154.0) % 168.0, 0.0)
-    opts = SimulationOptions(weather=None, sailing_rule={"ferry": "headway"}, routing="fixed",
-                             opening_hours={"AZ_P": (8.0, 16.0)})  # fmt: skip
+    opts = SimulationOptions(
+        weather=None,
+        sailing_rule={"ferry": "headway"},
+        routing="fixed",
+        opening_hours={"AZ_P": (8.0, 16.0)},
+    )
     res = simulate(line, shipments=sh, days=40, seed=1, options=opts)
     st = res._step_frame()
     border = st[st["kind"] == "border"]

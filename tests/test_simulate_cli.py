@@ -20,9 +20,18 @@ def test_simulate_prints_summary_and_writes_files(tmp_path: Path, capsys) -> Non
     assert "Waits by place" in text
     assert "Backlog at the end" in text
     names = {p.name for p in out.iterdir()}
-    assert {"shipments.csv", "transit.csv", "waits.csv", "queues.csv", "throughput.csv",
-            "backlog.csv", "manifest.json", "transit_hist.png", "port_queues.png",
-            "time_breakdown.png"} <= names  # fmt: skip
+    assert {
+        "shipments.csv",
+        "transit.csv",
+        "waits.csv",
+        "queues.csv",
+        "throughput.csv",
+        "backlog.csv",
+        "manifest.json",
+        "transit_hist.png",
+        "port_queues.png",
+        "time_breakdown.png",
+    } <= names
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"]["entropy"] == 1
     assert manifest["days"] == 6
@@ -33,7 +42,8 @@ def test_simulate_replications_progress(capsys) -> None:  # type: ignore[no-unty
     assert code == 0
     cap = capsys.readouterr()
     assert "2 replications on 1 workers" in cap.out
-    assert "replications [" in cap.err and "2/2" in cap.err
+    assert "replications [" in cap.err
+    assert "2/2" in cap.err
 
 
 @pytest.mark.parametrize(
@@ -64,7 +74,9 @@ def test_simulate_replays_a_shipment_csv(tmp_path: Path, capsys) -> None:  # typ
     assert main(["simulate", "--shipments", str(csv), "--days", "60", "--seed", "1"]) == 0
     assert "2 shipments released, 2 delivered" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
-    bad.write_text("origin,destination,commodity,amount,unit,release_h\nCN_XIAN,NOWHERE,container,2,teu,1\n")
+    bad.write_text(
+        "origin,destination,commodity,amount,unit,release_h\nCN_XIAN,NOWHERE,container,2,teu,1\n"
+    )
     assert main(["simulate", "--shipments", str(bad)]) == 2
     assert "bad.csv:2" in capsys.readouterr().err
 
@@ -73,12 +85,34 @@ def test_parquet_needs_pyarrow(tmp_path: Path, capsys) -> None:  # type: ignore[
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        code = main(["simulate", "--days", "2", "--seed", "1", "--out", str(tmp_path),
-                     "--format", "parquet"])  # fmt: skip
+        code = main(
+            [
+                "simulate",
+                "--days",
+                "2",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path),
+                "--format",
+                "parquet",
+            ]
+        )
         assert code == 2
         assert "pyarrow" in capsys.readouterr().err
     else:
-        code = main(["simulate", "--days", "2", "--seed", "1", "--out", str(tmp_path),
-                     "--format", "parquet"])  # fmt: skip
+        code = main(
+            [
+                "simulate",
+                "--days",
+                "2",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path),
+                "--format",
+                "parquet",
+            ]
+        )
         assert code == 0
         assert (tmp_path / "shipments.parquet").exists()

@@ -1,4 +1,4 @@
-"""The ``corridor simulate`` command: a thin adapter over :func:`corridor_twin.simulate.simulate`."""
+"""The ``corridor simulate`` command: a thin adapter over the simulation API."""
 
 from __future__ import annotations
 
@@ -103,8 +103,15 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
     if args.replications == 1 and args.scheduler is None:
         from corridor_twin.simulate import simulate
 
-        res = simulate(net, demand, shipments=shipments, scenario=scenario, days=args.days,
-                       seed=args.seed, options=options)  # fmt: skip
+        res = simulate(
+            net,
+            demand,
+            shipments=shipments,
+            scenario=scenario,
+            days=args.days,
+            seed=args.seed,
+            options=options,
+        )
         _print_run(res, args.top)
         if args.out:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
@@ -118,10 +125,19 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
     from corridor_twin.simulate import replicate
 
     bar = ProgressBar(args.replications)
-    rs = replicate(net, demand, shipments=shipments, scenario=scenario,
-                   replications=args.replications, days=args.days, seed=args.seed,
-                   options=options, workers=args.workers, scheduler=args.scheduler,
-                   progress=bar)  # fmt: skip
+    rs = replicate(
+        net,
+        demand,
+        shipments=shipments,
+        scenario=scenario,
+        replications=args.replications,
+        days=args.days,
+        seed=args.seed,
+        options=options,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=bar,
+    )
     _print_set(rs, args.top)
     if args.out:
         out = Path(args.out)
@@ -156,8 +172,10 @@ def _print_run(res: Any, top: int) -> None:
     print("\nTransit time per flow (delivered shipments, days)")
     print(_table(rows, ["origin", "destination", "commodity", "delivered", "P50", "P90"]))
     w = res.waits().head(top)
-    rows = [[r.kind, r.place, int(r.shipments), float(r.mean_wait_h), float(r.total_wait_h) / 24.0]
-            for r in w.itertuples()]  # fmt: skip
+    rows = [
+        [r.kind, r.place, int(r.shipments), float(r.mean_wait_h), float(r.total_wait_h) / 24.0]
+        for r in w.itertuples()
+    ]
     print(f"\nWaits by place (top {top} by total shipment-days)")
     print(_table(rows, ["kind", "place", "passages", "mean wait h", "total shipment-days"]))
     b = res.backlog()
@@ -179,22 +197,33 @@ def _q(x: Any, q: float) -> float:
 def _print_set(rs: Any, top: int) -> None:
     ev = sum(r.events for r in rs.runs)
     wall = sum(r.wall_s for r in rs.runs)
-    print(f"{len(rs.runs)} replications on {rs.workers} workers, {ev:,} events "
-          f"({wall:.1f} s of simulation); seed {rs.seed}")  # fmt: skip
+    print(
+        f"{len(rs.runs)} replications on {rs.workers} workers, {ev:,} events "
+        f"({wall:.1f} s of simulation); seed {rs.seed}"
+    )
     s = rs.summary()
     rows = [
-        [r.origin, r.destination, r.commodity, int(r.replications), float(r.p50_days),
-         f"[{r.p50_days_lo:.1f}, {r.p50_days_hi:.1f}]", float(r.p90_days),
-         f"[{r.p90_days_lo:.1f}, {r.p90_days_hi:.1f}]"]
+        [
+            r.origin,
+            r.destination,
+            r.commodity,
+            int(r.replications),
+            float(r.p50_days),
+            f"[{r.p50_days_lo:.1f}, {r.p50_days_hi:.1f}]",
+            float(r.p90_days),
+            f"[{r.p90_days_lo:.1f}, {r.p90_days_hi:.1f}]",
+        ]
         for r in s.itertuples()
-    ]  # fmt: skip
+    ]
     print("\nTransit time per flow, mean over replications (days, 95% CI)")
     print(_table(rows, ["origin", "destination", "commodity", "reps", "P50", "CI", "P90", "CI"]))
     w = rs.waits().head(top)
     rows = [[r.kind, r.place, float(r.mean_wait_h)] for r in w.itertuples()]
     print(f"\nWaits by place (top {top})")
     print(_table(rows, ["kind", "place", "mean wait h"]))
-    print(f"\nBacklog at the end: {s.attrs['backlog_mean']:,.0f} shipments (mean over replications)")
+    print(
+        f"\nBacklog at the end: {s.attrs['backlog_mean']:,.0f} shipments (mean over replications)"
+    )
 
 
 def add_simulate(sub: Any, net_opt: Any) -> None:

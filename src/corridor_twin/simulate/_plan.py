@@ -178,7 +178,7 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
                     mode=mode,
                     mean_h=mean,
                     closure_keys=keys,
-                )  # fmt: skip
+                )
             )
             from_mode = MODES[int(comp.vertex_class[comp.tail[e]]) // 10000]
             if k == "transfer" and from_mode != mode:

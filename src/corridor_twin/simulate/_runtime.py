@@ -33,12 +33,31 @@ def _rng(root: np.random.SeedSequence, name: str) -> np.random.Generator:
 class Station:
     """A FIFO queue with ``servers`` servers (None: a pure delay)."""
 
-    __slots__ = ("busy", "busy_h", "ends", "hours", "kind", "node", "place", "queue",
-                 "served", "servers", "starts", "stream")  # fmt: skip
+    __slots__ = (
+        "busy",
+        "busy_h",
+        "ends",
+        "hours",
+        "kind",
+        "node",
+        "place",
+        "queue",
+        "served",
+        "servers",
+        "starts",
+        "stream",
+    )
 
-    def __init__(self, place: str, kind: str, node: str, servers: int | None, stream: Stream,
-                 spans: tuple[tuple[float, ...], tuple[float, ...]],
-                 hours: tuple[float, float] | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        place: str,
+        kind: str,
+        node: str,
+        servers: int | None,
+        stream: Stream,
+        spans: tuple[tuple[float, ...], tuple[float, ...]],
+        hours: tuple[float, float] | None,
+    ) -> None:
         self.place, self.kind, self.node = place, kind, node
         self.servers = servers
         self.stream = stream
@@ -53,8 +72,19 @@ class Station:
 class Step:
     """A step at run time (see :class:`~corridor_twin.simulate._plan.StepSpec`)."""
 
-    __slots__ = ("borders", "ends", "free_at", "kind", "mean_h", "pipe", "rate_t_h", "spec",
-                 "starts", "station", "stream")  # fmt: skip
+    __slots__ = (
+        "borders",
+        "ends",
+        "free_at",
+        "kind",
+        "mean_h",
+        "pipe",
+        "rate_t_h",
+        "spec",
+        "starts",
+        "station",
+        "stream",
+    )
 
     def __init__(self, spec: StepSpec) -> None:
         self.spec = spec
@@ -219,8 +249,20 @@ class LineSpec:
 class VesselLine:
     """Departures of one service from one port, by timetable, headway or when full."""
 
-    __slots__ = ("cancelled", "departures", "last_dep", "next_at", "queue", "rate_per_h",
-                 "rng", "sim", "size", "spec", "token", "units")  # fmt: skip
+    __slots__ = (
+        "cancelled",
+        "departures",
+        "last_dep",
+        "next_at",
+        "queue",
+        "rate_per_h",
+        "rng",
+        "sim",
+        "size",
+        "spec",
+        "token",
+        "units",
+    )
 
     def __init__(self, sim: Simulator, spec: LineSpec, rng: np.random.Generator) -> None:
         self.sim, self.spec, self.rng = sim, spec, rng
@@ -341,8 +383,14 @@ class LineJoin:
 class Simulator:
     """The event handlers of one run."""
 
-    def __init__(self, eng: Engine, log: _Log, size: dict[str, list[float]],
-                 plans: list[list[Plan]], adaptive: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        eng: Engine,
+        log: _Log,
+        size: dict[str, list[float]],
+        plans: list[list[Plan]],
+        adaptive: bool,
+    ) -> None:
         self.eng = eng
         self.log = log
         self.size = size

@@ -51,6 +51,8 @@ __all__ = [
 CASPIAN_PORTS = ("KZ_AKT", "KZ_KUR", "TM_TMB", "AZ_ALAT", "AZ_SAN", "AZ_BKU")
 """Node ids of the bundled network's Caspian ports (closed together by a storm)."""
 
+_SHARES = (0.25, 0.25, 0.18, 0.12, 0.08, 0.08, 0.08, 0.08, 0.08, 0.12, 0.18, 0.25)
+
 Window = tuple[float, float, float]
 """``(start_h, end_h, value)``: a value in force from start (included) to end."""
 
@@ -86,9 +88,7 @@ class CaspianWeather:
     """
 
     ports: tuple[str, ...] = CASPIAN_PORTS
-    monthly_closed_share: tuple[float, ...] = (
-        0.25, 0.25, 0.18, 0.12, 0.08, 0.08, 0.08, 0.08, 0.08, 0.12, 0.18, 0.25,
-    )  # fmt: skip
+    monthly_closed_share: tuple[float, ...] = _SHARES
     mean_closure_h: float = 36.0
 
     def __post_init__(self) -> None:
@@ -183,7 +183,7 @@ class Disruptions:
         extra: list[tuple[float, float]] = (),  # type: ignore[assignment]
     ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """Merged closure spans of several records (plus ``extra``), as sorted starts and ends."""
-        spans = list(extra)
+        spans = list(extra or ())
         for k in keys:
             spans.extend(self.closures.get(k, ()))
         return _merge(spans)
@@ -246,7 +246,8 @@ def split_scenario(
         if not (isinstance(ch, Event) and ch.is_event):
             permanent.append(ch)
             continue
-        assert ch.start is not None and ch.end is not None
+        assert ch.start is not None
+        assert ch.end is not None
         a, b = _hours(ch.start, start_date), _hours(ch.end, start_date)
         table = getattr(ch, "table", None)
         status = getattr(ch, "status", None)
@@ -254,7 +255,7 @@ def split_scenario(
             if status is not None and table is not None:
                 if status != "closed":
                     raise ScenarioError("only a closure can have a time window", field="start")
-                for rid in ch.ids:
+                for rid in getattr(ch, "ids", ()):
                     if not net.has(table, rid):
                         raise ScenarioError(f"unknown {table[:-1]} {rid!r}", field="ids")
                     closures.setdefault((table, rid), []).append((a, b))

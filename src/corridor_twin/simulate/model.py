@@ -187,9 +187,15 @@ class ModelRun:
 class _Builder:
     """Turns routes into shared legs, stations and vessel lines for one run."""
 
-    def __init__(self, comp: CompiledNetwork, options: SimulationOptions,
-                 disruptions: Disruptions, root: np.random.SeedSequence,
-                 weather_spans: list[tuple[float, float]], sim: Simulator) -> None:  # fmt: skip
+    def __init__(
+        self,
+        comp: CompiledNetwork,
+        options: SimulationOptions,
+        disruptions: Disruptions,
+        root: np.random.SeedSequence,
+        weather_spans: list[tuple[float, float]],
+        sim: Simulator,
+    ) -> None:
         self.comp = comp
         self.o = options
         self.d = disruptions
@@ -321,8 +327,9 @@ def _routes(comp: CompiledNetwork, od: Any, options: SimulationOptions) -> list[
     kw = dict(ROUTING_RULES.get(od.corridor or "", {}))
     if options.routing == "fixed" or options.k_routes == 1:
         return [route(comp, od.origin, od.destination, cargo=od.commodity, **kw)]
-    rs = list(k_routes(comp, od.origin, od.destination, k=options.k_routes,
-                       cargo=od.commodity, **kw))  # fmt: skip
+    rs = list(
+        k_routes(comp, od.origin, od.destination, k=options.k_routes, cargo=od.commodity, **kw)
+    )
     if not rs:
         raise NoRouteError(f"no route from {od.origin} to {od.destination} for {od.commodity}")
     best = rs[0].time_h

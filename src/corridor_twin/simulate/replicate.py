@@ -58,8 +58,9 @@ class ReplicationRun:
 
 def _one(task: tuple[Any, ...]) -> ReplicationRun:
     i, net, demand, shipments, scenario, days, seed, options, keep = task
-    res = simulate(net, demand, shipments=shipments, scenario=scenario, days=days,
-                   seed=seed, options=options)  # fmt: skip
+    res = simulate(
+        net, demand, shipments=shipments, scenario=scenario, days=days, seed=seed, options=options
+    )
     tr = res.shipments()
     tr = tr[tr["status"] == "delivered"]
     g = tr.groupby(["origin", "destination", "commodity"])["transit_h"]
@@ -111,7 +112,9 @@ class ReplicationSet:
         df = self.transit()
         rows = []
         for key, g in df.groupby(["origin", "destination", "commodity"], sort=True):
-            row: dict[str, Any] = dict(zip(("origin", "destination", "commodity"), key, strict=True))
+            row: dict[str, Any] = dict(
+                zip(("origin", "destination", "commodity"), key, strict=True)
+            )
             row["replications"] = len(g)
             for q in ("p50", "p90"):
                 x = g[f"{q}_h"].to_numpy() / 24.0
@@ -202,7 +205,12 @@ def replicate(
 
     if scheduler is not None:
         try:
-            from dask.distributed import Client, as_completed as dask_completed
+            from dask.distributed import (  # type: ignore[import-not-found]
+                Client,
+            )
+            from dask.distributed import (
+                as_completed as dask_completed,
+            )
         except ImportError:
             raise OptionError(
                 "a scheduler address needs dask: pip install 'corridor-twin[dask]'"

@@ -144,8 +144,9 @@ class SimulationResult:
 
     def _via(self) -> Any:
         vias = {(i, j): v for i, rs in enumerate(self.routes) for j, (v, _) in enumerate(rs)}
-        return np.array([vias.get((i, j), "") for i, j in zip(self.od, self.route, strict=True)],
-                        dtype=object)  # fmt: skip
+        return np.array(
+            [vias.get((i, j), "") for i, j in zip(self.od, self.route, strict=True)], dtype=object
+        )
 
     # -- tables ---------------------------------------------------------------------------
     def shipments(self) -> pd.DataFrame:
@@ -244,9 +245,9 @@ class SimulationResult:
         s, li = np.nonzero(self.group >= 0)
         pairs = pd.DataFrame({"shipment": s, "leg_index": li, "group": self.group[s, li]})
         m = pairs.merge(st, on="group")
-        out = pd.concat(
-            [f[m.columns.tolist()], m], ignore_index=True
-        ).sort_values(["shipment", "leg_index", "step"], kind="stable")
+        out = pd.concat([f[m.columns.tolist()], m], ignore_index=True).sort_values(
+            ["shipment", "leg_index", "step"], kind="stable"
+        )
         out["wait_h"] = out["start_h"] - out["enter_h"]
         out["busy_h"] = out["end_h"] - out["start_h"]
         return out.reset_index(drop=True)
@@ -287,7 +288,9 @@ class SimulationResult:
         b["p90_wait_h"] = np.nan
         b["mean_busy_h"] = b.pop("busy") / b["shipments"]
         out = pd.concat([a, b[a.columns]]).reset_index()
-        return out.sort_values("total_wait_h", ascending=False, kind="stable").reset_index(drop=True)
+        return out.sort_values("total_wait_h", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
 
     def breakdown(self) -> pd.DataFrame:
         """Where the time goes: mean hours per delivered shipment of each flow, by activity.
@@ -313,17 +316,20 @@ class SimulationResult:
         st = self._step_frame().merge(counts, on="group")
         for col, suffix in (("wait", " wait"), ("busy", "")):
             h = (st["start_h"] - st["enter_h"]) if col == "wait" else (st["end_h"] - st["start_h"])
-            parts.append(pd.DataFrame({"od": st["od"], "activity": st["kind"] + suffix,
-                                       "hours": h * st["n"]}))  # fmt: skip
+            parts.append(
+                pd.DataFrame(
+                    {"od": st["od"], "activity": st["kind"] + suffix, "hours": h * st["n"]}
+                )
+            )
         allp = pd.concat(parts, ignore_index=True)
         out = allp.groupby(["od", "activity"])["hours"].sum().reset_index()
         out["mean_h"] = out["hours"] / n_od[out["od"].to_numpy()]
         out = out[(out["mean_h"] > 0) & np.isfinite(out["mean_h"])]
         for i, name in enumerate(("origin", "destination", "commodity")):
             out[name] = [self.flows[k][i] for k in out["od"]]
-        return out[["origin", "destination", "commodity", "activity", "mean_h"]].reset_index(
-            drop=True
-        )
+        cols = ["origin", "destination", "commodity", "activity", "mean_h"]
+        result: pd.DataFrame = out[cols].reset_index(drop=True)
+        return result
 
     def queues(self) -> pd.DataFrame:
         """Queue samples over time: waiting vehicles/shipments, units, busy servers."""
@@ -366,26 +372,34 @@ class SimulationResult:
             for lid, (_, _, steps) in enumerate(self.legs)
             for i, (_, _, lk) in enumerate(steps)
         }
-        teu = np.bincount(self.group.ravel()[self.group.ravel() >= 0],
-                          weights=np.repeat(self.teu, self.group.shape[1])[self.group.ravel() >= 0],
-                          minlength=len(self.group_leg))  # fmt: skip
-        tt = np.bincount(self.group.ravel()[self.group.ravel() >= 0],
-                         weights=np.repeat(self.t, self.group.shape[1])[self.group.ravel() >= 0],
-                         minlength=len(self.group_leg))  # fmt: skip
+        teu = np.bincount(
+            self.group.ravel()[self.group.ravel() >= 0],
+            weights=np.repeat(self.teu, self.group.shape[1])[self.group.ravel() >= 0],
+            minlength=len(self.group_leg),
+        )
+        tt = np.bincount(
+            self.group.ravel()[self.group.ravel() >= 0],
+            weights=np.repeat(self.t, self.group.shape[1])[self.group.ravel() >= 0],
+            minlength=len(self.group_leg),
+        )
         month = (
             pd.Timestamp(self.start_date) + pd.to_timedelta(st["start_h"].to_numpy(), unit="h")
         ).strftime("%Y-%m")
         rows = pd.DataFrame(
             {
                 "month": month,
-                "links": [links[(int(a), int(b))] for a, b in zip(st["leg"], st["step"], strict=True)],
+                "links": [
+                    links[(int(a), int(b))] for a, b in zip(st["leg"], st["step"], strict=True)
+                ],
                 "vehicles": 1,
                 "shipments": st["shipments"].to_numpy(),
                 "teu": teu[st["group"].to_numpy()],
                 "t": tt[st["group"].to_numpy()],
             }
         ).explode("links")
-        out = rows.groupby(["links", "month"], sort=True)[["vehicles", "shipments", "teu", "t"]].sum()
+        out = rows.groupby(["links", "month"], sort=True)[
+            ["vehicles", "shipments", "teu", "t"]
+        ].sum()
         return out.reset_index().rename(columns={"links": "link"})
 
     def backlog(self) -> pd.DataFrame:
@@ -398,10 +412,13 @@ class SimulationResult:
         li = np.where(np.isnan(ready), -1, np.arange(ready.shape[1])).max(axis=1)
         labels = [lb for lb, _, _ in self.legs]
         od, rt = self.od[left].tolist(), self.route[left].tolist()
-        place = [labels[self.route_legs[o][r][k]] for o, r, k in zip(od, rt, li.tolist(), strict=True)]
+        place = [
+            labels[self.route_legs[o][r][k]] for o, r, k in zip(od, rt, li.tolist(), strict=True)
+        ]
         where = np.where(self.group[left, li] < 0, "waiting", "moving")
-        df = pd.DataFrame({**cols, "state": where, "leg": place,
-                           "teu": self.teu[left], "t": self.t[left]})  # fmt: skip
+        df = pd.DataFrame(
+            {**cols, "state": where, "leg": place, "teu": self.teu[left], "t": self.t[left]}
+        )
         out = df.groupby(["origin", "destination", "commodity", "state", "leg"]).agg(
             shipments=("teu", "size"), teu=("teu", "sum"), t=("t", "sum")
         )
@@ -438,7 +455,7 @@ class SimulationResult:
             raise OptionError(f"format must be one of {{csv, parquet}}, got {format!r}")
         if format == "parquet":
             try:
-                import pyarrow  # noqa: F401
+                import pyarrow  # type: ignore[import-not-found]  # noqa: F401
             except ImportError:
                 raise OptionError(
                     "parquet export needs pyarrow: pip install pyarrow (or use format='csv')"

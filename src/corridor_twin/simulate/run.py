@@ -39,8 +39,17 @@ SeedLike = int | np.random.SeedSequence | None
 def network_digest(net: Network) -> str:
     """SHA-256 of a network's records (its content, not where it was read from)."""
     h = hashlib.sha256()
-    for table in ("nodes", "links", "transfers", "borders", "services", "restrictions",
-                  "commodities", "modes", "emission_factors"):  # fmt: skip
+    for table in (
+        "nodes",
+        "links",
+        "transfers",
+        "borders",
+        "services",
+        "restrictions",
+        "commodities",
+        "modes",
+        "emission_factors",
+    ):
         h.update(repr(getattr(net, table)).encode())
     return h.hexdigest()
 
@@ -58,7 +67,8 @@ def _options_dict(options: SimulationOptions) -> dict[str, Any]:
     for f in dataclasses.fields(options):
         v = getattr(options, f.name)
         out[f.name] = repr(v) if dataclasses.is_dataclass(v) else v
-    return json_safe(out)
+    safe: dict[str, Any] = json_safe(out)
+    return safe
 
 
 def json_safe(value: Any) -> Any:
@@ -142,16 +152,23 @@ def simulate(
             from corridor_twin.errors import DemandError
 
             raise DemandError(problems[0])
-        child = np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0)))
+        child = np.random.default_rng(
+            np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))
+        )
         shipments = shipments_from_demand(
-            net, demand, days=days, seed=child, start_date=options.start_date,
+            net,
+            demand,
+            days=days,
+            seed=child,
+            start_date=options.start_date,
             seasonality=seasonality,
-        )  # fmt: skip
+        )
     assert shipments is not None
     comp = net.compiled()
     model_seed = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1))
-    run = run_model(comp, shipments, days=float(days), options=options,
-                    disruptions=disruptions, seed=model_seed)  # fmt: skip
+    run = run_model(
+        comp, shipments, days=float(days), options=options, disruptions=disruptions, seed=model_seed
+    )
     from corridor_twin import __version__
 
     manifest = {
@@ -160,13 +177,19 @@ def simulate(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "network": {"name": base.meta.name, "sha256": network_digest(base)},
-        "shipments": {"count": shipments.n, "sha256": shipments.digest(),
-                      "source": "demand" if demand is not None else "replay"},  # fmt: skip
+        "shipments": {
+            "count": shipments.n,
+            "sha256": shipments.digest(),
+            "source": "demand" if demand is not None else "replay",
+        },
         "scenario": None
         if scenario is None
-        else {"name": scenario.name, "sha256": hashlib.sha256(repr(scenario).encode()
-                                                              + repr(scenario.changes).encode()
-                                                              ).hexdigest()},  # fmt: skip
+        else {
+            "name": scenario.name,
+            "sha256": hashlib.sha256(
+                repr(scenario).encode() + repr(scenario.changes).encode()
+            ).hexdigest(),
+        },
         "days": float(days),
         "seed": {"entropy": ss.entropy, "spawn_key": list(ss.spawn_key)},
         "options": _options_dict(options),
@@ -175,15 +198,24 @@ def simulate(
     return _result(run, shipments, manifest, options, float(days), time.perf_counter() - t0)
 
 
-def _result(run: ModelRun, sh: Shipments, manifest: dict[str, Any],
-            options: SimulationOptions, days: float, wall_s: float) -> SimulationResult:  # fmt: skip
+def _result(
+    run: ModelRun,
+    sh: Shipments,
+    manifest: dict[str, Any],
+    options: SimulationOptions,
+    days: float,
+    wall_s: float,
+) -> SimulationResult:
     log = run.log
     n = len(log.plan)
     legs = tuple(
-        (lg.label, lg.spec.vehicle,
-         tuple((st.kind, st.spec.place, tuple(st.spec.links)) for st in lg.steps))
+        (
+            lg.label,
+            lg.spec.vehicle,
+            tuple((st.kind, st.spec.place, tuple(st.spec.links)) for st in lg.steps),
+        )
         for lg in run.legs
-    )  # fmt: skip
+    )
     return SimulationResult(
         manifest=manifest,
         days=days,
@@ -211,10 +243,16 @@ def _result(run: ModelRun, sh: Shipments, manifest: dict[str, Any],
         step_end_h=np.asarray(log.s_end, dtype=np.float64),
         stations=tuple((s.place, s.kind, s.servers, s.served, s.busy_h) for s in run.stations),
         sailings=tuple(
-            (ln.spec.place, ln.spec.service_id, ln.spec.rule, ln.departures, ln.cancelled,
-             len(ln.queue))
+            (
+                ln.spec.place,
+                ln.spec.service_id,
+                ln.spec.rule,
+                ln.departures,
+                ln.cancelled,
+                len(ln.queue),
+            )
             for ln in run.lines
-        ),  # fmt: skip
+        ),
         samples=tuple(log.samples),
         wall_s=wall_s,
     )

@@ -135,8 +135,14 @@ def _sizes(net: Network, commodity: str, unit: str, amount: float) -> tuple[floa
     return wagons * TEU_PER_WAGON, amount, wagons
 
 
-def _build(net: Network, ods: list[OD], od: list[int], release: list[float],
-           amount: list[float], unit: list[str]) -> Shipments:  # fmt: skip
+def _build(
+    net: Network,
+    ods: list[OD],
+    od: list[int],
+    release: list[float],
+    amount: list[float],
+    unit: list[str],
+) -> Shipments:
     order = np.argsort(np.asarray(release, dtype=np.float64), kind="stable")
     sizes = np.array(
         [_sizes(net, ods[o].commodity, u, a) for o, u, a in zip(od, unit, amount, strict=True)],
@@ -153,7 +159,7 @@ def _build(net: Network, ods: list[OD], od: list[int], release: list[float],
 
 
 def _month_edges_h(start_date: datetime.date, horizon_h: float) -> list[tuple[float, float, int]]:
-    out = []
+    out: list[tuple[float, float, int]] = []
     t0 = datetime.datetime.combine(start_date, datetime.time())
     cur = t0
     while True:
