@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import math
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,9 +166,9 @@ class Direct:
     def __init__(self, sim: Simulator, leg: Leg, *, batch: bool) -> None:
         self.sim, self.leg, self.batch = sim, leg, batch
 
-    def join_many(self, members: list[int]) -> None:
+    def join_many(self, members: Sequence[int]) -> None:
         if self.batch:
-            self.sim.new_group(self.leg, members)
+            self.sim.new_group(self.leg, list(members))
         else:
             for s in members:
                 self.sim.new_group(self.leg, [s])
@@ -185,7 +186,7 @@ class TrainFormation:
         self.token = 0
         self.place = f"train:{leg.spec.node_from}>{leg.spec.node_to}"
 
-    def join_many(self, members: list[int]) -> None:
+    def join_many(self, members: Sequence[int]) -> None:
         now = self.sim.eng.now
         w = self.sim.wagons
         empty = not self.queue
@@ -294,7 +295,7 @@ class VesselLine:
         f = window_value(s.cap_windows, t, 1.0) if s.cap_windows else 1.0
         return s.cap * lf * f
 
-    def join_many(self, members: list[int], leg: Leg) -> None:
+    def join_many(self, members: Sequence[int], leg: Leg) -> None:
         now = self.sim.eng.now
         size = self.size
         for s in members:
@@ -376,7 +377,7 @@ class LineJoin:
     def __init__(self, line: VesselLine, leg: Leg) -> None:
         self.line, self.leg = line, leg
 
-    def join_many(self, members: list[int]) -> None:
+    def join_many(self, members: Sequence[int]) -> None:
         self.line.join_many(members, self.leg)
 
 
@@ -405,17 +406,17 @@ class Simulator:
     def start(self, od: list[int], release_h: list[float]) -> None:
         self.od = od
         self.release_h = release_h
+        self.n = len(od)
         self.leg_i = [0] * len(od)
         self.plan_of = [None] * len(od)
-        self.next_release = 0
+        self.plan_k = [0] * len(od)
         if od:
             self.eng.at(release_h[0], self._release, 0)
 
     def _release(self, s: int) -> None:
         nxt = s + 1
-        if nxt < len(self.od):
+        if nxt < self.n:
             self.eng.at(self.release_h[nxt], self._release, nxt)
-        self.next_release = nxt
         cands = self.plans[self.od[s]]
         k = 0
         if self.adaptive and len(cands) > 1:
@@ -423,17 +424,18 @@ class Simulator:
             for i, p in enumerate(cands):
                 score = p.time_h
                 for line in p.lines:
-                    score += line.units / line.rate_per_h if line.rate_per_h > 0 else 0.0
+                    if line.rate_per_h > 0:
+                        score += line.units / line.rate_per_h
                 if score < best:
                     best, k = score, i
         plan = cands[k]
         self.plan_of[s] = plan
-        self.log.plan[s] = k
-        self.log.ready[s, 0] = self.eng.now
-        if not plan.legs:
+        self.plan_k[s] = k
+        legs = plan.legs
+        if legs:
+            legs[0].formation.join_many((s,))
+        else:
             self.log.delivered[s] = self.eng.now
-            return
-        plan.legs[0].formation.join_many([s])
 
     def new_group(self, leg: Leg, members: list[int]) -> None:
         log = self.log

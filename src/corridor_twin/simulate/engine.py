@@ -53,7 +53,9 @@ class Engine:
     def at(self, time_h: float, callback: Callable[[Any], object], arg: Any = None) -> None:
         """Schedule ``callback(arg)`` at ``time_h`` (not before now)."""
         self._seq += 1
-        heapq.heappush(self._heap, (max(time_h, self.now), self._seq, callback, arg))
+        if time_h < self.now:
+            time_h = self.now
+        heapq.heappush(self._heap, (time_h, self._seq, callback, arg))
 
     def run(self, until_h: float) -> None:
         """Run every event due up to and including ``until_h``; the clock ends there."""

@@ -397,6 +397,8 @@ def run_model(
     eng.at(0.0, sample, None)
     sim.start(od, release)
     eng.run(horizon)
+    log.plan[:] = sim.plan_k
+    log.ready[:, 0] = np.where(log.plan >= 0, shipments.release_h[keep], np.nan)
     return ModelRun(
         log=log,
         legs=list(b.legs.values()),
@@ -405,5 +407,5 @@ def run_model(
         plans=plans,
         events=eng.events,
         horizon_h=horizon,
-        released=sim.next_release,
+        released=len(od),
     )
