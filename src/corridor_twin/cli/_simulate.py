@@ -23,7 +23,7 @@ class ProgressBar:
     >>> bar = ProgressBar(4, stream=out, width=8)
     >>> bar(2, 4)
     >>> out.getvalue().strip()
-    'replications [####----] 2/4 (50%)'
+    'replications [####----] 2/4 (50%), about ... s left'
     """
 
     def __init__(self, total: int, *, stream: TextIO | None = None, width: int = 30) -> None:

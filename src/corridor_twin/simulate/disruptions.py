@@ -51,7 +51,7 @@ __all__ = [
 CASPIAN_PORTS = ("KZ_AKT", "KZ_KUR", "TM_TMB", "AZ_ALAT", "AZ_SAN", "AZ_BKU")
 """Node ids of the bundled network's Caspian ports (closed together by a storm)."""
 
-_SHARES = (0.25, 0.25, 0.18, 0.12, 0.08, 0.08, 0.08, 0.08, 0.08, 0.12, 0.18, 0.25)
+_SHARES = (0.25, 0.25, 0.18, 0.12, 0.09, 0.09, 0.09, 0.09, 0.09, 0.12, 0.18, 0.25)
 
 Window = tuple[float, float, float]
 """``(start_h, end_h, value)``: a value in force from start (included) to end."""
@@ -73,7 +73,7 @@ class CaspianWeather:
     monthly_closed_share
         Share of time closed, January to December. Default: 0.25 from December
         to February, 0.18 in March and November, 0.12 in April and October,
-        0.08 from May to September (assumption: winter northerlies; the annual
+        0.09 from May to September (assumption: winter northerlies; the annual
         mean, 0.15, matches the bundled ferries' availability of 0.85, whose
         source attributes lost sailings to wind closures).
     mean_closure_h

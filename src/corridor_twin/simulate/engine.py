@@ -18,7 +18,7 @@ Examples
 >>> eng.at(1.0, seen.append, "a")
 >>> eng.run(until_h=10.0)
 >>> seen, eng.now, eng.events
-(['a', 'b'], 2.0, 2)
+(['a', 'b'], 10.0, 2)
 """
 
 from __future__ import annotations
