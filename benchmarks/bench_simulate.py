@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import deque
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -54,8 +54,14 @@ def _rng(name: str) -> np.random.Generator:
 class SimpyModel:
     """The operating model in plain SimPy (fixed routes, no recording beyond delivery)."""
 
-    def __init__(self, comp: Any, sh: Any, opts: SimulationOptions, horizon: float,
-                 weather: list[tuple[float, float]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        comp: Any,
+        sh: Any,
+        opts: SimulationOptions,
+        horizon: float,
+        weather: list[tuple[float, float]],
+    ) -> None:
         import simpy
 
         self.simpy = simpy
@@ -94,8 +100,9 @@ class SimpyModel:
         for i, ss in enumerate(spec.steps):
             if ss.kind == "travel":
                 cv = self.opts.reliability.travel_cv.get(ss.mode, 0.0)
-                steps.append(("travel", ss.mean_h, Stream(_rng(f"{spec.key}{i}"), "lognormal", cv),
-                              None))  # fmt: skip
+                steps.append(
+                    ("travel", ss.mean_h, Stream(_rng(f"{spec.key}{i}"), "lognormal", cv), None)
+                )
             else:
                 servers = self.opts.servers.get(ss.place)
                 if servers is None and ss.kind == "transfer" and ss.node in vessel_ports:
@@ -108,15 +115,22 @@ class SimpyModel:
                 cv = self.opts.reliability.wait_cv.get(ss.kind, 0.0)
                 st = self.streams.setdefault(ss.place, Stream(_rng(ss.place), "gamma", cv))
                 steps.append(("station", ss.mean_h, st, res))
-        f: dict[str, Any] = {"spec": spec, "steps": steps, "queue": deque(), "units": 0.0,
-                             "wake": None}  # fmt: skip
+        f: dict[str, Any] = {
+            "spec": spec,
+            "steps": steps,
+            "queue": deque(),
+            "units": 0.0,
+            "wake": None,
+        }
         if spec.vehicle == "train":
             env.process(self._train(f))
         elif spec.vehicle == "vessel":
             svc = comp.network.services[spec.service]
             per_week = float(svc.sailings_per_week or 1.0)
             f["H"] = WEEK_H / per_week
-            rule = self.opts.sailing_rule.get(svc.mode, "headway") if not svc.departures else "headway"
+            rule = (
+                self.opts.sailing_rule.get(svc.mode, "headway") if not svc.departures else "headway"
+            )
             if svc.capacity_wagons is not None:
                 f["cap"], f["unit"] = float(svc.capacity_wagons) * svc.load_factor, "wagons"
             elif svc.capacity_teu is not None:
@@ -267,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{res.n_released:,} shipments released, {res.n_delivered:,} delivered\n")
     print("| run | events | wall (s) | events/s |")
     print("|---|---:|---:|---:|")
-    print(f"| `simulate` end to end (adaptive routing) | {res.events:,} | {t_e2e:.2f} | "
-          f"{res.events / t_e2e:,.0f} |")  # fmt: skip
+    print(
+        f"| `simulate` end to end (adaptive routing) | {res.events:,} | {t_e2e:.2f} | "
+        f"{res.events / t_e2e:,.0f} |"
+    )
 
     # 2. Model run alone vs plain SimPy, same shipments, fixed routes.
     comp = net.compiled()
@@ -287,19 +303,29 @@ def main(argv: list[str] | None = None) -> int:
     t_simpy = time.perf_counter() - t + t_build
     d_ours = int(np.count_nonzero(~np.isnan(run.log.delivered)))
     d_simpy = int(np.count_nonzero(~np.isnan(np.asarray(model.delivered))))
-    print(f"| model run alone (fixed routing) | {run.events:,} | {t_ours:.2f} | "
-          f"{run.events / t_ours:,.0f} |")  # fmt: skip
-    print(f"| plain SimPy, same model and size | {n_simpy:,} | {t_simpy:.2f} | "
-          f"{n_simpy / t_simpy:,.0f} |\n")  # fmt: skip
-    print(f"delivered: ours {d_ours:,}, SimPy {d_simpy:,} (same shipments; random streams "
-          "differ, so counts differ slightly)\n")  # fmt: skip
+    print(
+        f"| model run alone (fixed routing) | {run.events:,} | {t_ours:.2f} | "
+        f"{run.events / t_ours:,.0f} |"
+    )
+    print(
+        f"| plain SimPy, same model and size | {n_simpy:,} | {t_simpy:.2f} | "
+        f"{n_simpy / t_simpy:,.0f} |\n"
+    )
+    print(
+        f"delivered: ours {d_ours:,}, SimPy {d_simpy:,} (same shipments; random streams "
+        "differ, so counts differ slightly)\n"
+    )
     ratio = t_ours / t_simpy
     print("| check | value | target | result |")
     print("|---|---:|---:|---|")
-    print(f"| wall time, ours / SimPy (same model) | {ratio:.2f}x | <= {TARGET_RATIO}x | "
-          f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'} |")  # fmt: skip
-    print(f"| one year end to end | {t_e2e:.1f} s | < {TARGET_S:g} s | "
-          f"{'PASS' if t_e2e < TARGET_S else 'FAIL'} |\n")  # fmt: skip
+    print(
+        f"| wall time, ours / SimPy (same model) | {ratio:.2f}x | <= {TARGET_RATIO}x | "
+        f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'} |"
+    )
+    print(
+        f"| one year end to end | {t_e2e:.1f} s | < {TARGET_S:g} s | "
+        f"{'PASS' if t_e2e < TARGET_S else 'FAIL'} |\n"
+    )
 
     # 3. Replications on 1 and 2 workers.
     print(f"## {args.replications} replications of {args.rep_days:g} days\n")
@@ -309,8 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     sets = {}
     for w in (1, 2):
         t = time.perf_counter()
-        sets[w] = replicate(net, demand, replications=args.replications, days=args.rep_days,
-                            seed=args.seed, workers=w)  # fmt: skip
+        sets[w] = replicate(
+            net,
+            demand,
+            replications=args.replications,
+            days=args.rep_days,
+            seed=args.seed,
+            workers=w,
+        )
         walls[w] = time.perf_counter() - t
         print(f"| {w} | {walls[w]:.1f} | {walls[1] / walls[w]:.2f}x |")
     same = sets[1].transit().equals(sets[2].transit())

@@ -96,10 +96,13 @@ class SimulationOptions:
     servers
         Parallel servers by station place (``transfer:AZ_ALAT``,
         ``border:CN_ALA>KZ_DOS``) or node id; a station with none is a pure
-        delay. Default: 3 berths at Alat (sourced: 3 container berths, Trend
-        2025) and ``port_berths`` at the other vessel ports.
+        delay (no queue). Default: 3 berths at Alat for the ferries' vessel
+        handling of 20.1 h (sourced: 3 berths and the 2024 average handling
+        time, Trend 2025).
     port_berths
-        Berths of a port without its own figure. Default 2 (assumption).
+        Berths of every other port transfer, or None (default): the bundled
+        dwell figures there are terminal dwell times with waiting included,
+        not berth occupancy, so they act as delays (assumption).
     opening_hours
         Daily ``(open_h, close_h)`` by station place or node id; default always
         open (assumption: 24/7 operation, no sourced hours).
@@ -131,7 +134,7 @@ class SimulationOptions:
     max_wait_headways: float = 1.0
     min_headway_share: float = 0.5
     servers: Mapping[str, int] = field(default_factory=lambda: {"transfer:AZ_ALAT": 3})
-    port_berths: int = 2
+    port_berths: int | None = None
     opening_hours: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     routing: str = "adaptive"
     k_routes: int = 3
@@ -154,7 +157,7 @@ class SimulationOptions:
                 )
         if self.routing not in ("fixed", "adaptive"):
             raise OptionError(f"routing must be one of {{fixed, adaptive}}, got {self.routing!r}")
-        if self.k_routes < 1 or self.port_berths < 1:
+        if self.k_routes < 1 or (self.port_berths is not None and self.port_berths < 1):
             raise OptionError("k_routes and port_berths must be >= 1")
         for key, n in self.servers.items():
             if not isinstance(n, int) or n < 1:
