@@ -310,3 +310,38 @@ def test_timetable_and_opening_hours(line: Network) -> None:
     st = res._step_frame()
     border = st[st["kind"] == "border"]
     assert ((border["start_h"] % 24 >= 8 - 1e-9) & (border["start_h"] % 24 < 16)).all()
+
+
+def test_low_water_window_cuts_loads(line: Network) -> None:
+    import dataclasses
+
+    small = line.replace(services=(dataclasses.replace(line.service("ferry"), capacity_teu=10.0),))
+    sc = Scenario(
+        name="low",
+        changes=(
+            SetLoadFactor(ids=("ferry",), load_factor=0.4, start="2026-01-11", end="2026-01-21"),
+        ),
+    )
+    sh = poisson_shipments("KZ_P", "AZ_P", 1.0, 30, seed=6)
+    res = simulate(small, shipments=sh, days=30, seed=1, options=QUIET, scenario=sc)
+    vessel = [i for i, (_, v, _) in enumerate(res.legs) if v == "vessel"]
+    g = np.isin(res.group_leg, vessel)
+    t, size = res.group_created_h[g], res.group_size[g]
+    inside = (t >= 10 * 24) & (t < 20 * 24)
+    assert size[inside].max() == 2  # 10 TEU x 0.4 = 4 TEU = two 2-TEU shipments
+    assert size[~inside].max() == 5
+
+
+def test_bundled_windowed_scenarios_simulate() -> None:
+    from corridor_twin import load_corridor
+    from corridor_twin.scenarios import load_bundled, load_bundled_demand
+
+    net, demand = load_corridor(), load_bundled_demand()
+    storm = load_bundled("caspian-storm-week")
+    _, d = split_scenario(net, storm, start_date=datetime.date(2026, 1, 1))
+    assert d.closures[("links", "KZ_KUR-AZ_ALAT-FERRY")] == ((11 * 24.0, 18 * 24.0),)
+    low = load_bundled("caspian-low-water")
+    _, d = split_scenario(net, low, start_date=datetime.date(2026, 1, 1))
+    assert set(d.load_factor) == {"S_ASCO_KUR_ALAT", "S_ASCO_AKT_ALAT"}
+    res = simulate(net, demand, days=20, seed=1, scenario=storm)
+    assert res.manifest["scenario"]["name"] == "caspian-storm-week"
