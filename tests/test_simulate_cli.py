@@ -55,6 +55,7 @@ def test_simulate_replications_progress(capsys) -> None:  # type: ignore[no-unty
         (["--charts"], "--charts needs --out"),
         (["--demand", "missing.yaml"], "missing.yaml"),
         (["--days", "abc"], "invalid float"),
+        (["--seasonality", "1,2,3"], "12 monthly factors"),
     ],
 )
 def test_simulate_bad_input_exits_2(argv: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]

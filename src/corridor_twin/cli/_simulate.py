@@ -100,6 +100,14 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
         raise OptionError("--charts needs --out DIR (the PNG files go there)")
     scenario, demand, shipments = _inputs(args, net)
     options = _options(args)
+    season = None
+    if args.seasonality:
+        try:
+            season = [float(x) for x in args.seasonality.split(",")]
+        except ValueError:
+            raise OptionError("--seasonality needs 12 comma-separated numbers") from None
+        if len(season) != 12:
+            raise OptionError(f"--seasonality needs 12 monthly factors, got {len(season)}")
     if args.replications == 1 and args.scheduler is None:
         from corridor_twin.simulate import simulate
 
@@ -111,6 +119,7 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             days=args.days,
             seed=args.seed,
             options=options,
+            seasonality=season,
         )
         _print_run(res, args.top)
         if args.out:
@@ -137,6 +146,7 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=bar,
+        seasonality=season,
     )
     _print_set(rs, args.top)
     if args.out:
@@ -237,6 +247,11 @@ def add_simulate(sub: Any, net_opt: Any) -> None:
     src.add_argument("--demand", metavar="FILE", help="annual demand YAML/CSV (default: 2024)")
     src.add_argument("--shipments", metavar="FILE", help="shipment list CSV to replay")
     sp.add_argument("--days", type=float, default=365.0, help="simulated days (default 365)")
+    sp.add_argument(
+        "--seasonality",
+        metavar="F1,...,F12",
+        help="monthly factors of the release rate, January first (default: flat)",
+    )
     sp.add_argument("--seed", type=int, default=None, help="random seed (reproducible runs)")
     sp.add_argument("--replications", type=int, default=1)
     sp.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")

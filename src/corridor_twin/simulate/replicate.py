@@ -57,9 +57,16 @@ class ReplicationRun:
 
 
 def _one(task: tuple[Any, ...]) -> ReplicationRun:
-    i, net, demand, shipments, scenario, days, seed, options, keep = task
+    i, net, demand, shipments, scenario, days, seed, options, keep, season = task
     res = simulate(
-        net, demand, shipments=shipments, scenario=scenario, days=days, seed=seed, options=options
+        net,
+        demand,
+        shipments=shipments,
+        scenario=scenario,
+        days=days,
+        seed=seed,
+        options=options,
+        seasonality=season,
     )
     tr = res.shipments()
     tr = tr[tr["status"] == "delivered"]
@@ -156,6 +163,7 @@ def replicate(
     scheduler: str | None = None,
     keep_results: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    seasonality: Any = None,
 ) -> ReplicationSet:
     """Run replications of :func:`~corridor_twin.simulate.simulate` in parallel.
 
@@ -178,6 +186,8 @@ def replicate(
         Keep every full :class:`SimulationResult` (memory grows with each).
     progress
         Called as ``progress(done, total)`` after each replication.
+    seasonality
+        Twelve monthly factors of the release rate (demand only).
 
     Returns
     -------
@@ -190,7 +200,7 @@ def replicate(
     root = np.random.SeedSequence(seed)
     children = root.spawn(replications)
     tasks = [
-        (i, net, demand, shipments, scenario, days, child, options, keep_results)
+        (i, net, demand, shipments, scenario, days, child, options, keep_results, seasonality)
         for i, child in enumerate(children)
     ]
     import os

@@ -191,6 +191,7 @@ def simulate(
             ).hexdigest(),
         },
         "days": float(days),
+        "seasonality": None if seasonality is None else [float(x) for x in seasonality],
         "seed": {"entropy": ss.entropy, "spawn_key": list(ss.spawn_key)},
         "options": _options_dict(options),
         "clock": "hours from start_date 00:00 UTC",
