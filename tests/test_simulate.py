@@ -252,7 +252,7 @@ def test_replications_identical_for_any_worker_count() -> None:
     assert one.runs[1].manifest["seed"] == {"entropy": 21, "spawn_key": [1]}
 
 
-def test_dask_scheduler_needs_dask(line: Network) -> None:
+def test_dask_scheduler_gives_the_same_results(line: Network) -> None:
     pytest.importorskip("dask.distributed")  # only meaningful with dask installed
     from dask.distributed import LocalCluster
 

@@ -214,20 +214,18 @@ def replicate(
             progress(len(done), replications)
 
     if scheduler is not None:
+        import importlib
+
         try:
-            from dask.distributed import (  # type: ignore[import-not-found]
-                Client,
-            )
-            from dask.distributed import (
-                as_completed as dask_completed,
-            )
+            # Imported by name: dask is an optional extra, typed as Any here.
+            distributed: Any = importlib.import_module("dask.distributed")
         except ImportError:
             raise OptionError(
                 "a scheduler address needs dask: pip install 'corridor-twin[dask]'"
             ) from None
-        with Client(scheduler) as client:
+        with distributed.Client(scheduler) as client:
             futures = client.map(_one, tasks, pure=False)
-            for fut in dask_completed(futures):
+            for fut in distributed.as_completed(futures):
                 tick(fut.result())
     elif n_workers == 1:
         for task in tasks:
