@@ -345,3 +345,13 @@ def test_bundled_windowed_scenarios_simulate() -> None:
     assert set(d.load_factor) == {"S_ASCO_KUR_ALAT", "S_ASCO_AKT_ALAT"}
     res = simulate(net, demand, days=20, seed=1, scenario=storm)
     assert res.manifest["scenario"]["name"] == "caspian-storm-week"
+
+
+def test_drain_period_lets_late_shipments_arrive(line: Network) -> None:
+    sh = poisson_shipments("KZ_P", "AZ_P", 1.0, 20, seed=2)
+    short = simulate(line, shipments=sh, days=10, seed=1, options=QUIET)
+    drained = simulate(line, shipments=sh, days=10, seed=1, options=QUIET, drain_days=5)
+    assert drained.n_released == short.n_released  # no releases after day 10
+    assert drained.n_delivered == drained.n_released > short.n_delivered
+    assert drained.days == 15
+    assert drained.manifest["drain_days"] == 5

@@ -92,6 +92,8 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
     """Simulate the corridor for a number of days; print a summary, write tables and charts."""
     if not args.days > 0:
         raise OptionError(f"--days must be positive, got {args.days:g}")
+    if not args.drain_days >= 0:
+        raise OptionError(f"--drain-days must be >= 0, got {args.drain_days:g}")
     if args.replications < 1:
         raise OptionError(f"--replications must be >= 1, got {args.replications}")
     if args.workers is not None and args.workers < 1:
@@ -120,6 +122,7 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             seed=args.seed,
             options=options,
             seasonality=season,
+            drain_days=args.drain_days,
         )
         _print_run(res, args.top)
         if args.out:
@@ -147,6 +150,7 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
         scheduler=args.scheduler,
         progress=bar,
         seasonality=season,
+        drain_days=args.drain_days,
     )
     _print_set(rs, args.top)
     if args.out:
@@ -168,8 +172,10 @@ def _tables() -> tuple[str, ...]:
 def _print_run(res: Any, top: int) -> None:
     seed = res.manifest["seed"]["entropy"]
     rate = res.events / res.wall_s if res.wall_s > 0 else 0.0
+    drain = res.manifest.get("drain_days", 0.0)
+    span = f"{res.days:g} days" + (f" ({drain:g} of them without releases)" if drain else "")
     print(
-        f"simulated {res.days:g} days from {res.start_date}: {res.n_released:,} shipments "
+        f"simulated {span} from {res.start_date}: {res.n_released:,} shipments "
         f"released, {res.n_delivered:,} delivered; {res.events:,} events in {res.wall_s:.1f} s "
         f"({rate:,.0f}/s); seed {seed}"
     )
@@ -247,6 +253,12 @@ def add_simulate(sub: Any, net_opt: Any) -> None:
     src.add_argument("--demand", metavar="FILE", help="annual demand YAML/CSV (default: 2024)")
     src.add_argument("--shipments", metavar="FILE", help="shipment list CSV to replay")
     sp.add_argument("--days", type=float, default=365.0, help="simulated days (default 365)")
+    sp.add_argument(
+        "--drain-days",
+        type=float,
+        default=0.0,
+        help="keep running this many days after the last release (no new shipments)",
+    )
     sp.add_argument(
         "--seasonality",
         metavar="F1,...,F12",

@@ -347,8 +347,10 @@ def run_model(
     options: SimulationOptions,
     disruptions: Disruptions,
     seed: np.random.SeedSequence,
+    release_days: float | None = None,
 ) -> ModelRun:
-    """Simulate ``days`` of operations; shipments released later are left out.
+    """Simulate ``days`` of operations; shipments released after ``release_days``
+    (default ``days``) are left out.
 
     Every random number comes from ``seed`` (a child per named element).
     """
@@ -356,7 +358,7 @@ def run_model(
     weather_spans: list[tuple[float, float]] = []
     if options.weather is not None:
         weather_spans = options.weather.closures(days, _rng(seed, "weather"), options.start_date)
-    keep = shipments.release_h < horizon
+    keep = shipments.release_h < (days if release_days is None else release_days) * 24.0
     od = shipments.od[keep].tolist()
     release = shipments.release_h[keep].tolist()
     size = {

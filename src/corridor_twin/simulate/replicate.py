@@ -57,7 +57,7 @@ class ReplicationRun:
 
 
 def _one(task: tuple[Any, ...]) -> ReplicationRun:
-    i, net, demand, shipments, scenario, days, seed, options, keep, season = task
+    i, net, demand, shipments, scenario, days, seed, options, keep, season, drain = task
     res = simulate(
         net,
         demand,
@@ -67,6 +67,7 @@ def _one(task: tuple[Any, ...]) -> ReplicationRun:
         seed=seed,
         options=options,
         seasonality=season,
+        drain_days=drain,
     )
     tr = res.shipments()
     tr = tr[tr["status"] == "delivered"]
@@ -164,6 +165,7 @@ def replicate(
     keep_results: bool = False,
     progress: Callable[[int, int], None] | None = None,
     seasonality: Any = None,
+    drain_days: float = 0.0,
 ) -> ReplicationSet:
     """Run replications of :func:`~corridor_twin.simulate.simulate` in parallel.
 
@@ -186,8 +188,8 @@ def replicate(
         Keep every full :class:`SimulationResult` (memory grows with each).
     progress
         Called as ``progress(done, total)`` after each replication.
-    seasonality
-        Twelve monthly factors of the release rate (demand only).
+    seasonality, drain_days
+        As for :func:`~corridor_twin.simulate.simulate`.
 
     Returns
     -------
@@ -200,7 +202,19 @@ def replicate(
     root = np.random.SeedSequence(seed)
     children = root.spawn(replications)
     tasks = [
-        (i, net, demand, shipments, scenario, days, child, options, keep_results, seasonality)
+        (
+            i,
+            net,
+            demand,
+            shipments,
+            scenario,
+            days,
+            child,
+            options,
+            keep_results,
+            seasonality,
+            drain_days,
+        )
         for i, child in enumerate(children)
     ]
     import os
