@@ -355,3 +355,30 @@ def test_drain_period_lets_late_shipments_arrive(line: Network) -> None:
     assert drained.n_delivered == drained.n_released > short.n_delivered
     assert drained.days == 15
     assert drained.manifest["drain_days"] == 5
+
+
+def test_when_full_sails_full_or_after_max_wait(line: Network) -> None:
+    import dataclasses
+
+    svc = dataclasses.replace(line.service("ferry"), capacity_teu=10.0, availability=0.8)
+    net = line.replace(services=(svc,))
+    opts = SimulationOptions(weather=None, sailing_rule={"ferry": "when_full"}, routing="fixed")
+    sh = poisson_shipments("KZ_P", "AZ_P", 0.2, 200, seed=3)
+    res = simulate(net, shipments=sh, days=200, seed=2, options=opts)
+    vessel = [i for i, (_, v, _) in enumerate(res.legs) if v == "vessel"]
+    g = np.flatnonzero(np.isin(res.group_leg, vessel))
+    t, size = res.group_created_h[g], res.group_size[g]
+    assert size.max() == 5  # 10 TEU of 2-TEU shipments
+    assert np.diff(t).min() >= 12.0 - 1e-9  # at most twice the 7 a week
+    # A sailing that is not full waited a headway (24 h) after its first shipment.
+    first_ready = {}
+    s, li = np.nonzero(res.group >= 0)
+    for ship, k in zip(s.tolist(), li.tolist(), strict=True):
+        gid = int(res.group[ship, k])
+        first_ready[gid] = min(first_ready.get(gid, np.inf), res.ready_h[ship, k])
+    partial = [(int(x), tt) for x, tt, n in zip(g, t, size, strict=True) if n < 5]
+    assert partial
+    assert all(tt - first_ready[x] >= 24.0 - 1e-9 for x, tt in partial)
+    sail = res.sailings_frame().iloc[0]
+    assert sail["cancelled"] > 0  # availability 0.8 without a weather model
+    assert 0.1 < sail["cancelled"] / (sail["cancelled"] + sail["departures"]) < 0.3

@@ -332,7 +332,7 @@ class VesselLine:
         if s.cancel and self.rng.random() >= s.availability:
             self.cancelled += 1
             self.last_dep = now
-            self._schedule_next(now)
+            self._schedule_next(now, lost=True)
             return
         cap = self.capacity(now)
         q = self.queue
@@ -352,7 +352,7 @@ class VesselLine:
             self.sim.new_group(leg, members)
         self._schedule_next(now)
 
-    def _schedule_next(self, now: float) -> None:
+    def _schedule_next(self, now: float, *, lost: bool = False) -> None:
         s = self.spec
         if s.rule == "headway":
             self.sim.eng.at(now + s.headway_h, self._depart, None)
@@ -361,7 +361,7 @@ class VesselLine:
         else:
             self.next_at = _INF
             self.token += 1
-            if s.cancel and self.queue and self.last_dep == now and self.cancelled:
+            if lost and self.queue:
                 # A lost sailing: the next vessel comes a headway later at the earliest.
                 self.next_at = now + s.headway_h
                 self.sim.eng.at(self.next_at, self._depart, self.token)
