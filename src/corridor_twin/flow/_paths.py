@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["solve_by_paths"]
 
 # (group, destination vertex, demand, bypass variable) of one origin–destination pair.
-_Pair = tuple[int, int, float, int]
+Pair = tuple[int, int, float, int]
 # (pair index, arc variables of the path in order, cost of one unit on it).
 _Column = tuple[int, IntArray, float]
 _EPS = 1e-9
@@ -66,7 +66,7 @@ class _Master:
 
     PRIMAL_PIVOTS = 3000  # pivots a warm primal re-solve may take before IPM takes over
 
-    def __init__(self, model: AssignmentModel, pairs: list[_Pair]) -> None:
+    def __init__(self, model: AssignmentModel, pairs: list[Pair]) -> None:
         import highspy
 
         # highspy._Highs (exported by highspy) is the solver without the Python
@@ -192,7 +192,7 @@ class _Master:
     def objective(self) -> float:
         return float(self.h.getInfo().objective_function_value)
 
-    def arc_flows(self, pairs: list[_Pair]) -> FloatArray:
+    def arc_flows(self, pairs: list[Pair]) -> FloatArray:
         """Arc-variable flows of the current master solution."""
         f, _, _ = self.values()
         x: FloatArray = np.asarray(self.incidence() @ f[self.n_k:], dtype=np.float64)
@@ -200,7 +200,7 @@ class _Master:
         return x
 
 
-def _path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
+def path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
     edges = []
     v = dest
     while v != origin:
@@ -210,7 +210,7 @@ def _path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> 
     return emap[np.asarray(edges[::-1], dtype=np.int64)]
 
 
-def _greedy(model: AssignmentModel, pairs: list[_Pair], group_vars: dict[int, IntArray],
+def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int, IntArray],
             a_ub_csc: sp.csc_matrix) -> tuple[list[_Column], IntArray]:
     """Successive shortest paths on residual capacities: start columns and filled rows."""
     comp = model.comp
@@ -254,7 +254,7 @@ def _greedy(model: AssignmentModel, pairs: list[_Pair], group_vars: dict[int, In
     return cols, np.unique(np.asarray(filled, dtype=np.int64))
 
 
-def _detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
+def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
              vars_p: IntArray, tight: Any, a_ub_csc: sp.csc_matrix, origin: int, dest: int,
              limit: float, n: int, ws: Any) -> list[IntArray]:
     """Up to ``n`` more improving paths, each avoiding the tight rows of the last one.
@@ -286,18 +286,12 @@ def _detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
     return out
 
 
-def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                   detours: int = 4) -> AssignmentSolution:
-    """Solve an assignment model by column generation (see the module docstring)."""
-    from corridor_twin.flow.assign import AssignmentSolution
-
-    t0 = time.perf_counter()
+def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
+                                             dict[int, IntArray]]:
+    """The model's origin-destination pairs, their indices by group, and each group's arcs."""
     comp = model.comp
-    n_e = comp.n_edges
     real = model.var_edge >= 0
-    a_ub_csc = model.A_ub.tocsc()
-    a_ub_t = model.A_ub.T.tocsr()
-    pairs: list[_Pair] = []
+    pairs: list[Pair] = []
     for j in np.flatnonzero(~real).tolist():
         node = int(model.var_dest[j])
         pairs.append((int(model.var_group[j]), int(comp.destination_vertex[node]),
@@ -306,10 +300,24 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     for k, p in enumerate(pairs):
         by_group.setdefault(p[0], []).append(k)
     group_vars = {g: np.flatnonzero(real & (model.var_group == g)) for g in by_group}
+    return pairs, by_group, group_vars
+
+
+def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
+                   n_detours: int = 4) -> AssignmentSolution:
+    """Solve an assignment model by column generation (see the module docstring)."""
+    from corridor_twin.flow.assign import AssignmentSolution
+
+    t0 = time.perf_counter()
+    comp = model.comp
+    n_e = comp.n_edges
+    a_ub_csc = model.A_ub.tocsc()
+    a_ub_t = model.A_ub.T.tocsr()
+    pairs, by_group, group_vars = pairs_of(model)
 
     master = _Master(model, pairs)
     ws = _kernels.Workspace(comp.n_vertices)
-    start, filled = _greedy(model, pairs, group_vars, a_ub_csc)
+    start, filled = greedy_paths(model, pairs, group_vars, a_ub_csc)
     seen = {(c[0], *c[1].tolist()) for c in start}
     master.add_rows(filled)
     master.add_columns(start)
@@ -364,11 +372,11 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
                 dv = pairs[k][1]
                 if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
                     continue
-                vars_p = _path_vars(comp, pred, origin, dv, emap)
+                vars_p = path_vars(comp, pred, origin, dv, emap)
                 found = [vars_p]
-                if len(ks) == 1 and detours:
-                    found += _detours(model, comp, w, emap, vars_p, tight, a_ub_csc, origin, dv,
-                                      float(limit[k]), detours, ws)
+                if len(ks) == 1 and n_detours:
+                    found += detours(model, comp, w, emap, vars_p, tight, a_ub_csc, origin, dv,
+                                     float(limit[k]), n_detours, ws)
                 for vp in found:
                     key = (k, *vp.tolist())
                     if key not in seen:
