@@ -172,15 +172,7 @@ class _Master:
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 1)
             h.run()
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            return "optimal", ""
-        text = self.h.modelStatusToString(st)
-        status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
-                  highspy.HighsModelStatus.kUnbounded: "unbounded",
-                  highspy.HighsModelStatus.kTimeLimit: "limit",
-                  highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
-        return status, f"{status}: restricted master failed (HiGHS: {text})"
+        return master_status(h)
 
     def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Column values, demand-row duals and active capacity-row duals."""
@@ -198,6 +190,50 @@ class _Master:
         x: FloatArray = np.asarray(self.incidence() @ f[self.n_k:], dtype=np.float64)
         x[[p[3] for p in pairs]] = f[: self.n_k]
         return x
+
+
+def master_status(h: Any) -> tuple[str, str]:
+    """(status, message) of a solved HiGHS master; status "optimal" on success."""
+    import highspy
+
+    st = h.getModelStatus()
+    if st == highspy.HighsModelStatus.kOptimal:
+        return "optimal", ""
+    status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
+              highspy.HighsModelStatus.kUnbounded: "unbounded",
+              highspy.HighsModelStatus.kTimeLimit: "limit",
+              highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
+    return status, f"{status}: restricted master failed (HiGHS: {h.modelStatusToString(st)})"
+
+
+def price(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[int]],
+          group_vars: dict[int, IntArray], rc: FloatArray, limit: FloatArray, tight: Any,
+          a_ub_csc: sp.csc_matrix, n_detours: int, ws: Any) -> list[tuple[int, IntArray]]:
+    """Improving paths: (pair, arc variables) for every pair whose shortest path on the
+    reduced costs ``rc`` is below its ``limit``, with up to ``n_detours`` detours each."""
+    comp = model.comp
+    n_e = comp.n_edges
+    found: list[tuple[int, IntArray]] = []
+    for g, ks in by_group.items():
+        vars_g = group_vars[g]
+        edges_g = model.var_edge[vars_g]
+        w = np.full(n_e, np.inf)
+        w[edges_g] = np.maximum(rc[vars_g], 0.0)
+        emap = np.full(n_e, -1, dtype=np.int64)
+        emap[edges_g] = vars_g
+        origin = int(model.group_origin_vertex[g])
+        target = pairs[ks[0]][1] if len(ks) == 1 else -1
+        dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
+        for k in ks:
+            dv = pairs[k][1]
+            if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
+                continue
+            vp = path_vars(comp, pred, origin, dv, emap)
+            found.append((k, vp))
+            if len(ks) == 1 and n_detours:
+                found += [(k, d) for d in detours(model, comp, w, emap, vp, tight, a_ub_csc,
+                                                   origin, dv, float(limit[k]), n_detours, ws)]
+    return found
 
 
 def path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
@@ -310,7 +346,6 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
 
     t0 = time.perf_counter()
     comp = model.comp
-    n_e = comp.n_edges
     a_ub_csc = model.A_ub.tocsc()
     a_ub_t = model.A_ub.T.tocsr()
     pairs, by_group, group_vars = pairs_of(model)
@@ -358,30 +393,12 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[master.active[cap_dual < -tol]] = True
-        for g, ks in by_group.items():
-            vars_g = group_vars[g]
-            edges_g = model.var_edge[vars_g]
-            w = np.full(n_e, np.inf)
-            w[edges_g] = np.maximum(rc[vars_g], 0.0)
-            emap = np.full(n_e, -1, dtype=np.int64)
-            emap[edges_g] = vars_g
-            origin = int(model.group_origin_vertex[g])
-            target = pairs[ks[0]][1] if len(ks) == 1 else -1
-            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
-            for k in ks:
-                dv = pairs[k][1]
-                if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
-                    continue
-                vars_p = path_vars(comp, pred, origin, dv, emap)
-                found = [vars_p]
-                if len(ks) == 1 and n_detours:
-                    found += detours(model, comp, w, emap, vars_p, tight, a_ub_csc, origin, dv,
-                                     float(limit[k]), n_detours, ws)
-                for vp in found:
-                    key = (k, *vp.tolist())
-                    if key not in seen:
-                        seen.add(key)
-                        new.append((k, vp, float(model.c[vp].sum())))
+        for k, vp in price(model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc,
+                           n_detours, ws):
+            key = (k, *vp.tolist())
+            if key not in seen:
+                seen.add(key)
+                new.append((k, vp, float(model.c[vp].sum())))
         if not new:
             break
         master.add_columns(new)

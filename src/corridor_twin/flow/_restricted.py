@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
-from corridor_twin.flow._paths import detours, greedy_paths, pairs_of, path_vars
+from corridor_twin.flow._paths import greedy_paths, master_status, pairs_of, price
 
 if TYPE_CHECKING:
     from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
@@ -157,14 +157,7 @@ class _ArcMaster:
                 h.setOptionValue("solver", "ipm")
                 h.run()
         self.solved = True
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            return "optimal", ""
-        status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
-                  highspy.HighsModelStatus.kUnbounded: "unbounded",
-                  highspy.HighsModelStatus.kTimeLimit: "limit",
-                  highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
-        return status, f"{status}: restricted master failed (HiGHS: {h.modelStatusToString(st)})"
+        return master_status(h)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model-space arc flows, balance-row duals and capacity-row duals."""
@@ -191,7 +184,6 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
 
     t0 = time.perf_counter()
     comp = model.comp
-    n_e = comp.n_edges
     pairs, by_group, group_vars = pairs_of(model)
     a_ub_csc = model.A_ub.tocsc()
     a_ub_t = model.A_ub.T.tocsr()
@@ -241,26 +233,8 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[pi < -tol] = True
-        new: list[IntArray] = []
-        for g, ks in by_group.items():
-            vars_g = group_vars[g]
-            edges_g = model.var_edge[vars_g]
-            w = np.full(n_e, np.inf)
-            w[edges_g] = np.maximum(rc[vars_g], 0.0)
-            emap = np.full(n_e, -1, dtype=np.int64)
-            emap[edges_g] = vars_g
-            origin = int(model.group_origin_vertex[g])
-            target = pairs[ks[0]][1] if len(ks) == 1 else -1
-            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
-            for k in ks:
-                dv = pairs[k][1]
-                if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
-                    continue
-                vp = path_vars(comp, pred, origin, dv, emap)
-                new.append(vp)
-                if len(ks) == 1 and n_detours:
-                    new += detours(model, comp, w, emap, vp, tight, a_ub_csc, origin, dv,
-                                   float(limit[k]), n_detours, ws)
+        new = [vp for _, vp in price(model, pairs, by_group, group_vars, rc, limit, tight,
+                                     a_ub_csc, n_detours, ws)]
         added = master.add_vars(np.concatenate(new)) if new else 0
         log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
                   "%d capacity rows, %.1f s", rounds, n_solves, master.objective(),
