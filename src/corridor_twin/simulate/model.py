@@ -95,10 +95,13 @@ class SimulationOptions:
         apart (the fleet cannot sail more often). Default 0.5 (assumption).
     servers
         Parallel servers by station place (``transfer:AZ_ALAT``,
-        ``border:CN_ALA>KZ_DOS``) or node id; a station with none is a pure
-        delay (no queue). Default: 3 berths at Alat for the ferries' vessel
-        handling of 20.1 h (sourced: 3 berths and the 2024 average handling
-        time, Trend 2025).
+        ``border:CN_ALA>KZ_DOS``; a port's ship berths, apart from its ferry
+        berths, are ``transfer:<node>:sea``) or node id; a station with none
+        is a pure delay (no queue). Default: 3 berths at Alat for the ferries'
+        vessel handling of 20.1 h (the 2024 average handling time, Trend 2025;
+        the berth count is the container terminal's, applied to the ferry
+        berths as an assumption) and the 3 container berths
+        (``transfer:AZ_ALAT:sea``, sourced) for the container feeders.
     port_berths
         Berths of every other port transfer, or None (default): the bundled
         dwell figures there are terminal dwell times with waiting included,
@@ -112,7 +115,13 @@ class SimulationOptions:
         one with the least expected time plus its current sailing backlog.
         Default adaptive.
     k_routes
-        Candidate routes per flow for adaptive routing. Default 3.
+        Candidate routes per flow for adaptive routing. Default 8: the Middle
+        Corridor has many variants within a few per cent of each other
+        (Dostyk or Khorgos, Kuryk, Aktau or Turkmenbashi, Poti or BTK), and
+        with fewer the Aktau - Alat container feeders, about a day slower at
+        expected values, are never a candidate (calibration: with 3, every
+        container is offered to the rail ferries and their queue grows all
+        year).
     reliability
         Distributions of running times (lognormal, CV by mode) and station
         service times (gamma, CV by kind; border CV 1), shared with the Monte
@@ -133,11 +142,13 @@ class SimulationOptions:
     )
     max_wait_headways: float = 1.0
     min_headway_share: float = 0.5
-    servers: Mapping[str, int] = field(default_factory=lambda: {"transfer:AZ_ALAT": 3})
+    servers: Mapping[str, int] = field(
+        default_factory=lambda: {"transfer:AZ_ALAT": 3, "transfer:AZ_ALAT:sea": 3}
+    )
     port_berths: int | None = None
     opening_hours: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     routing: str = "adaptive"
-    k_routes: int = 3
+    k_routes: int = 8
     reliability: ReliabilityModel = field(default_factory=ReliabilityModel)
     weather: CaspianWeather | None = field(default_factory=CaspianWeather)
     sample_every_h: float = 24.0
