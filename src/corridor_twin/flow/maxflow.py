@@ -43,7 +43,7 @@ Examples
 ...                unit="teu", cargo="container", avoid_countries=("RU", "BY", "IR"),
 ...                exclude=["CN_SHA"])
 >>> round(res.value), sorted({c.id for c in res.cut})
-(33463, ['S_ASCO_AKT_ALAT', 'S_ASCO_KUR_ALAT', 'S_ASCO_TMB_ALAT'])
+(122570, ['S_ASCO_AKT_ALAT', 'S_ASCO_KUR_ALAT', 'S_ASCO_TMB_ALAT', 'S_FEEDER_AKT_ALAT'])
 """
 
 from __future__ import annotations
