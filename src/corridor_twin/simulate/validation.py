@@ -434,9 +434,12 @@ def _measures(net: Network, days: float) -> dict[str, Callable[[SimulationResult
 
     def caspian_wait(res: SimulationResult) -> float:
         w = waits(res)
-        w = w[(w["kind"] == "sailing") & w["place"].isin(
-            ["vessel:KZ_KUR>AZ_ALAT", "vessel:KZ_AKT>AZ_ALAT", "vessel:TM_TMB>AZ_ALAT"]
-        )]
+        w = w[
+            (w["kind"] == "sailing")
+            & w["place"].isin(
+                ["vessel:KZ_KUR>AZ_ALAT", "vessel:KZ_AKT>AZ_ALAT", "vessel:TM_TMB>AZ_ALAT"]
+            )
+        ]
         n = w["shipments"].sum()
         return float((w["mean_wait_h"] * w["shipments"]).sum() / n) if n else math.nan
 
@@ -529,9 +532,7 @@ def validate_model(
         manifests.append(res.manifest)
         for key in {f.metric for f in figures}:
             values.setdefault(key, []).append(measures[key](res))
-    rows = tuple(
-        ValidationRow(f, float(np.mean(values[f.metric]))) for f in figures
-    )
+    rows = tuple(ValidationRow(f, float(np.mean(values[f.metric]))) for f in figures)
     known = {s.key: s.title for s in net.sources}
     sources = {f.source: EXTRA_SOURCES.get(f.source, known.get(f.source, "")) for f in figures}
     return ValidationReport(
