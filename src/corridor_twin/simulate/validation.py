@@ -424,6 +424,27 @@ def _caspian_container_teu(res: SimulationResult, days: float) -> float:
     return total * 365.0 / days
 
 
+def _ferry_wait_h(res: SimulationResult) -> float:
+    """Mean wait for a westbound sailing of the Caspian rail ferries, per shipment passage.
+
+    Legs are told apart by the link they sail (the container feeders share the
+    ferries' ports and so their leg labels).
+    """
+    ferry = set(_CASPIAN_FERRY_LINKS)
+    west = [
+        lid
+        for lid, (label, vehicle, steps) in enumerate(res.legs)
+        if vehicle == "vessel"
+        and label.endswith(">AZ_ALAT")
+        and any(ferry.intersection(links) for _, _, links in steps)
+    ]
+    s, li = np.nonzero(res.group >= 0)
+    g = res.group[s, li]
+    keep = np.isin(res.group_leg[g], west)
+    wait = res.group_created_h[g[keep]] - res.ready_h[s[keep], li[keep]]
+    return float(wait.mean()) if wait.size else math.nan
+
+
 def _measures(net: Network, days: float) -> dict[str, Callable[[SimulationResult], float]]:
     from corridor_twin.routing import route
 
@@ -433,15 +454,7 @@ def _measures(net: Network, days: float) -> dict[str, Callable[[SimulationResult
         return res.waits()
 
     def caspian_wait(res: SimulationResult) -> float:
-        w = waits(res)
-        w = w[
-            (w["kind"] == "sailing")
-            & w["place"].isin(
-                ["vessel:KZ_KUR>AZ_ALAT", "vessel:KZ_AKT>AZ_ALAT", "vessel:TM_TMB>AZ_ALAT"]
-            )
-        ]
-        n = w["shipments"].sum()
-        return float((w["mean_wait_h"] * w["shipments"]).sum() / n) if n else math.nan
+        return _ferry_wait_h(res)
 
     return {
         "transit:CN_XIAN>RO_CND:container": lambda r: _median_transit_d(
