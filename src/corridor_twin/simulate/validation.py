@@ -411,16 +411,17 @@ _CASPIAN_VESSEL_LEGS = frozenset(
 
 def _caspian_container_teu(res: SimulationResult, days: float) -> float:
     """TEU of containers that crossed the Caspian to or from Alat (ferry or feeder), a year."""
-    labels = [lb for lb, _, _ in res.legs]
-    cross = np.array([lb in _CASPIAN_VESSEL_LEGS for lb in labels], dtype=bool)
-    is_cont = np.array([f[2] == "container" for f in res.flows], dtype=bool)[res.od]
+    cross = [lb in _CASPIAN_VESSEL_LEGS for lb, _, _ in res.legs]
     total = 0.0
-    for s in np.flatnonzero(is_cont & (res.route >= 0)).tolist():
-        legs = res.route_legs[int(res.od[s])][int(res.route[s])]
-        for li, lid in enumerate(legs):
-            if cross[lid] and res.group[s, li] >= 0:
-                total += float(res.teu[s])
-                break
+    for k, (_, _, commodity) in enumerate(res.flows):
+        if commodity != "container":
+            continue
+        for r, legs in enumerate(res.route_legs[k]):
+            li = next((i for i, lid in enumerate(legs) if cross[lid]), None)
+            if li is None:
+                continue
+            ship = (res.od == k) & (res.route == r)
+            total += float(res.teu[ship & (res.group[:, li] >= 0)].sum())
     return total * 365.0 / days
 
 
@@ -445,39 +446,33 @@ def _ferry_wait_h(res: SimulationResult) -> float:
     return float(wait.mean()) if wait.size else math.nan
 
 
-def _measures(net: Network, days: float) -> dict[str, Callable[[SimulationResult], float]]:
+_Measure = Callable[["SimulationResult", "pd.DataFrame"], float]
+
+
+def _measures(net: Network, days: float) -> dict[str, _Measure]:
+    """Measuring functions by metric key; each takes a result and its ``waits()``."""
     from corridor_twin.routing import route
 
     mal_dui_d = route(net, "PL_MAL", "DE_DUI", cargo="container").time_h / 24.0
-
-    def waits(res: SimulationResult) -> pd.DataFrame:
-        return res.waits()
-
-    def caspian_wait(res: SimulationResult) -> float:
-        return _ferry_wait_h(res)
-
+    alat = ["transfer:AZ_ALAT"]
     return {
-        "transit:CN_XIAN>RO_CND:container": lambda r: _median_transit_d(
+        "transit:CN_XIAN>RO_CND:container": lambda r, w: _median_transit_d(
             r, "CN_XIAN", "RO_CND", "container"
         ),
-        "northern": lambda r: _median_transit_d(r, "CN_XIAN", "DE_DUI", "container") - mal_dui_d,
-        "caspian_wait": caspian_wait,
-        "border:cnkz": lambda r: _crossing_h(
-            waits(r),
+        "northern": lambda r, w: _median_transit_d(r, "CN_XIAN", "DE_DUI", "container") - mal_dui_d,
+        "caspian_wait": lambda r, w: _ferry_wait_h(r),
+        "border:cnkz": lambda r, w: _crossing_h(
+            w,
             [
                 ("border:CN_ALA>KZ_DOS", "gauge:KZ_DOS"),
                 ("border:CN_KHO>KZ_ALT", "gauge:KZ_ALT"),
             ],
         ),
-        "border:azge": lambda r: _crossing_h(waits(r), [("border:AZ_BKS>GE_GAR",)]),
-        "alat_handling": lambda r: _station_time_h(
-            waits(r), ["transfer:AZ_ALAT"], wait=False, busy=True
-        ),
-        "alat_port_time": lambda r: _station_time_h(
-            waits(r), ["transfer:AZ_ALAT"], wait=True, busy=True
-        ),
-        "ferry_wagons": lambda r: _link_volume(r, _CASPIAN_FERRY_LINKS, "shipments", days),
-        "alat_teu": lambda r: _caspian_container_teu(r, days),
+        "border:azge": lambda r, w: _crossing_h(w, [("border:AZ_BKS>GE_GAR",)]),
+        "alat_handling": lambda r, w: _station_time_h(w, alat, wait=False, busy=True),
+        "alat_port_time": lambda r, w: _station_time_h(w, alat, wait=True, busy=True),
+        "ferry_wagons": lambda r, w: _link_volume(r, _CASPIAN_FERRY_LINKS, "shipments", days),
+        "alat_teu": lambda r, w: _caspian_container_teu(r, days),
     }
 
 
@@ -543,8 +538,9 @@ def validate_model(
     for child in children:
         res = simulate(net, demand, days=float(days), seed=child)
         manifests.append(res.manifest)
-        for key in {f.metric for f in figures}:
-            values.setdefault(key, []).append(measures[key](res))
+        w = res.waits()
+        for key in sorted({f.metric for f in figures}):
+            values.setdefault(key, []).append(measures[key](res, w))
     rows = tuple(ValidationRow(f, float(np.mean(values[f.metric]))) for f in figures)
     known = {s.key: s.title for s in net.sources}
     sources = {f.source: EXTRA_SOURCES.get(f.source, known.get(f.source, "")) for f in figures}
