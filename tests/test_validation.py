@@ -139,6 +139,7 @@ def test_calibrated_figures_stay_within_their_sourced_ranges() -> None:
         "Caspian rail-ferry wait for a sailing",
         "AZ-GE rail border (Boyuk Kesik / Gardabani)",
         "Alat (Baku port) vessel handling time",
+        "Alat (Baku port) vessel time at port incl. berth wait",  # 4 berths; see the docs
         "Baku port rail wagons (both directions)",
     ):
         assert rows[name].within, (name, rows[name].simulated)

@@ -97,11 +97,15 @@ class SimulationOptions:
         Parallel servers by station place (``transfer:AZ_ALAT``,
         ``border:CN_ALA>KZ_DOS``; a port's ship berths, apart from its ferry
         berths, are ``transfer:<node>:sea``) or node id; a station with none
-        is a pure delay (no queue). Default: 3 berths at Alat for the ferries'
-        vessel handling of 20.1 h (the 2024 average handling time, Trend 2025;
-        the berth count is the container terminal's, applied to the ferry
-        berths as an assumption) and the 3 container berths
-        (``transfer:AZ_ALAT:sea``, sourced) for the container feeders.
+        is a pure delay (no queue). Default: at Alat, 4 berths for the ships
+        that carry wagons (2 ferry berths and 2 Ro-Ro/Ro-Pax berths, cbc.az
+        2018), which take the 2024 average vessel handling time of 20.1 h
+        (Trend 2025), and the 3 container berths (``transfer:AZ_ALAT:sea``,
+        Trend 2025) for the container feeders. Calibration note: with the 2
+        ferry berths alone the ferry queue at Alat grows all year, with 3 (the
+        earlier default) ships wait about 12-16 h for a berth, with 4 about
+        4 h; the truck traffic left out of the demand also uses the Ro-Ro/Ro-Pax
+        berths, so the wait is probably understated.
     port_berths
         Berths of every other port transfer, or None (default): the bundled
         dwell figures there are terminal dwell times with waiting included,
@@ -143,7 +147,7 @@ class SimulationOptions:
     max_wait_headways: float = 1.0
     min_headway_share: float = 0.5
     servers: Mapping[str, int] = field(
-        default_factory=lambda: {"transfer:AZ_ALAT": 3, "transfer:AZ_ALAT:sea": 3}
+        default_factory=lambda: {"transfer:AZ_ALAT": 4, "transfer:AZ_ALAT:sea": 3}
     )
     port_berths: int | None = None
     opening_hours: Mapping[str, tuple[float, float]] = field(default_factory=dict)

@@ -186,7 +186,8 @@ OBSERVED: tuple[ObservedFigure, ...] = (
         "trend-2025-06-03",
         2024,
         "mean berth time (service, without waiting for a berth) of ferries handled "
-        "at Alat, per shipment passage; the network's input, handled at 3 berths",
+        "at Alat, per shipment passage; the network's input, handled at 4 berths "
+        "(2 ferry, 2 Ro-Ro/Ro-Pax: cbc-az-2018-05-17)",
         "alat_handling",
     ),
     ObservedFigure(
