@@ -143,7 +143,7 @@ def test_capacity_default_and_named_sets(client: TestClient) -> None:
     assert sum(c["capacity_per_year"] for c in body["cut"]) == pytest.approx(
         body["value_per_year"]
     )
-    code, more = post(client, "/api/v1/capacity", {"scenario": "more-caspian-ferries"})
+    code, more = post(client, "/api/v1/capacity", {"scenario": "baku-port-phase-2"})
     assert more["value_per_year"] > body["value_per_year"]
     code, body = post(client, "/api/v1/capacity", {"sources": ["Almaty"], "sinks": ["Nowhere"]})
     assert code == 422
@@ -169,10 +169,10 @@ def test_scenarios_list_and_compare(client: TestClient) -> None:
     names = [s["name"] for s in r.json()]
     assert "more-caspian-ferries" in names
     code, body = post(client, "/api/v1/scenarios/compare",
-                      {"scenarios": ["more-caspian-ferries"], "analyses": ["throughput"]})
+                      {"scenarios": ["baku-port-phase-2"], "analyses": ["throughput"]})
     assert code == 200
     rows = {row["scenario"]: row for row in body["results"]["throughput"]}
-    assert rows["more-caspian-ferries"]["delta"] > 0
+    assert rows["baku-port-phase-2"]["delta"] > 0
     code, body = post(client, "/api/v1/scenarios/compare", {"scenarios": ["ok", "nope"]})
     assert code == 404 or body["detail"][0]["loc"][:2] == ["body", "scenarios"]
 
