@@ -243,7 +243,7 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     sp.add_argument(
         "--method",
         choices=["paths", "arcs", "arc", "equilibrium"],
-        default="paths",
+        default="arcs",
         help="paths/arcs/arc: system-optimal LP (path or arc column generation, or whole arc LP); "
         "equilibrium: shippers' own cheapest routes with congestion delays",
     )

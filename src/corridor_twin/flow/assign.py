@@ -428,7 +428,7 @@ def _capacity_rows(
 def solve_assignment(
     model: AssignmentModel,
     *,
-    method: str = "paths",
+    method: str = "arcs",
     time_limit_s: float | None = None,
 ) -> AssignmentSolution:
     """Solve the LP with HiGHS (``scipy.optimize.linprog(method="highs")``).
@@ -438,12 +438,13 @@ def solve_assignment(
     model
         From :func:`build_assignment`.
     method : {"paths", "arcs", "arc", "equilibrium"}
-        ``paths`` (default): column generation with shortest-path pricing
-        (:mod:`corridor_twin.flow._paths`), which solves the same LP to the
-        same optimum through small restricted masters of path columns;
-        ``arcs``: the same pricing with a sparse master of the arcs of the
-        paths found (:mod:`corridor_twin.flow._restricted`), fewer rounds
-        and faster up to a few dozen commodities; ``arc``: hand the whole
+        ``arcs`` (default): column generation with shortest-path pricing
+        and a sparse restricted master made of the arcs of the paths found
+        so far (:mod:`corridor_twin.flow._restricted`), which solves the
+        same LP to the same optimum in few rounds; ``paths``: the same
+        pricing with a master of path columns
+        (:mod:`corridor_twin.flow._paths`), more rounds but smaller masters;
+        ``arc``: hand the whole
         arc-based LP to HiGHS at once; ``equilibrium``: not the LP but the
         user equilibrium with congestion delays at capacities
         (:func:`corridor_twin.flow.equilibrium.solve_equilibrium` with its
@@ -541,7 +542,7 @@ def assign(
     generalized: GeneralizedCost | None = None,
     unmet_penalty_usd_per_unit: float = 50_000.0,
     node_capacities: bool = True,
-    method: str = "paths",
+    method: str = "arcs",
     time_limit_s: float | None = None,
 ) -> AssignmentResult:
     """Build, solve and extract the system-optimal assignment in one call.
