@@ -453,7 +453,7 @@ class Store:
         network: str | None = None,
         network_version: int | None = None,
     ) -> RunInfo:
-        """Queue a run (``kind`` in {route, capacity, assignment, simulation}).
+        """Queue a run (``kind`` in :data:`RUN_KINDS`).
 
         Any role may run analyses. A run on a stored network is pinned to a
         version (the latest when ``network_version`` is ``None``).

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from corridor_twin.api import actions
 from corridor_twin.api.deps import ProviderDep
 from corridor_twin.api.schemas import HealthOut, MetaOut
 
+health_router = APIRouter(tags=["meta"])
 router = APIRouter(tags=["meta"])
 
 
-@router.get("/health")
+@health_router.get("/health")
 def health() -> HealthOut:
-    """Liveness check."""
+    """Liveness check (needs no token)."""
     return HealthOut()
 
 
 @router.get("/meta")
-def meta(provider: ProviderDep, request: Request) -> MetaOut:
+def meta(provider: ProviderDep) -> MetaOut:
     """Network, commodities, objectives, scenarios and optional features."""
-    return actions.meta(provider, editing=bool(request.app.state.editing))
+    return actions.meta(provider, editing=True)

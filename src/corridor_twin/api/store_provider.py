@@ -1,0 +1,157 @@
+"""Networks, scenarios and demand from the store: the :class:`NetworkProvider` of ``corridor serve``.
+
+:class:`StoreProvider` serves one stored network: its latest version, or a
+pinned one (:meth:`StoreProvider.at`, the ``?version=`` query parameter),
+with the stored scenarios and demand table. Parsed networks come from the
+store's cache; scenario networks, their compiled forms and assignment
+results are cached here, keyed by the network version and the SHA-256 of
+the scenario and demand texts, so an edit never serves a stale result.
+
+Examples
+--------
+>>> from corridor_twin import load_corridor
+>>> from corridor_twin.store import Store
+>>> with Store.open("sqlite://") as store:
+...     admin, _ = store.bootstrap("Secretariat", "root")
+...     _ = store.create_network("titr", load_corridor(), by=admin)
+...     p = StoreProvider(store, "titr")
+...     p.network(None).meta.name == load_corridor().meta.name, p.at(1).version()
+(True, 1)
+"""
+
+from __future__ import annotations
+
+from corridor_twin.api.provider import _Lru
+from corridor_twin.errors import NotFoundError
+from corridor_twin.flow.assign import AssignmentResult, assign
+from corridor_twin.network.model import Network
+from corridor_twin.scenarios import Scenario, apply_demand, apply_scenario
+from corridor_twin.scenarios.demand import DemandTable, loads_demand, loads_demand_csv
+from corridor_twin.scenarios.io import loads_scenario
+from corridor_twin.store import Store
+
+__all__ = ["DEFAULT_DEMAND", "StoreProvider"]
+
+DEFAULT_DEMAND = "demand_2024"
+"""Name of the stored demand table the analyses use."""
+
+
+class StoreProvider:
+    """A stored network (latest or pinned version) with the stored scenarios and demand.
+
+    Parameters
+    ----------
+    store
+        The open store.
+    network
+        Name of the stored network.
+    version
+        A pinned version, or ``None`` for the latest at each call.
+    demand
+        Name of the stored demand table.
+    cache_size
+        How many scenario networks and assignment results to keep.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        network: str,
+        *,
+        version: int | None = None,
+        demand: str = DEFAULT_DEMAND,
+        cache_size: int = 16,
+        _cache: _Lru | None = None,
+    ) -> None:
+        self.store = store
+        self.name = network
+        self.pinned = version
+        self.demand_name = demand
+        self._cache = _cache if _cache is not None else _Lru(cache_size)
+
+    def at(self, version: int | None) -> StoreProvider:
+        """The same provider pinned to ``version`` (``None``: latest); caches are shared.
+
+        Raises ``NotFoundError`` for a version that does not exist.
+        """
+        if version is not None:
+            self.store.version(self.name, version)  # NotFoundError if absent
+        return StoreProvider(
+            self.store, self.name, version=version, demand=self.demand_name, _cache=self._cache
+        )
+
+    def version(self) -> int:
+        """The version served: the pinned one, else the latest now."""
+        if self.pinned is not None:
+            return self.pinned
+        return self.store.version(self.name).version
+
+    def _base(self) -> tuple[int, Network]:
+        v = self.version()
+        net = self.store.network(self.name, v)  # parsed once per version by the store
+        return v, net
+
+    def scenario_names(self) -> list[str]:
+        """Names of the stored scenarios."""
+        return [d.name for d in self.store.documents("scenario")]
+
+    def _scenario(self, name: str) -> tuple[str, Scenario]:
+        doc = self.store.document("scenario", name)
+        parsed = self._cache.get(
+            ("scenario", doc.info.sha256), lambda: loads_scenario(doc.text, path=f"<{name}>")
+        )
+        return doc.info.sha256, parsed
+
+    def scenario(self, name: str) -> Scenario:
+        """A stored scenario (latest version); ``NotFoundError`` if unknown."""
+        return self._scenario(name)[1]
+
+    def network(self, scenario: str | None) -> Network:
+        """The network version, or it with a stored scenario applied (cached)."""
+        v, base = self._base()
+        if scenario is None:
+            base.compiled()
+            return base
+        sha, sc = self._scenario(scenario)
+
+        def make() -> Network:
+            net = apply_scenario(base, sc)
+            net.compiled()
+            return net
+
+        return self._cache.get(("network", self.name, v, sha), make)
+
+    def _demand(self) -> tuple[str, DemandTable]:
+        try:
+            doc = self.store.document("demand", self.demand_name)
+        except NotFoundError:
+            raise NotFoundError(
+                f"no stored demand table {self.demand_name!r}; store one with PUT /api/v1/demand"
+            ) from None
+
+        def parse() -> DemandTable:
+            if doc.info.fmt == "csv":
+                return loads_demand_csv(doc.text)
+            return loads_demand(doc.text)
+
+        return doc.info.sha256, self._cache.get(("demand", doc.info.sha256), parse)
+
+    def demand(self, scenario: str | None) -> DemandTable:
+        """The stored demand table, with the scenario's demand changes if any."""
+        _, table = self._demand()
+        if scenario is None:
+            return table
+        _, base = self._base()
+        return apply_demand(table, self.scenario(scenario), base)
+
+    def assignment(self, scenario: str | None, objective: str) -> AssignmentResult:
+        """The assignment of :meth:`demand` on :meth:`network` (cached per version)."""
+        v = self.version()
+        demand_sha, _ = self._demand()
+        sc_sha = None if scenario is None else self._scenario(scenario)[0]
+        return self._cache.get(
+            ("assignment", self.name, v, sc_sha, demand_sha, objective),
+            lambda: assign(
+                self.network(scenario), self.demand(scenario).to_frame(), objective=objective
+            ),
+        )
