@@ -414,6 +414,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(sub, net_opt)
     _web.add_commands(sub, net_opt)
+    from corridor_twin.cli import _admin
+
+    _admin.add_commands(sub)
 
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from corridor_twin.api import actions
 from corridor_twin.api.deps import ProviderDep
@@ -19,6 +19,8 @@ def health() -> HealthOut:
 
 
 @router.get("/meta")
-def meta(provider: ProviderDep) -> MetaOut:
+def meta(provider: ProviderDep, request: Request) -> MetaOut:
     """Network, commodities, objectives, scenarios and optional features."""
-    return actions.meta(provider, editing=True)
+    return actions.meta(
+        provider, editing=True, stored_network=request.app.state.settings.network_name
+    )
