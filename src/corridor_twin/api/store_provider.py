@@ -96,7 +96,17 @@ class StoreProvider:
         return [d.name for d in self.store.documents("scenario")]
 
     def _scenario(self, name: str) -> tuple[str, Scenario]:
-        doc = self.store.document("scenario", name)
+        try:
+            doc = self.store.document("scenario", name)
+        except NotFoundError:
+            import difflib
+
+            names = self.scenario_names()
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+            hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
+            raise NotFoundError(
+                f"no stored scenario {name!r}; {hint}known: {', '.join(names)}"
+            ) from None
         parsed = self._cache.get(
             ("scenario", doc.info.sha256), lambda: loads_scenario(doc.text, path=f"<{name}>")
         )

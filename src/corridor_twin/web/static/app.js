@@ -529,6 +529,7 @@ async function saveRecord(ev) {
   } catch (err) {
     const prefix = { 403: "Not allowed (403): ", 409: "Conflict (409): ", 422: "Invalid (422):\n", 401: "Sign in first (401): " }[err.status] || "";
     showError("edit-error", prefix + err.message);
+    $("edit-error").scrollIntoView({ block: "nearest" });
     if (err.status === 422 && err.body) markFieldErrors(err.body.detail);
   }
 }
