@@ -57,7 +57,9 @@ class Service:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def svc(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def svc(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('svc') / 'store.sqlite3'}"
     else:

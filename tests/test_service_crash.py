@@ -162,7 +162,7 @@ def seeded(store_url: str) -> Iterator[tuple[str, str]]:
         assert code == 200
     finally:
         first.stop()
-    yield store_url, token
+    return store_url, token
 
 
 def test_kill_mid_job_marks_it_failed_and_keeps_the_data(seeded: tuple[str, str]) -> None:

@@ -65,7 +65,8 @@ def open_store(settings: ApiSettings) -> tuple[Store, str | None]:
 
     The token is ``None`` unless this call bootstrapped the store.
     """
-    store = Store.open(StoreSettings(database_url=settings.database_url, data_dir=settings.data_dir))
+    where = StoreSettings(database_url=settings.database_url, data_dir=settings.data_dir)
+    store = Store.open(where)
     try:
         token = None
         if not store.users():

@@ -31,20 +31,20 @@ from corridor_twin.store import Store
 __all__ = [
     "ANONYMOUS",
     "AccountDep",
-    "StoreDep",
-    "VersionQuery",
-    "get_account",
-    "get_store",
     "NetworkDep",
     "Principal",
     "PrincipalDep",
     "ProviderDep",
     "ScenarioQuery",
     "SettingsDep",
+    "StoreDep",
+    "VersionQuery",
+    "get_account",
     "get_network",
     "get_principal",
     "get_provider",
     "get_settings",
+    "get_store",
     "require_role",
 ]
 
@@ -151,7 +151,9 @@ def get_account(principal: PrincipalDep) -> Account:
     """The caller's store account (401 for an anonymous caller)."""
     if principal.account is None:
         raise HTTPException(
-            status_code=401, detail="this needs an API token", headers={"WWW-Authenticate": "Bearer"}
+            status_code=401,
+            detail="this needs an API token",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return principal.account
 

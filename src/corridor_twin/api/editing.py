@@ -11,7 +11,7 @@ version and returns the current one with no changes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from corridor_twin.api.errors import RecordError
 from corridor_twin.api.schemas.store import (
@@ -26,6 +26,7 @@ from corridor_twin.errors import ConflictError, DataError, NotFoundError, Valida
 from corridor_twin.io.yaml_io import record_to_dict
 from corridor_twin.network.model import TABLES
 from corridor_twin.network.schema import attributes
+from corridor_twin.network.validate import Finding
 from corridor_twin.store import Principal as Account
 from corridor_twin.store import Store, UpdateRecord, apply_edits
 
@@ -50,7 +51,12 @@ def _attributes(table: str) -> list[AttributeOut]:
 
 
 def record(
-    store: Store, account: Account, name: str, table: str, record_id: str, version: int | None
+    store: Store,
+    account: Account,
+    name: str,
+    table: Literal["nodes", "links"],
+    record_id: str,
+    version: int | None,
 ) -> RecordOut:
     """A node or link of a version with its owners and whether ``account`` may edit it."""
     net = store.network(name, version)
@@ -61,7 +67,7 @@ def record(
     return RecordOut(
         network=name,
         version=v,
-        table=table,  # type: ignore[arg-type]
+        table=table,
         id=rec.id,
         values=record_to_dict(table, rec),
         owners=owners,
@@ -104,7 +110,8 @@ def expected_version(body: int | None, if_match: str | None) -> int:
 
 
 def _field_errors(exc: DataError) -> RecordError:
-    if isinstance(exc, ValidationError) and exc.issues:
+    items: list[dict[str, object]] = []
+    if isinstance(exc, ValidationError):
         items = [
             {
                 "loc": ["body", "values", *([f.field] if f.field else [])],
@@ -112,9 +119,9 @@ def _field_errors(exc: DataError) -> RecordError:
                 "type": f.rule,
             }
             for f in exc.issues
-            if getattr(f, "severity", "error") == "error"
+            if isinstance(f, Finding) and f.severity == "error"
         ]
-    else:
+    if not items:
         field = getattr(exc, "field", None)
         msg = str(exc).split(": ", 1)[-1]
         items = [{"loc": ["body", "values", *([field] if field else [])], "msg": msg,

@@ -18,6 +18,7 @@ simulation lands). The run kind must also be one of the store's
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -199,7 +200,5 @@ class JobRunner:
             active = sorted(self._active)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for run_id in active:
-            try:
+            with contextlib.suppress(CorridorError):  # already finished or failed
                 self.store.fail_run(run_id, "the server stopped before the run finished")
-            except CorridorError:
-                pass  # already finished or failed

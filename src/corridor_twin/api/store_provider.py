@@ -1,4 +1,4 @@
-"""Networks, scenarios and demand from the store: the :class:`NetworkProvider` of ``corridor serve``.
+"""Networks, scenarios and demand from the store: the provider of ``corridor serve``.
 
 :class:`StoreProvider` serves one stored network: its latest version, or a
 pinned one (:meth:`StoreProvider.at`, the ``?version=`` query parameter),

@@ -61,7 +61,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from corridor_twin.api import ApiSettings, create_app
-
     from corridor_twin.api.app import open_store
 
     if args.workers < 1:

@@ -35,7 +35,7 @@ UserName = Annotated[str, Path(min_length=1, max_length=200)]
 def me(account: AccountDep) -> MeOut:
     """Who the token belongs to."""
     return MeOut(user=account.user, organisation=account.organisation,
-                 role=account.role)  # type: ignore[arg-type]
+                 role=account.role)
 
 
 @router.get("/organisations", dependencies=ADMIN)

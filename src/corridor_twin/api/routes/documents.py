@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from corridor_twin.api.deps import AccountDep, StoreDep
 from corridor_twin.api.errors import RecordError
 from corridor_twin.api.schemas import ErrorOut
-from corridor_twin.api.deps import AccountDep, StoreDep
 from corridor_twin.api.schemas.store import DocumentIn, DocumentOut
 from corridor_twin.errors import DataError
 from corridor_twin.scenarios.io import loads_scenario

@@ -59,7 +59,7 @@ def get_version(
     name: NamePath,
     version: Annotated[int, Path(ge=1, le=2**31 - 1)],
     store: StoreDep,
-    format: Annotated[Literal["yaml", "json"], Query()] = "yaml",  # noqa: A002
+    format: Annotated[Literal["yaml", "json"], Query()] = "yaml",
 ) -> Response:
     """One version as its network file: canonical YAML (default) or the same as JSON."""
     text = store.network_text(name, version)
