@@ -107,7 +107,10 @@ def _lifespan(
             target=_stale_checks, args=(st, settings.stale_check_s, stop), daemon=True
         )
         prov = provider or StoreProvider(
-            st, settings.network_name, cache_size=settings.scenario_cache_size
+            st,
+            settings.network_name,
+            cache_size=settings.scenario_cache_size,
+            ttl_s=settings.latest_cache_s,
         )
         app.state.store = st
         app.state.initial_token = token

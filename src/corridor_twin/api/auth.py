@@ -39,6 +39,15 @@ class TokenCache:
         self._items: dict[str, tuple[float, Account]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str | None) -> Account | None:
+        """The account of ``token`` if a lookup is cached and fresh, else ``None``."""
+        if not token or self.ttl_s <= 0:
+            return None
+        key = hash_token(token)
+        with self._lock:
+            hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
     def authenticate(self, token: str | None) -> Account:
         """The account of ``token``; ``AuthenticationError`` if it is not valid."""
         if not token or self.ttl_s <= 0:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from corridor_twin.api.provider import NetworkProvider
@@ -92,7 +93,7 @@ VersionQuery = Annotated[
 ]
 
 
-def get_provider(request: Request, version: VersionQuery = None) -> NetworkProvider:
+async def get_provider(request: Request, version: VersionQuery = None) -> NetworkProvider:
     """The app's network provider, pinned to ``?version=`` when given."""
     provider: NetworkProvider = request.app.state.provider
     if version is None:
@@ -100,7 +101,7 @@ def get_provider(request: Request, version: VersionQuery = None) -> NetworkProvi
     at = getattr(provider, "at", None)
     if at is None:
         raise OptionError("this service's network has no stored versions; drop ?version=")
-    pinned: NetworkProvider = at(version)
+    pinned: NetworkProvider = await run_in_threadpool(at, version)  # checks it exists
     return pinned
 
 
@@ -111,14 +112,16 @@ _bearer = HTTPBearer(
 )
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller named by the ``Authorization: Bearer`` token (401 otherwise)."""
     token = credentials.credentials if credentials is not None else None
+    tokens = request.app.state.tokens
     try:
-        account = request.app.state.tokens.authenticate(token)
+        # a cached token costs no I/O, so only a lookup leaves the event loop
+        account = tokens.cached(token) or await run_in_threadpool(tokens.authenticate, token)
     except AuthenticationError as exc:
         raise HTTPException(
             status_code=401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}

@@ -52,6 +52,10 @@ class ApiSettings(BaseModel):
         (a revoked token keeps working at most this long).
     stale_check_s
         How often the server marks runs abandoned by dead workers as failed.
+    latest_cache_s
+        How long the latest version number and scenario texts are reused
+        before asking the store again (edits through this process show at
+        once; those through other server processes within this time).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,6 +72,7 @@ class ApiSettings(BaseModel):
     job_workers: int = Field(2, ge=1, le=64)
     token_cache_s: float = Field(5.0, ge=0)
     stale_check_s: float = Field(60.0, gt=0)
+    latest_cache_s: float = Field(1.0, ge=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:

@@ -2,10 +2,15 @@
 
 :class:`StoreProvider` serves one stored network: its latest version, or a
 pinned one (:meth:`StoreProvider.at`, the ``?version=`` query parameter),
-with the stored scenarios and demand table. Parsed networks come from the
-store's cache; scenario networks, their compiled forms and assignment
-results are cached here, keyed by the network version and the SHA-256 of
-the scenario and demand texts, so an edit never serves a stale result.
+with the stored scenarios and demand table. Versions are immutable, so
+parsed and compiled networks, scenario networks and assignment results are
+cached here, keyed by the network version and the SHA-256 of the scenario
+and demand texts. What "latest" means (the newest version number, the
+current text of a scenario) is looked up in the store at most every
+``ttl_s`` seconds (default 1 s); this process's own edits call
+:meth:`StoreProvider.invalidate`, so they show at once, and edits by other
+server processes within ``ttl_s``. Requests thus cost no database query in
+the steady state.
 
 Examples
 --------
@@ -21,6 +26,11 @@ Examples
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from corridor_twin.api.provider import _Lru
 from corridor_twin.errors import NotFoundError
 from corridor_twin.flow.assign import AssignmentResult, assign
@@ -34,6 +44,32 @@ __all__ = ["DEFAULT_DEMAND", "StoreProvider"]
 
 DEFAULT_DEMAND = "demand_2024"
 """Name of the stored demand table the analyses use."""
+
+T = TypeVar("T")
+
+
+class _Ttl:
+    """Values remembered for ``ttl_s`` seconds (thread-safe; computed outside the lock)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._items: dict[object, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]  # type: ignore[return-value]
+        value = make()
+        with self._lock:
+            self._items[key] = (now + self.ttl_s, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 class StoreProvider:
@@ -51,6 +87,8 @@ class StoreProvider:
         Name of the stored demand table.
     cache_size
         How many scenario networks and assignment results to keep.
+    ttl_s
+        How long the latest version number and document texts are reused.
     """
 
     def __init__(
@@ -61,13 +99,20 @@ class StoreProvider:
         version: int | None = None,
         demand: str = DEFAULT_DEMAND,
         cache_size: int = 16,
-        _cache: _Lru | None = None,
+        ttl_s: float = 1.0,
+        _caches: tuple[_Lru, _Ttl] | None = None,
     ) -> None:
         self.store = store
         self.name = network
         self.pinned = version
         self.demand_name = demand
-        self._cache = _cache if _cache is not None else _Lru(cache_size)
+        self._cache, self._fresh = (
+            _caches if _caches is not None else (_Lru(cache_size), _Ttl(ttl_s))
+        )
+
+    def invalidate(self) -> None:
+        """Forget what "latest" was (after an edit or a saved document)."""
+        self._fresh.clear()
 
     def at(self, version: int | None) -> StoreProvider:
         """The same provider pinned to ``version`` (``None``: latest); caches are shared.
@@ -77,27 +122,40 @@ class StoreProvider:
         if version is not None:
             self.store.version(self.name, version)  # NotFoundError if absent
         return StoreProvider(
-            self.store, self.name, version=version, demand=self.demand_name, _cache=self._cache
+            self.store,
+            self.name,
+            version=version,
+            demand=self.demand_name,
+            _caches=(self._cache, self._fresh),
         )
 
     def version(self) -> int:
-        """The version served: the pinned one, else the latest now."""
+        """The version served: the pinned one, else the latest (looked up every ``ttl_s``)."""
         if self.pinned is not None:
             return self.pinned
-        return self.store.version(self.name).version
+        return self._fresh.get(("latest", self.name),
+                               lambda: self.store.latest_version(self.name))
 
     def _base(self) -> tuple[int, Network]:
         v = self.version()
-        net = self.store.network(self.name, v)  # parsed once per version by the store
-        return v, net
+
+        def load() -> Network:
+            net = self.store.network(self.name, v)
+            net.compiled()
+            return net
+
+        return v, self._cache.get(("base", self.name, v), load)
 
     def scenario_names(self) -> list[str]:
         """Names of the stored scenarios."""
-        return [d.name for d in self.store.documents("scenario")]
+        return self._fresh.get(
+            ("scenario-names",), lambda: [d.name for d in self.store.documents("scenario")]
+        )
 
     def _scenario(self, name: str) -> tuple[str, Scenario]:
         try:
-            doc = self.store.document("scenario", name)
+            doc = self._fresh.get(("scenario", name),
+                                  lambda: self.store.document("scenario", name))
         except NotFoundError:
             import difflib
 
@@ -120,7 +178,6 @@ class StoreProvider:
         """The network version, or it with a stored scenario applied (cached)."""
         v, base = self._base()
         if scenario is None:
-            base.compiled()
             return base
         sha, sc = self._scenario(scenario)
 
@@ -133,7 +190,8 @@ class StoreProvider:
 
     def _demand(self) -> tuple[str, DemandTable]:
         try:
-            doc = self.store.document("demand", self.demand_name)
+            doc = self._fresh.get(("demand", self.demand_name),
+                                  lambda: self.store.document("demand", self.demand_name))
         except NotFoundError:
             raise NotFoundError(
                 f"no stored demand table {self.demand_name!r}; store one with PUT /api/v1/demand"

@@ -281,6 +281,11 @@ class Store:
         with self._session() as s:
             return _networks.version_row(s, name, version).yaml_text
 
+    def latest_version(self, name: str) -> int:
+        """The newest version number of a network (a cheap query: no network text)."""
+        with self._session() as s:
+            return network_row(s, name).latest_version
+
     def version(self, name: str, version: int | None = None) -> VersionInfo:
         """Metadata of one version (the latest by default)."""
         with self._session() as s:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from corridor_twin.api.deps import AccountDep, StoreDep
 from corridor_twin.api.errors import RecordError
@@ -29,6 +29,12 @@ def _out(doc: Any, text: str | None = None) -> DocumentOut:
     return DocumentOut.model_validate({**vars(doc), "text": text})
 
 
+def _invalidate(request: Request) -> None:
+    invalidate = getattr(request.app.state.provider, "invalidate", None)
+    if invalidate is not None:
+        invalidate()
+
+
 def _text_error(exc: DataError) -> RecordError:
     return RecordError(
         [{"loc": ["body", "text"], "msg": str(exc), "type": type(exc).__name__}], str(exc)
@@ -50,7 +56,7 @@ def scenario_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
 
 @router.put("/scenarios/{name}")
 def put_scenario(
-    name: DocName, doc: DocumentIn, store: StoreDep, account: AccountDep
+    name: DocName, doc: DocumentIn, store: StoreDep, account: AccountDep, request: Request
 ) -> DocumentOut:
     """Save a scenario's next version (editors; the text's ``name`` must be ``name``)."""
     if doc.fmt == "csv":
@@ -65,6 +71,7 @@ def put_scenario(
         raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "value_error"}], msg)
     info = store.save_scenario(doc.text, by=account, fmt=doc.fmt,
                                expected_version=doc.expected_version)
+    _invalidate(request)
     return _out(info)
 
 
@@ -89,7 +96,7 @@ def demand_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
 
 @router.put("/demand/{name}")
 def put_demand(
-    name: DocName, doc: DocumentIn, store: StoreDep, account: AccountDep
+    name: DocName, doc: DocumentIn, store: StoreDep, account: AccountDep, request: Request
 ) -> DocumentOut:
     """Save a demand table's next version (editors), as yaml, json or csv text."""
     try:
@@ -97,4 +104,5 @@ def put_demand(
                                  expected_version=doc.expected_version)
     except DataError as exc:
         raise _text_error(exc) from exc
+    _invalidate(request)
     return _out(info)

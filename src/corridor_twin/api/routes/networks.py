@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import yaml
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from corridor_twin.api import editing
 from corridor_twin.api.deps import AccountDep, StoreDep, VersionQuery, require_role
@@ -72,6 +72,13 @@ def get_version(
                     headers=headers)
 
 
+def _invalidate(request: Request) -> None:
+    """This process's provider forgets the latest version, so the edit shows at once."""
+    invalidate = getattr(request.app.state.provider, "invalidate", None)
+    if invalidate is not None:
+        invalidate()
+
+
 def _get(table: Table):  # type: ignore[no-untyped-def]
     def get_record(
         name: NamePath, record_id: IdPath, store: StoreDep, account: AccountDep,
@@ -89,9 +96,12 @@ def _get(table: Table):  # type: ignore[no-untyped-def]
 def _patch(table: Table):  # type: ignore[no-untyped-def]
     def patch_record(
         name: NamePath, record_id: IdPath, patch: RecordPatch, store: StoreDep,
-        account: AccountDep, if_match: IfMatch = None,
+        account: AccountDep, request: Request, if_match: IfMatch = None,
     ) -> EditOut:
-        return editing.patch_record(store, account, name, table, record_id, patch, if_match)
+        try:
+            return editing.patch_record(store, account, name, table, record_id, patch, if_match)
+        finally:
+            _invalidate(request)
 
     patch_record.__doc__ = (
         f"Edit attributes of one of the network's {table}: a new version. 409 if the "
