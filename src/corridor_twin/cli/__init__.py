@@ -418,6 +418,10 @@ def _parser() -> argparse.ArgumentParser:
 
     _admin.add_commands(sub)
 
+    from corridor_twin.cli._simulate import add_simulate
+
+    add_simulate(sub, net_opt)
+
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")
     sp.add_argument("--format", choices=["table", "csv"], default="table")

@@ -64,6 +64,8 @@ class _Master:
     bypass of each pair, then the paths in the order they were added.
     """
 
+    PRIMAL_PIVOTS = 3000  # pivots a warm primal re-solve may take before IPM takes over
+
     def __init__(self, model: AssignmentModel, pairs: list[_Pair]) -> None:
         import highspy
 
@@ -86,6 +88,8 @@ class _Master:
         self.active = np.zeros(0, dtype=np.int64)
         self.cols: list[_Column] = []
         self._incidence: sp.csc_matrix | None = None
+        self.solved = False
+        self.inf_int = 2**31 - 1  # HiGHS default: no pivot limit
 
     def incidence(self) -> sp.csc_matrix:
         """Path→arc-variable incidence matrix (n_variables × n_paths)."""
@@ -139,13 +143,36 @@ class _Master:
 
         ``primal``: after new columns the previous basis stays primal feasible,
         so primal simplex carries on from it; after new rows it stays dual
-        feasible, so dual simplex does.
+        feasible, so dual simplex does. The first solve has no basis and
+        leaves the choice to HiGHS.
         """
         import highspy
 
-        self.h.setOptionValue("simplex_strategy", 4 if primal else 1)
-        self.h.run()
-        st = self.h.getModelStatus()
+        h = self.h
+        first = not self.solved
+        self.solved = True
+        if first:
+            # No basis yet: the interior point method (with crossover, which
+            # leaves a basis for the warm starts) is far faster on these LPs.
+            h.setOptionValue("solver", "ipm")
+            h.run()
+        elif primal:
+            # Primal simplex from the previous basis is fast when few pivots
+            # are needed; when it is not (heavily degenerate rounds), stop it
+            # after a bounded number of pivots and solve by IPM instead.
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4)
+            h.setOptionValue("simplex_iteration_limit", self.PRIMAL_PIVOTS)
+            h.run()
+            h.setOptionValue("simplex_iteration_limit", self.inf_int)
+            if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+                h.setOptionValue("solver", "ipm")
+                h.run()
+        else:
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 1)
+            h.run()
+        st = h.getModelStatus()
         if st == highspy.HighsModelStatus.kOptimal:
             return "optimal", ""
         text = self.h.modelStatusToString(st)

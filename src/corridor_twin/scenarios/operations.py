@@ -21,6 +21,7 @@ from corridor_twin.network.model import Network, Provenance, Service
 from corridor_twin.network.schema import MODES
 from corridor_twin.scenarios._base import (
     Change,
+    Event,
     as_ids,
     check_number,
     derive,
@@ -160,7 +161,7 @@ class AddFerry(Change):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetLoadFactor(Change):
+class SetLoadFactor(Event):
     """Set the usable share of service capacity (e.g. draft limits at low water).
 
     Parameters
@@ -169,6 +170,11 @@ class SetLoadFactor(Change):
         Service ids.
     load_factor
         Share in (0, 1].
+    start, end
+        Optional window (low water for a season); see
+        :class:`~corridor_twin.scenarios.Event`. With a window and
+        ``events="annual"`` the load factor becomes the year's average,
+        ``old + (new - old) * s``; the simulation applies it only in the window.
     """
 
     kind: ClassVar[str] = "set_load_factor"
@@ -183,7 +189,17 @@ class SetLoadFactor(Change):
     def _apply(self, net: Network, prov: Provenance, events: str) -> Network:
         require(net, "services", self.ids, self.kind)
         for rid in self.ids:
-            net = update(net, "services", rid, {"load_factor": self.load_factor}, prov)
+            new = self.load_factor
+            p = prov
+            if self.is_event and events == "annual":
+                old = net.service(rid).load_factor
+                new = old + (self.load_factor - old) * self.share_of_year
+                p = derive(
+                    prov,
+                    f"{self.load_factor:g} during {self.window_text()}: "
+                    f"year average {new:.4g} (was {old:g})",
+                )
+            net = update(net, "services", rid, {"load_factor": new}, p)
         return net
 
 

@@ -1,4 +1,10 @@
-"""Stochastic simulation: Monte Carlo transit-time reliability of routes.
+"""Stochastic simulation: Monte Carlo reliability of routes, and the operating twin.
+
+Two tools live here. :func:`simulate` is the discrete-event simulation of a
+corridor (shipments, trains, vessels, ports, borders, disruptions over a year;
+:mod:`corridor_twin.simulate.model`), with :func:`replicate` to run many
+replications in parallel. :func:`reliability` is the vectorised Monte Carlo
+of one route's transit time described below.
 
 Each operation of a route (running, border clearance, transfers, gauge
 changes, dwell, waits for scheduled sailings, disruptions) is a random
@@ -22,6 +28,8 @@ True
 ['rank', 'origin', 'destination', 'via']
 """
 
+from corridor_twin.simulate.disruptions import CaspianWeather, Disruptions, split_scenario
+from corridor_twin.simulate.model import SimulationOptions
 from corridor_twin.simulate.reliability import (
     ReliabilityModel,
     ReliabilityResult,
@@ -32,14 +40,33 @@ from corridor_twin.simulate.reliability import (
     simulate_transit_h,
     summarize,
 )
+from corridor_twin.simulate.replicate import ReplicationSet, replicate
+from corridor_twin.simulate.results import SimulationResult
+from corridor_twin.simulate.run import simulate
+from corridor_twin.simulate.shipments import (
+    Shipments,
+    read_shipments_csv,
+    shipments_from_demand,
+)
 
 __all__ = [
+    "CaspianWeather",
+    "Disruptions",
     "ReliabilityModel",
     "ReliabilityResult",
+    "ReplicationSet",
+    "Shipments",
+    "SimulationOptions",
+    "SimulationResult",
     "TransitComponents",
     "TransitStats",
+    "read_shipments_csv",
     "reliability",
+    "replicate",
     "route_components",
+    "shipments_from_demand",
+    "simulate",
     "simulate_transit_h",
+    "split_scenario",
     "summarize",
 ]
