@@ -359,6 +359,25 @@ def test_run_inputs_are_validated_with_the_field_path(svc: Service) -> None:
     assert "Atlantis" in failed["error"]
 
 
+def test_simulation_run_reports_progress_per_replication(svc: Service) -> None:
+    r = svc.viewer.post("/api/v1/runs", json={"kind": "simulation", "inputs": {
+        "days": 20, "replications": 2, "seed": 7, "scenario": "caspian-storm-week"}})
+    assert r.status_code == 202, r.text
+    done = _wait(svc.viewer, r.json()["id"], {"succeeded", "failed"}, timeout=120)
+    assert done["status"] == "succeeded", done
+    assert done["message"] == "replication 2 of 2"
+    result = done["result"]
+    assert result["replications"] == 2
+    assert result["events"] > 0
+    assert result["delivered"] <= result["released"]
+    assert {"origin", "destination", "p50_days", "p90_days"} <= set(result["flows"][0])
+    bad = svc.viewer.post("/api/v1/runs", json={"kind": "simulation", "inputs": {
+        "scenario": "no-such-scenario", "days": 5, "replications": 1}})
+    failed = _wait(svc.viewer, bad.json()["id"], {"succeeded", "failed"})
+    assert failed["status"] == "failed"
+    assert "no-such-scenario" in failed["error"]
+
+
 class _Gate(BaseModel):
     steps: int = 3
 
@@ -375,6 +394,7 @@ def test_progress_and_cancel_of_a_running_job(svc: Service) -> None:
             gate.clear()
         return _Gate(steps=req.steps)
 
+    real = JOB_KINDS["simulation"]
     JOB_KINDS["simulation"] = JobKind(_Gate, slow, "test job")
     try:
         runner = svc.app.state.runner
@@ -405,7 +425,7 @@ def test_progress_and_cancel_of_a_running_job(svc: Service) -> None:
         assert _wait(svc.baku, run2.id, {"succeeded", "failed"})["status"] == "succeeded"
     finally:
         gate.set()
-        del JOB_KINDS["simulation"]
+        JOB_KINDS["simulation"] = real
 
 
 def test_runs_left_by_a_stopped_app_are_failed_at_the_next_start(tmp_path: Path) -> None:

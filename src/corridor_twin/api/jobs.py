@@ -11,9 +11,13 @@ a killed server is failed when the next server starts
 (:meth:`~corridor_twin.store.Store.fail_stale_runs`) and by the periodic check.
 
 Kinds come from :data:`JOB_KINDS`, a registry of request model + function;
-:func:`register_job` adds one (e.g. ``simulation`` once the discrete-event
-simulation lands). The run kind must also be one of the store's
-:data:`~corridor_twin.store.RUN_KINDS`.
+:func:`register_job` adds one. The run kind must also be one of the store's
+:data:`~corridor_twin.store.RUN_KINDS`, and ``POST /runs`` accepts the kinds of
+:data:`~corridor_twin.api.schemas.store.RunIn`.
+
+``simulation`` runs replications of the discrete-event simulation
+(:func:`corridor_twin.simulate.replicate`) in the worker thread, reporting
+progress after each replication; a cancel takes effect at the next one.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ from corridor_twin.api.schemas import (
     CompareRequest,
     ReliabilityRequest,
     RouteRequest,
+)
+from corridor_twin.api.schemas.common import finite
+from corridor_twin.api.schemas.simulation import (
+    FlowTransitOut,
+    SimulationOut,
+    SimulationRequest,
 )
 from corridor_twin.errors import ConflictError, CorridorError, OptionError
 from corridor_twin.store import RUN_KINDS, RunInfo, Store
@@ -80,6 +90,43 @@ def _compare(provider: NetworkProvider, req: CompareRequest, progress: Progress)
     return actions.compare_scenarios(provider, req)
 
 
+def _simulation(provider: NetworkProvider, req: SimulationRequest, progress: Progress) -> BaseModel:
+    from corridor_twin.simulate import replicate
+
+    progress(0.0, f"replication 1 of {req.replications}")
+    scenario = None if req.scenario is None else provider.scenario(req.scenario)
+    reps = replicate(
+        provider.network(None),
+        provider.demand(None),
+        scenario=scenario,
+        replications=req.replications,
+        days=req.days,
+        seed=req.seed,
+        workers=1,  # in this worker thread: the server's cores serve requests too
+        drain_days=req.drain_days,
+        progress=lambda done, total: progress(
+            done / total, f"replication {min(done + 1, total)} of {total}"
+        ),
+    )
+    summary = reps.summary()
+    return SimulationOut(
+        replications=len(reps.runs),
+        days=req.days,
+        seed=req.seed,
+        events=sum(r.events for r in reps.runs),
+        released=sum(r.released for r in reps.runs),
+        delivered=sum(r.delivered for r in reps.runs),
+        backlog_mean=float(summary.attrs.get("backlog_mean", 0.0)),
+        flows=[
+            FlowTransitOut.model_validate(
+                {k: finite(v) if str(k).endswith(("_days", "_lo", "_hi")) else v
+                 for k, v in row.items()}
+            )
+            for row in summary.to_dict("records")
+        ],
+    )
+
+
 JOB_KINDS: dict[str, JobKind] = {
     "route": JobKind(RouteRequest, _simple(actions.routes), "best or k best routes"),
     "capacity": JobKind(CapacityRequest, _simple(actions.capacity), "max-flow and min cut"),
@@ -89,6 +136,9 @@ JOB_KINDS: dict[str, JobKind] = {
     "compare": JobKind(CompareRequest, _compare, "scenarios against the baseline"),
     "reliability": JobKind(
         ReliabilityRequest, _simple(actions.reliability), "Monte Carlo transit times"
+    ),
+    "simulation": JobKind(
+        SimulationRequest, _simulation, "discrete-event simulation, replicated"
     ),
 }
 """The run kinds the service executes."""

@@ -16,6 +16,7 @@ from corridor_twin.api.schemas.flow import AssignmentRequest, CapacityRequest
 from corridor_twin.api.schemas.reliability import ReliabilityRequest
 from corridor_twin.api.schemas.routing import RouteRequest
 from corridor_twin.api.schemas.scenarios import CompareRequest
+from corridor_twin.api.schemas.simulation import SimulationRequest
 
 __all__ = [
     "AttributeOut",
@@ -300,8 +301,15 @@ class ReliabilityRun(_RunBase):
     inputs: ReliabilityRequest
 
 
+class SimulationRun(_RunBase):
+    """A discrete-event simulation run (replications)."""
+
+    kind: Literal["simulation"]
+    inputs: SimulationRequest
+
+
 RunIn = Annotated[
-    RouteRun | CapacityRun | AssignmentRun | CompareRun | ReliabilityRun,
+    RouteRun | CapacityRun | AssignmentRun | CompareRun | ReliabilityRun | SimulationRun,
     Field(discriminator="kind"),
 ]
 """A run request: its kind and that kind's inputs (the body of the matching action)."""
