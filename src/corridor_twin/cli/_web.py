@@ -88,6 +88,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
               f"    The admin's API token (shown only now): {token}\n"
               f"    Open {base}#token={token}", file=sys.stderr, flush=True)
     else:
+        if args.network:
+            print(f"corridor-twin: warning: the store already holds network "
+                  f"{settings.network_name!r}; --network is read only when a store is created",
+                  file=sys.stderr)
         print("corridor-twin: sign in with an API token: open "
               f"{base}#token=<token> (a new one: corridor admin issue-token admin)",
               file=sys.stderr, flush=True)

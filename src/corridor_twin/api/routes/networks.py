@@ -68,8 +68,8 @@ def get_version(
         return Response(text, media_type="application/yaml", headers=headers)
     import json
 
-    return Response(json.dumps(yaml.safe_load(text)), media_type="application/json",
-                    headers=headers)
+    return Response(json.dumps(yaml.safe_load(text), default=str),
+                    media_type="application/json", headers=headers)
 
 
 def _invalidate(request: Request) -> None:
