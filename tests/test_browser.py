@@ -235,9 +235,9 @@ def test_editor_edits_a_link_its_organisation_owns(server: Server, page: Any) ->
     page.wait_for_selector("body[data-ready='1']")
     assert "Port of Baku" in page.inner_text("#who")
     # select the ferry link on the map itself
-    page.evaluate(
-        "id => state.layers.links.eachLayer(l => { if (l.feature.properties.id === id) "
-        "l.fire('click'); })",
+    page.evaluate(  # a block body: returning the layer group would serialise the whole map
+        "id => { state.layers.links.eachLayer(l => { if (l.feature.properties.id === id) "
+        "l.fire('click'); }); }",
         FERRY,
     )
     page.wait_for_selector("#edit-form:not([hidden])")
