@@ -217,15 +217,25 @@ def test_network_geojson_nodes_meta_and_page(client: TestClient) -> None:
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
 
 
-def test_openapi_schema_lists_every_action() -> None:
-    schema = create_app(ApiSettings(web=False)).openapi()
+def test_openapi_schema_lists_every_action(tmp_path: Any) -> None:
+    schema = create_app(ApiSettings(web=False, data_dir=tmp_path)).openapi()
     paths = set(schema["paths"])
     assert {
         "/api/v1/routes", "/api/v1/routes/pareto", "/api/v1/capacity", "/api/v1/assignment",
         "/api/v1/scenarios", "/api/v1/scenarios/compare", "/api/v1/reliability",
         "/api/v1/network/geojson", "/api/v1/network/nodes", "/api/v1/network/utilisation",
-        "/api/v1/meta", "/api/v1/health",
+        "/api/v1/meta", "/api/v1/health", "/api/v1/me", "/api/v1/networks",
+        "/api/v1/networks/{name}/versions", "/api/v1/networks/{name}/versions/{version}",
+        "/api/v1/networks/{name}/links/{record_id}", "/api/v1/networks/{name}/nodes/{record_id}",
+        "/api/v1/networks/{name}/audit", "/api/v1/networks/{name}/ownership",
+        "/api/v1/scenarios/{name}", "/api/v1/demand/{name}", "/api/v1/runs",
+        "/api/v1/runs/{run_id}", "/api/v1/organisations", "/api/v1/users",
+        "/api/v1/users/{name}/tokens", "/api/v1/tokens/{token_id}",
     } <= paths
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert set(schema["paths"]["/api/v1/networks/{name}/links/{record_id}"]) == {"get", "patch"}
+    assert "security" not in schema["paths"]["/api/v1/health"]["get"]
+    assert schema["paths"]["/api/v1/routes"]["post"]["security"] == [{"HTTPBearer": []}]
     props = schema["components"]["schemas"]["RouteOut"]["properties"]
     assert {"time_h", "cost_usd", "co2e_kg", "length_km"} <= set(props)
 

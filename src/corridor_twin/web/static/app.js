@@ -519,6 +519,7 @@ async function saveRecord(ev) {
   if (note) body.message = note;
   try {
     const out = await api("/networks/" + encodeURIComponent(state.networkName) + "/" + rec.table + "/" + encodeURIComponent(rec.id), body, "PATCH");
+    $("edit-message").value = "";
     $("edit-ok").textContent = "Saved as version " + out.version.version + ": " +
       out.changes.map(c => c.field).join(", ") + " changed.";
     $("edit-ok").hidden = false;
