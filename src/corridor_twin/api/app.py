@@ -81,7 +81,7 @@ def open_store(settings: ApiSettings) -> tuple[Store, str | None]:
 def _stale_checks(store: Store, every_s: float, stop: threading.Event) -> None:
     while not stop.wait(every_s):
         try:
-            store.fail_stale_runs()
+            store.fail_stale_runs(orphaned_queued=True)
         except CorridorError as exc:
             log.warning("stale-run check failed: %s", exc)
 
@@ -100,8 +100,9 @@ def _lifespan(
             st, token = open_store(settings)
         else:
             st, token = store, None
-        # runs left running or queued by a killed server (this server's queue is in memory)
-        st.fail_stale_runs(include_queued=True)
+        # runs left running or queued by a dead server process (queues are in memory); the
+        # queues of other live server processes on the store are left alone
+        st.fail_stale_runs(orphaned_queued=True, startup=True)
         stop = threading.Event()
         checker = threading.Thread(
             target=_stale_checks, args=(st, settings.stale_check_s, stop), daemon=True
