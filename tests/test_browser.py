@@ -289,3 +289,28 @@ def test_invalid_value_shows_the_validation_message(server: Server, page: Any) -
     messages = " ".join(page.locator("#edit-fields .field-error").all_inner_texts())
     assert "below the minimum" in messages
     shot(page, "08-editor-422-validation")
+
+
+def test_simulation_job_shows_progress_and_result(server: Server, page: Any) -> None:
+    page.goto(server.page_url(server.issue_token("baku-port")))
+    page.wait_for_selector("body[data-ready='1']")
+    page.select_option("#scenario", "caspian-storm-week")
+    page.fill("#sim-days", "20")
+    page.fill("#sim-reps", "2")
+    page.click("#sim-start")
+    page.wait_for_selector("#sim-table:not([hidden])", timeout=120_000)
+    status = page.inner_text("#sim-status")
+    assert "2 replications of 20 days" in status
+    assert "shipments delivered" in status
+    assert page.locator("#sim-table tbody tr").count() >= 3
+    assert "CN_XIAN" in page.inner_text("#sim-table")
+    page.locator("#jobs").scroll_into_view_if_needed()
+    shot(page, "09-simulation-job")
+    # a longer one, cancelled while it runs: the page shows the run failed as cancelled
+    page.fill("#sim-days", "365")
+    page.fill("#sim-reps", "20")
+    page.click("#sim-start")
+    page.wait_for_function("document.getElementById('sim-status').textContent.includes('running')")
+    page.click("#sim-cancel")
+    page.wait_for_selector("#sim-error:not([hidden])", timeout=60_000)
+    assert "cancelled by baku-port" in page.inner_text("#sim-error")

@@ -535,6 +535,53 @@ async function saveRecord(ev) {
   }
 }
 
+/* ---------- jobs: the discrete-event simulation ---------- */
+
+async function startSimulation() {
+  showError("sim-error", null);
+  $("sim-table").hidden = true;
+  const inputs = {
+    days: Number($("sim-days").value), replications: parseInt($("sim-reps").value, 10),
+  };
+  const scenario = $("scenario").value;
+  if (scenario) inputs.scenario = scenario;
+  let run;
+  try {
+    run = await api("/runs", { kind: "simulation", inputs });
+  } catch (err) { showError("sim-error", err.message); return; }
+  state.job = run.id;
+  $("sim-start").disabled = true;
+  $("sim-cancel").hidden = false;
+  $("sim-progress").hidden = false;
+  pollSimulation(run.id);
+}
+
+async function pollSimulation(id) {
+  let run;
+  try { run = await api("/runs/" + id); } catch (err) { showError("sim-error", err.message); return; }
+  $("sim-progress").value = run.progress;
+  $("sim-status").textContent = "run " + run.id + ": " + run.status + (run.message ? " (" + run.message + ")" : "");
+  if (run.status === "queued" || run.status === "running") {
+    setTimeout(() => pollSimulation(id), 500);
+    return;
+  }
+  $("sim-start").disabled = false;
+  $("sim-cancel").hidden = true;
+  $("sim-progress").hidden = true;
+  if (run.status === "failed") { showError("sim-error", run.error); return; }
+  const r = run.result;
+  $("sim-status").textContent = "run " + run.id + ": " + r.replications + " replications of " + fmt(r.days, 0) +
+    " days, " + fmt(r.delivered, 0) + " of " + fmt(r.released, 0) + " shipments delivered";
+  fillTable($("sim-table"), ["origin", "destination", "cargo", "P50 days", "P90 days"],
+    r.flows.map(f => [f.origin, f.destination, f.commodity, fmt(f.p50_days, 1), fmt(f.p90_days, 1)]), [0, 1, 2]);
+  $("sim-table").hidden = false;
+}
+
+async function cancelSimulation() {
+  if (!state.job) return;
+  try { await api("/runs/" + state.job, undefined, "DELETE"); } catch (err) { showError("sim-error", err.message); }
+}
+
 async function signIn(ev) {
   ev.preventDefault();
   const token = $("token").value.trim();
@@ -576,6 +623,8 @@ async function startServer() {
   }
   $("editor").hidden = !meta.features.editing;
   $("edit-form").addEventListener("submit", saveRecord);
+  $("sim-start").addEventListener("click", startSimulation);
+  $("sim-cancel").addEventListener("click", cancelSimulation);
   $("edit-open").addEventListener("submit", ev => {
     ev.preventDefault();
     editRecord($("edit-table").value, $("edit-id").value.trim());
