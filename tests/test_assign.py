@@ -156,9 +156,10 @@ def test_bundled_corridor_assignment_runs_and_respects_capacity() -> None:
     assert "AZ_SAN-TR_CEY" in set(crude["link"])  # Baku-Tbilisi-Ceyhan pipeline
 
 
+@pytest.mark.parametrize("method", ["paths", "arcs"])
 @settings(max_examples=40, deadline=None)
 @given(flow_cases(), st.integers(0, 2))
-def test_column_generation_matches_the_arc_lp(case, extra) -> None:  # type: ignore[no-untyped-def]
+def test_column_generation_matches_the_arc_lp(method, case, extra) -> None:  # type: ignore[no-untyped-def]
     n, links, caps, tariffs, sinks = case
     net = _with_caps_and_tariffs(make_network(n, links), caps, tariffs)
     demand = [Demand(node_id(0), node_id(s), "container", a) for s, a in sinks.items()]
@@ -167,7 +168,7 @@ def test_column_generation_matches_the_arc_lp(case, extra) -> None:  # type: ign
                if s != 1][:extra]
     model = build_assignment(net, demand, objective="cost", unmet_penalty_usd_per_unit=1000)
     arc = solve_assignment(model, method="arc")
-    paths = solve_assignment(model, method="paths")
+    paths = solve_assignment(model, method=method)
     assert arc.status == paths.status == "optimal"
     assert paths.objective_value == pytest.approx(arc.objective_value, rel=1e-6, abs=1e-6)
     assert paths.x is not None
@@ -175,11 +176,12 @@ def test_column_generation_matches_the_arc_lp(case, extra) -> None:  # type: ign
     assert np.all(model.A_ub @ paths.x <= model.b_ub + 1e-6)
 
 
-def test_column_generation_on_the_bundled_corridor_matches_the_arc_lp() -> None:
+@pytest.mark.parametrize("method", ["paths", "arcs"])
+def test_column_generation_on_the_bundled_corridor_matches_the_arc_lp(method) -> None:  # type: ignore[no-untyped-def]
     from corridor_twin.scenarios import load_bundled_demand
 
     model = build_assignment(load_corridor(), load_bundled_demand().to_frame())
-    arc, paths = solve_assignment(model, method="arc"), solve_assignment(model, method="paths")
+    arc, paths = solve_assignment(model, method="arc"), solve_assignment(model, method=method)
     assert paths.objective_value == pytest.approx(arc.objective_value, rel=1e-6)
     a, p = extract_assignment(model, arc), extract_assignment(model, paths)
     assert p.totals["unmet_per_year"] == pytest.approx(a.totals["unmet_per_year"], abs=1e-3)

@@ -422,6 +422,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_simulate(sub, net_opt)
 
+    from corridor_twin.cli._validate import add_validate_model
+
+    add_validate_model(sub, net_opt)
+
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")
     sp.add_argument("--format", choices=["table", "csv"], default="table")

@@ -242,9 +242,9 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     )
     sp.add_argument(
         "--method",
-        choices=["paths", "arc", "equilibrium"],
+        choices=["paths", "arcs", "arc", "equilibrium"],
         default="paths",
-        help="paths/arc: system-optimal LP (column generation or whole arc LP); "
+        help="paths/arcs/arc: system-optimal LP (path or arc column generation, or whole arc LP); "
         "equilibrium: shippers' own cheapest routes with congestion delays",
     )
     sp.add_argument("--top", type=int, default=15, help="how many busiest links to list")

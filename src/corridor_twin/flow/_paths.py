@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["solve_by_paths"]
 
 # (group, destination vertex, demand, bypass variable) of one origin–destination pair.
-_Pair = tuple[int, int, float, int]
+Pair = tuple[int, int, float, int]
 # (pair index, arc variables of the path in order, cost of one unit on it).
 _Column = tuple[int, IntArray, float]
 _EPS = 1e-9
@@ -66,7 +66,7 @@ class _Master:
 
     PRIMAL_PIVOTS = 3000  # pivots a warm primal re-solve may take before IPM takes over
 
-    def __init__(self, model: AssignmentModel, pairs: list[_Pair]) -> None:
+    def __init__(self, model: AssignmentModel, pairs: list[Pair]) -> None:
         import highspy
 
         # highspy._Highs (exported by highspy) is the solver without the Python
@@ -172,15 +172,7 @@ class _Master:
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 1)
             h.run()
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            return "optimal", ""
-        text = self.h.modelStatusToString(st)
-        status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
-                  highspy.HighsModelStatus.kUnbounded: "unbounded",
-                  highspy.HighsModelStatus.kTimeLimit: "limit",
-                  highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
-        return status, f"{status}: restricted master failed (HiGHS: {text})"
+        return master_status(h)
 
     def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Column values, demand-row duals and active capacity-row duals."""
@@ -192,7 +184,7 @@ class _Master:
     def objective(self) -> float:
         return float(self.h.getInfo().objective_function_value)
 
-    def arc_flows(self, pairs: list[_Pair]) -> FloatArray:
+    def arc_flows(self, pairs: list[Pair]) -> FloatArray:
         """Arc-variable flows of the current master solution."""
         f, _, _ = self.values()
         x: FloatArray = np.asarray(self.incidence() @ f[self.n_k:], dtype=np.float64)
@@ -200,7 +192,51 @@ class _Master:
         return x
 
 
-def _path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
+def master_status(h: Any) -> tuple[str, str]:
+    """(status, message) of a solved HiGHS master; status "optimal" on success."""
+    import highspy
+
+    st = h.getModelStatus()
+    if st == highspy.HighsModelStatus.kOptimal:
+        return "optimal", ""
+    status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
+              highspy.HighsModelStatus.kUnbounded: "unbounded",
+              highspy.HighsModelStatus.kTimeLimit: "limit",
+              highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
+    return status, f"{status}: restricted master failed (HiGHS: {h.modelStatusToString(st)})"
+
+
+def price(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[int]],
+          group_vars: dict[int, IntArray], rc: FloatArray, limit: FloatArray, tight: Any,
+          a_ub_csc: sp.csc_matrix, n_detours: int, ws: Any) -> list[tuple[int, IntArray]]:
+    """Improving paths: (pair, arc variables) for every pair whose shortest path on the
+    reduced costs ``rc`` is below its ``limit``, with up to ``n_detours`` detours each."""
+    comp = model.comp
+    n_e = comp.n_edges
+    found: list[tuple[int, IntArray]] = []
+    for g, ks in by_group.items():
+        vars_g = group_vars[g]
+        edges_g = model.var_edge[vars_g]
+        w = np.full(n_e, np.inf)
+        w[edges_g] = np.maximum(rc[vars_g], 0.0)
+        emap = np.full(n_e, -1, dtype=np.int64)
+        emap[edges_g] = vars_g
+        origin = int(model.group_origin_vertex[g])
+        target = pairs[ks[0]][1] if len(ks) == 1 else -1
+        dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
+        for k in ks:
+            dv = pairs[k][1]
+            if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
+                continue
+            vp = path_vars(comp, pred, origin, dv, emap)
+            found.append((k, vp))
+            if len(ks) == 1 and n_detours:
+                found += [(k, d) for d in detours(model, comp, w, emap, vp, tight, a_ub_csc,
+                                                   origin, dv, float(limit[k]), n_detours, ws)]
+    return found
+
+
+def path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> IntArray:
     edges = []
     v = dest
     while v != origin:
@@ -210,7 +246,7 @@ def _path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> 
     return emap[np.asarray(edges[::-1], dtype=np.int64)]
 
 
-def _greedy(model: AssignmentModel, pairs: list[_Pair], group_vars: dict[int, IntArray],
+def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int, IntArray],
             a_ub_csc: sp.csc_matrix) -> tuple[list[_Column], IntArray]:
     """Successive shortest paths on residual capacities: start columns and filled rows."""
     comp = model.comp
@@ -254,7 +290,7 @@ def _greedy(model: AssignmentModel, pairs: list[_Pair], group_vars: dict[int, In
     return cols, np.unique(np.asarray(filled, dtype=np.int64))
 
 
-def _detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
+def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
              vars_p: IntArray, tight: Any, a_ub_csc: sp.csc_matrix, origin: int, dest: int,
              limit: float, n: int, ws: Any) -> list[IntArray]:
     """Up to ``n`` more improving paths, each avoiding the tight rows of the last one.
@@ -286,18 +322,12 @@ def _detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
     return out
 
 
-def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                   detours: int = 4) -> AssignmentSolution:
-    """Solve an assignment model by column generation (see the module docstring)."""
-    from corridor_twin.flow.assign import AssignmentSolution
-
-    t0 = time.perf_counter()
+def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
+                                             dict[int, IntArray]]:
+    """The model's origin-destination pairs, their indices by group, and each group's arcs."""
     comp = model.comp
-    n_e = comp.n_edges
     real = model.var_edge >= 0
-    a_ub_csc = model.A_ub.tocsc()
-    a_ub_t = model.A_ub.T.tocsr()
-    pairs: list[_Pair] = []
+    pairs: list[Pair] = []
     for j in np.flatnonzero(~real).tolist():
         node = int(model.var_dest[j])
         pairs.append((int(model.var_group[j]), int(comp.destination_vertex[node]),
@@ -306,10 +336,23 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     for k, p in enumerate(pairs):
         by_group.setdefault(p[0], []).append(k)
     group_vars = {g: np.flatnonzero(real & (model.var_group == g)) for g in by_group}
+    return pairs, by_group, group_vars
+
+
+def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
+                   n_detours: int = 4) -> AssignmentSolution:
+    """Solve an assignment model by column generation (see the module docstring)."""
+    from corridor_twin.flow.assign import AssignmentSolution
+
+    t0 = time.perf_counter()
+    comp = model.comp
+    a_ub_csc = model.A_ub.tocsc()
+    a_ub_t = model.A_ub.T.tocsr()
+    pairs, by_group, group_vars = pairs_of(model)
 
     master = _Master(model, pairs)
     ws = _kernels.Workspace(comp.n_vertices)
-    start, filled = _greedy(model, pairs, group_vars, a_ub_csc)
+    start, filled = greedy_paths(model, pairs, group_vars, a_ub_csc)
     seen = {(c[0], *c[1].tolist()) for c in start}
     master.add_rows(filled)
     master.add_columns(start)
@@ -350,30 +393,12 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[master.active[cap_dual < -tol]] = True
-        for g, ks in by_group.items():
-            vars_g = group_vars[g]
-            edges_g = model.var_edge[vars_g]
-            w = np.full(n_e, np.inf)
-            w[edges_g] = np.maximum(rc[vars_g], 0.0)
-            emap = np.full(n_e, -1, dtype=np.int64)
-            emap[edges_g] = vars_g
-            origin = int(model.group_origin_vertex[g])
-            target = pairs[ks[0]][1] if len(ks) == 1 else -1
-            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
-            for k in ks:
-                dv = pairs[k][1]
-                if not np.isfinite(dist[dv]) or dist[dv] >= limit[k]:
-                    continue
-                vars_p = _path_vars(comp, pred, origin, dv, emap)
-                found = [vars_p]
-                if len(ks) == 1 and detours:
-                    found += _detours(model, comp, w, emap, vars_p, tight, a_ub_csc, origin, dv,
-                                      float(limit[k]), detours, ws)
-                for vp in found:
-                    key = (k, *vp.tolist())
-                    if key not in seen:
-                        seen.add(key)
-                        new.append((k, vp, float(model.c[vp].sum())))
+        for k, vp in price(model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc,
+                           n_detours, ws):
+            key = (k, *vp.tolist())
+            if key not in seen:
+                seen.add(key)
+                new.append((k, vp, float(model.c[vp].sum())))
         if not new:
             break
         master.add_columns(new)

@@ -43,7 +43,7 @@ Examples
 ...                unit="teu", cargo="container", avoid_countries=("RU", "BY", "IR"),
 ...                exclude=["CN_SHA"])
 >>> round(res.value), sorted({c.id for c in res.cut})
-(33463, ['S_ASCO_AKT_ALAT', 'S_ASCO_KUR_ALAT', 'S_ASCO_TMB_ALAT'])
+(122570, ['S_ASCO_AKT_ALAT', 'S_ASCO_KUR_ALAT', 'S_ASCO_TMB_ALAT', 'S_FEEDER_AKT_ALAT'])
 """
 
 from __future__ import annotations
@@ -488,7 +488,7 @@ def max_flow(
     ...           "exclude": ["CN_SHA"]}  # CN_SHA: the deep-sea route
     >>> res = max_flow(net, ["Alashankou", "Khorgos (CN)"], "Istanbul", **middle)
     >>> res.unit, [c.kind for c in res.cut]
-    ('teu', ['service', 'service', 'service'])
+    ('teu', ['service', 'service', 'service', 'service'])
     >>> more = net.update_record("services", "S_ASCO_KUR_ALAT", sailings_per_week=8)
     >>> max_flow(more, ["CN_ALA", "CN_KHO"], "TR_IST", **middle).value > res.value
     True

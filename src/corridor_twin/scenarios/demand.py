@@ -14,7 +14,7 @@ Examples
 >>> tripled = ScaleDemand(corridor="titr", factor=3).apply_demand(demand)
 >>> row = tripled.row("titr-containers")
 >>> row.amount_per_year, row.unit, demand.row("titr-containers").amount_per_year
-(169500.0, 'teu', 56500.0)
+(155940.0, 'teu', 51980.0)
 """
 
 from __future__ import annotations

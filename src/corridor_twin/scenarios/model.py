@@ -272,8 +272,8 @@ def apply_demand(table: DemandTable, scenario: Scenario, net: Network | None = N
     >>> demand = load_bundled_demand()
     >>> triple = apply_demand(demand, load_bundled("volumes-triple-2030"), load_corridor())
     >>> titr = triple.with_rows(triple.select(corridor="titr"))
-    >>> titr.total("t", t_per_teu=10)  # 3 x 4.484 Mt
-    13452000.0
+    >>> titr.total("t", t_per_teu=10)  # 3 x (4.484 Mt less the 0.635 Mt by truck)
+    11547000.0
     """
     cited = {key for _, _, key in scenario.cited()}
     from_net = [s for s in net.sources if s.key in cited] if net is not None else []

@@ -3,7 +3,8 @@
 Two tools live here. :func:`simulate` is the discrete-event simulation of a
 corridor (shipments, trains, vessels, ports, borders, disruptions over a year;
 :mod:`corridor_twin.simulate.model`), with :func:`replicate` to run many
-replications in parallel. :func:`reliability` is the vectorised Monte Carlo
+replications in parallel, and :func:`validate_model` to compare it with
+observed figures. :func:`reliability` is the vectorised Monte Carlo
 of one route's transit time described below.
 
 Each operation of a route (running, border clearance, transfers, gauge
@@ -48,6 +49,7 @@ from corridor_twin.simulate.shipments import (
     read_shipments_csv,
     shipments_from_demand,
 )
+from corridor_twin.simulate.validation import ValidationReport, validate_model
 
 __all__ = [
     "CaspianWeather",
@@ -60,6 +62,7 @@ __all__ = [
     "SimulationResult",
     "TransitComponents",
     "TransitStats",
+    "ValidationReport",
     "read_shipments_csv",
     "reliability",
     "replicate",
@@ -69,4 +72,5 @@ __all__ = [
     "simulate_transit_h",
     "split_scenario",
     "summarize",
+    "validate_model",
 ]

@@ -170,17 +170,19 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
             t = int(ed["transfer"][e])
             if t >= 0:
                 keys.append(("transfers", net.transfers[t].id))
+            from_mode = MODES[int(comp.vertex_class[comp.tail[e]]) // 10000]
+            # A port's ship berths (container, bulk) are not its ferry berths.
+            sea = k == "transfer" and "sea" in (mode, from_mode)
             cur.steps.append(
                 StepSpec(
                     kind=kind,
-                    place=f"{kind}:{node}",
+                    place=f"{kind}:{node}:sea" if sea else f"{kind}:{node}",
                     node=node,
                     mode=mode,
                     mean_h=mean,
                     closure_keys=keys,
                 )
             )
-            from_mode = MODES[int(comp.vertex_class[comp.tail[e]]) // 10000]
             if k == "transfer" and from_mode != mode:
                 cur.open_for_links = False
     close()

@@ -95,10 +95,17 @@ class SimulationOptions:
         apart (the fleet cannot sail more often). Default 0.5 (assumption).
     servers
         Parallel servers by station place (``transfer:AZ_ALAT``,
-        ``border:CN_ALA>KZ_DOS``) or node id; a station with none is a pure
-        delay (no queue). Default: 3 berths at Alat for the ferries' vessel
-        handling of 20.1 h (sourced: 3 berths and the 2024 average handling
-        time, Trend 2025).
+        ``border:CN_ALA>KZ_DOS``; a port's ship berths, apart from its ferry
+        berths, are ``transfer:<node>:sea``) or node id; a station with none
+        is a pure delay (no queue). Default: at Alat, 4 berths for the ships
+        that carry wagons (2 ferry berths and 2 Ro-Ro/Ro-Pax berths, cbc.az
+        2018), which take the 2024 average vessel handling time of 20.1 h
+        (Trend 2025), and the 3 container berths (``transfer:AZ_ALAT:sea``,
+        Trend 2025) for the container feeders. Calibration note: with the 2
+        ferry berths alone the ferry queue at Alat grows all year, with 3 (the
+        earlier default) ships wait about 12-16 h for a berth, with 4 about
+        4 h; the truck traffic left out of the demand also uses the Ro-Ro/Ro-Pax
+        berths, so the wait is probably understated.
     port_berths
         Berths of every other port transfer, or None (default): the bundled
         dwell figures there are terminal dwell times with waiting included,
@@ -112,7 +119,13 @@ class SimulationOptions:
         one with the least expected time plus its current sailing backlog.
         Default adaptive.
     k_routes
-        Candidate routes per flow for adaptive routing. Default 3.
+        Candidate routes per flow for adaptive routing. Default 8: the Middle
+        Corridor has many variants within a few per cent of each other
+        (Dostyk or Khorgos, Kuryk, Aktau or Turkmenbashi, Poti or BTK), and
+        with fewer the Aktau - Alat container feeders, about a day slower at
+        expected values, are never a candidate (calibration: with 3, every
+        container is offered to the rail ferries and their queue grows all
+        year).
     reliability
         Distributions of running times (lognormal, CV by mode) and station
         service times (gamma, CV by kind; border CV 1), shared with the Monte
@@ -133,11 +146,13 @@ class SimulationOptions:
     )
     max_wait_headways: float = 1.0
     min_headway_share: float = 0.5
-    servers: Mapping[str, int] = field(default_factory=lambda: {"transfer:AZ_ALAT": 3})
+    servers: Mapping[str, int] = field(
+        default_factory=lambda: {"transfer:AZ_ALAT": 4, "transfer:AZ_ALAT:sea": 3}
+    )
     port_berths: int | None = None
     opening_hours: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     routing: str = "adaptive"
-    k_routes: int = 3
+    k_routes: int = 8
     reliability: ReliabilityModel = field(default_factory=ReliabilityModel)
     weather: CaspianWeather | None = field(default_factory=CaspianWeather)
     sample_every_h: float = 24.0

@@ -1,0 +1,249 @@
+"""Arc-restricted column generation for the assignment LP (shortest-path pricing).
+
+The restricted master is the full arc LP of
+:func:`~corridor_twin.flow.assign.build_assignment` cut down to the arc
+variables of the paths found so far (plus every unmet-demand bypass), the
+balance rows those variables touch and the capacity rows that can bind. Unlike
+a path master it stays as sparse as the network (two balance entries and a
+capacity entry or two per column), and it may combine the arcs of different
+paths into new ones, so it needs fewer rounds.
+
+1. **Greedy start** (:func:`corridor_twin.flow._paths.greedy_paths`):
+   successive shortest paths on residual capacities give the first arcs and
+   the capacity rows that fill.
+2. **Master**: one persistent HiGHS model; new rows and columns are added and
+   each re-solve starts from the previous basis.
+3. **Pricing**: for each group (origin), one shortest-path tree on the arc
+   costs less the capacity duals, ``c - A_ub^T pi``; a destination whose
+   distance is below ``y[origin] - y[destination]`` (the balance-row duals)
+   gets the path's arcs, and a few detours around its tight rows.
+4. **Rows**: capacity rows the master's flows violate are added and the
+   master re-solved.
+
+When no path prices out and no capacity is violated, the balance and capacity
+duals extended by the shortest-path distances are feasible for the full LP,
+so the restricted optimum is the full optimum (same objective, arc flows and
+capacity duals).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+import corridor_twin.routing._kernels as _kernels
+from corridor_twin._typing import FloatArray, IntArray
+from corridor_twin.flow._paths import greedy_paths, master_status, pairs_of, price
+
+if TYPE_CHECKING:
+    from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
+
+__all__ = ["solve_by_arcs"]
+
+log = logging.getLogger(__name__)
+
+
+class _ArcMaster:
+    """The restricted arc LP in one HiGHS model.
+
+    Master rows are balance rows (of ``model.A_eq``) and capacity rows (of
+    ``model.A_ub``) in the order they were added; master columns are arc or
+    bypass variables of the model in the order they were added.
+    """
+
+    WARM_PIVOTS = 10_000  # pivots a warm simplex re-solve may take before IPM takes over
+
+    def __init__(self, model: AssignmentModel) -> None:
+        import highspy
+
+        self.h: Any = highspy._Highs()  # type: ignore[attr-defined]
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("presolve", "off")
+        self.inf = float(highspy.kHighsInf)
+        self.model = model
+        self.a_eq_csc = model.A_eq.tocsc()
+        self.a_ub = model.A_ub.tocsr()
+        self.a_ub_csc = model.A_ub.tocsc()
+        self.eq_row = np.full(model.A_eq.shape[0], -1, dtype=np.int64)  # model row -> master row
+        self.ub_row = np.full(model.A_ub.shape[0], -1, dtype=np.int64)
+        self.col = np.full(model.n_variables, -1, dtype=np.int64)  # model var -> master col
+        self.vars: list[int] = []
+        self.rows_eq: list[int] = []
+        self.rows_ub: list[int] = []
+        self.n_rows = 0
+        self.solved = False
+
+    @property
+    def active(self) -> IntArray:
+        return np.asarray(self.rows_ub, dtype=np.int64)
+
+    def add_vars(self, new_vars: IntArray) -> int:
+        """Add model variables (with the balance rows they touch); return how many were new."""
+        new_vars = np.unique(new_vars)
+        new_vars = new_vars[self.col[new_vars] < 0]
+        if not len(new_vars):
+            return 0
+        touched = np.unique(self.a_eq_csc[:, new_vars].indices)
+        fresh = touched[self.eq_row[touched] < 0]
+        if len(fresh):
+            b = self.model.b_eq[fresh]
+            self.h.addRows(len(fresh), b, b, 0, np.zeros(len(fresh), dtype=np.int32),
+                           np.zeros(0, dtype=np.int32), np.zeros(0))
+            self.eq_row[fresh] = self.n_rows + np.arange(len(fresh))
+            self.n_rows += len(fresh)
+            self.rows_eq.extend(fresh.tolist())
+        block = self.a_eq_csc[:, new_vars].tocoo()
+        rows = [self.eq_row[block.row]]
+        cols = [block.col]
+        vals = [block.data]
+        if self.rows_ub:
+            ub = self.a_ub_csc[:, new_vars].tocoo()
+            keep = self.ub_row[ub.row] >= 0
+            rows.append(self.ub_row[ub.row[keep]])
+            cols.append(ub.col[keep])
+            vals.append(ub.data[keep])
+        m = len(new_vars)
+        mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                            shape=(self.n_rows, m))
+        mat.sort_indices()
+        self.h.addCols(m, self.model.c[new_vars], np.zeros(m), np.full(m, self.inf), mat.nnz,
+                       mat.indptr[:-1].astype(np.int32), mat.indices.astype(np.int32),
+                       mat.data.astype(np.float64))
+        self.col[new_vars] = len(self.vars) + np.arange(m)
+        self.vars.extend(new_vars.tolist())
+        return m
+
+    def add_rows(self, rows: IntArray) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = rows[self.ub_row[rows] < 0]
+        if not len(rows):
+            return
+        sub = self.a_ub[rows].tocoo()
+        keep = self.col[sub.col] >= 0
+        mat = sp.csr_matrix((sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
+                            shape=(len(rows), len(self.vars)))
+        mat.sort_indices()
+        self.h.addRows(len(rows), np.full(len(rows), -self.inf), self.model.b_ub[rows],
+                       mat.nnz, mat.indptr[:-1].astype(np.int32), mat.indices.astype(np.int32),
+                       mat.data.astype(np.float64))
+        self.ub_row[rows] = self.n_rows + np.arange(len(rows))
+        self.n_rows += len(rows)
+        self.rows_ub.extend(rows.tolist())
+
+    def solve(self, *, primal: bool) -> tuple[str, str]:
+        """Run HiGHS from the previous basis; (status, message), "optimal" on success."""
+        import highspy
+
+        h = self.h
+        if not self.solved:
+            # No basis yet: interior point (with crossover, which leaves a basis
+            # for the warm starts).
+            h.setOptionValue("solver", "ipm")
+            h.run()
+        else:
+            # Warm simplex from the previous basis: primal after new columns,
+            # dual after new rows; when it needs too many pivots (degenerate
+            # rounds), stop it and solve by interior point instead.
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4 if primal else 1)
+            h.setOptionValue("simplex_iteration_limit", self.WARM_PIVOTS)
+            h.run()
+            h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+            if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
+                h.setOptionValue("solver", "ipm")
+                h.run()
+        self.solved = True
+        return master_status(h)
+
+    def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Model-space arc flows, balance-row duals and capacity-row duals."""
+        sol = self.h.getSolution()
+        colv = np.asarray(sol.col_value, dtype=np.float64)
+        dual = np.asarray(sol.row_dual, dtype=np.float64)
+        x = np.zeros(self.model.n_variables)
+        x[np.asarray(self.vars, dtype=np.int64)] = colv
+        y = np.zeros(self.model.A_eq.shape[0])
+        y[np.asarray(self.rows_eq, dtype=np.int64)] = dual[self.eq_row[self.rows_eq]]
+        pi = np.zeros(self.model.A_ub.shape[0])
+        if self.rows_ub:
+            pi[self.active] = dual[self.ub_row[self.active]]
+        return x, y, pi
+
+    def objective(self) -> float:
+        return float(self.h.getInfo().objective_function_value)
+
+
+def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
+                  n_detours: int = 4) -> AssignmentSolution:
+    """Solve an assignment model by arc-restricted column generation (module docstring)."""
+    from corridor_twin.flow.assign import AssignmentSolution
+
+    t0 = time.perf_counter()
+    comp = model.comp
+    pairs, by_group, group_vars = pairs_of(model)
+    a_ub_csc = model.A_ub.tocsc()
+    a_ub_t = model.A_ub.T.tocsr()
+    a_eq_csc = model.A_eq.tocsc()
+    # Balance rows of each pair's origin and destination (from its bypass column).
+    o_row = np.empty(len(pairs), dtype=np.int64)
+    d_row = np.empty(len(pairs), dtype=np.int64)
+    for k, p in enumerate(pairs):
+        lo, hi = a_eq_csc.indptr[p[3]], a_eq_csc.indptr[p[3] + 1]
+        rows, vals = a_eq_csc.indices[lo:hi], a_eq_csc.data[lo:hi]
+        o_row[k], d_row[k] = rows[vals > 0][0], rows[vals < 0][0]
+    master = _ArcMaster(model)
+    start, filled = greedy_paths(model, pairs, group_vars, a_ub_csc)
+    master.add_vars(np.asarray([p[3] for p in pairs], dtype=np.int64))
+    if start:
+        master.add_vars(np.concatenate([c[1] for c in start]))
+    master.add_rows(filled)
+    ws = _kernels.Workspace(comp.n_vertices)
+    n_solves = 0
+    rounds = 0
+    primal = True
+    pi = np.zeros(model.A_ub.shape[0])
+    while True:
+        rounds += 1
+        if rounds > max_rounds:
+            return AssignmentSolution("limit", "limit: column generation did not converge in "
+                                      f"{max_rounds} rounds", np.nan, None, None,
+                                      time.perf_counter() - t0)
+        while True:
+            status, message = master.solve(primal=primal)
+            n_solves += 1
+            primal = False
+            if status != "optimal":
+                return AssignmentSolution(status, message, np.nan, None, None,
+                                          time.perf_counter() - t0)
+            x, y, pi = master.solution()
+            if not model.A_ub.shape[0]:
+                break
+            viol = np.flatnonzero(model.A_ub @ x > model.b_ub * (1 + 1e-9) + 1e-7)
+            viol = viol[master.ub_row[viol] < 0]
+            if not len(viol):
+                break
+            master.add_rows(viol)
+        rc = model.c - a_ub_t @ pi if len(master.rows_ub) else model.c
+        limit = y[o_row] - y[d_row]
+        limit = limit - tol * np.maximum(1.0, np.abs(limit))
+        tight = np.zeros(model.A_ub.shape[0], dtype=bool)
+        if len(tight):
+            tight[pi < -tol] = True
+        new = [vp for _, vp in price(model, pairs, by_group, group_vars, rc, limit, tight,
+                                     a_ub_csc, n_detours, ws)]
+        added = master.add_vars(np.concatenate(new)) if new else 0
+        log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
+                  "%d capacity rows, %.1f s", rounds, n_solves, master.objective(),
+                  len(master.vars), added, len(master.rows_ub), time.perf_counter() - t0)
+        if not added:
+            break
+        primal = True
+    return AssignmentSolution("optimal", f"optimal (arc-restricted column generation: "
+                              f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
+                              f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
+                              f"{len(master.rows_ub)} capacity rows)",
+                              master.objective(), x, pi, time.perf_counter() - t0)
