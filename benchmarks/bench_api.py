@@ -1,10 +1,14 @@
 """Load test of the web service: concurrent clients asking routes on the bundled corridor.
 
-Starts ``uvicorn --factory corridor_twin.api:create_app --workers W`` on a free
-localhost port, then runs C concurrent clients (asyncio, one keep-alive HTTP/1.1
+Bootstraps a fresh SQLite store in a temporary directory (as the first
+``corridor serve`` does) and starts ``uvicorn --factory
+corridor_twin.api:create_app --workers W`` on it on a free localhost port, then
+runs C concurrent clients (asyncio, one keep-alive HTTP/1.1
 connection each, a minimal client so that the load generator spends little of
 the machine's CPU) that POST ``/api/v1/routes`` for random origin-destination
-pairs of the bundled corridor for D seconds after a warm-up. Prints a Markdown
+pairs of the bundled corridor, with the admin's API token (so each request
+passes the token check and reads the stored network), for D seconds after a
+warm-up. Prints a Markdown
 table: requests/s, p50/p90/p99/max latency, errors, against the targets
 (p99 < 100 ms, >= 500 requests/s on 2 cores). The client runs on the same
 machine as the server, so both share its cores.
@@ -27,8 +31,10 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 
@@ -63,11 +69,23 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+def bootstrap(data_dir: Path) -> str:
+    """A fresh store in ``data_dir``; the admin's token."""
+    from corridor_twin.api import ApiSettings
+    from corridor_twin.api.app import open_store
+
+    store, token = open_store(ApiSettings(data_dir=data_dir))
+    store.close()
+    assert token is not None
+    return token
+
+
+def start_server(port: int, workers: int, data_dir: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "corridor_twin.api:create_app",
            "--host", HOST, "--port", str(port), "--workers", str(workers),
            "--log-level", "warning", "--no-access-log"]
-    env = {**os.environ, "CORRIDOR_WEB": "false"}
+    env = {**os.environ, "CORRIDOR_WEB": "false", "CORRIDOR_DATA_DIR": str(data_dir)}
+    env.pop("CORRIDOR_DATABASE_URL", None)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -83,11 +101,12 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
 
 
 async def client(port: int, bodies: list[bytes], start: float, stop: float, warm: float,
-                 out: list[tuple[float, int, int]], seed: int) -> None:
+                 out: list[tuple[float, int, int]], seed: int, token: str) -> None:
     """One keep-alive connection sending requests until ``stop``."""
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
     head = (f"POST /api/v1/routes HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\n"
             "Content-Type: application/json\r\nContent-Length: ").encode()
     try:
         while (now := time.perf_counter()) < stop:
@@ -111,11 +130,11 @@ async def client(port: int, bodies: list[bytes], start: float, stop: float, warm
 
 
 async def load(port: int, bodies: list[bytes], clients: int, duration: float,
-               warm: float) -> tuple[list[tuple[float, int, int]], float]:
+               warm: float, token: str) -> tuple[list[tuple[float, int, int]], float]:
     out: list[tuple[float, int, int]] = []
     start = time.perf_counter()
     stop = start + warm + duration
-    await asyncio.gather(*(client(port, bodies, start, stop, warm, out, i)
+    await asyncio.gather(*(client(port, bodies, start, stop, warm, out, i, token)
                            for i in range(clients)))
     return out, duration
 
@@ -134,14 +153,16 @@ def main() -> int:
     pairs = od_pairs(args.pairs, args.seed, args.k)
     bodies = [json.dumps({"origin": o, "destination": d, "k": args.k}).encode() for o, d in pairs]
     port = free_port()
-    proc = start_server(port, args.workers)
-    try:
-        results, duration = asyncio.run(
-            load(port, bodies, args.clients, args.duration, args.warmup)
-        )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with tempfile.TemporaryDirectory(prefix="corridor-bench-") as tmp:
+        token = bootstrap(Path(tmp))
+        proc = start_server(port, args.workers, Path(tmp))
+        try:
+            results, duration = asyncio.run(
+                load(port, bodies, args.clients, args.duration, args.warmup, token)
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
     lat_ms = np.array([r[0] for r in results]) * 1000.0
     errors = sum(1 for r in results if r[1] != 200)
     rps = len(results) / duration
@@ -150,7 +171,8 @@ def main() -> int:
     ok_p99 = "✔" if p99 < TARGET_P99_MS else "✘"
     print(f"\nLoad test: {args.clients} clients, {args.workers} uvicorn worker(s), "
           f"{duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
-          f"POST /api/v1/routes (k={args.k}) over {len(pairs)} random OD pairs, "
+          f"POST /api/v1/routes (k={args.k}, with an API token, SQLite store) over "
+          f"{len(pairs)} random OD pairs, "
           f"{os.cpu_count()} cores shared by server and client\n")
     print("| requests | requests/s | p50 | p90 | p99 | max | non-200 | target |")
     print("|---|---|---|---|---|---|---|---|")

@@ -35,6 +35,18 @@ settings.load_profile("corridor")
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep any default store (``CORRIDOR_DATA_DIR``) out of the user's data directory."""
+    old = os.environ.get("CORRIDOR_DATA_DIR")
+    os.environ["CORRIDOR_DATA_DIR"] = str(tmp_path_factory.mktemp("corridor-data"))
+    yield
+    if old is None:
+        os.environ.pop("CORRIDOR_DATA_DIR", None)
+    else:
+        os.environ["CORRIDOR_DATA_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def mini_path() -> Path:
     """Path of the test corridor file ``tests/data/mini.yaml``."""

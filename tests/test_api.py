@@ -25,10 +25,20 @@ from corridor_twin.api import (
 R = "/api/v1/routes"
 
 
+def signed_in(app: Any) -> TestClient:
+    """A client of ``app`` (started) with the bootstrap admin's token."""
+    c = TestClient(app)
+    c.__enter__()
+    c.headers["Authorization"] = f"Bearer {app.state.initial_token}"
+    return c
+
+
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings())) as c:
-        yield c
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    app = create_app(ApiSettings(data_dir=tmp_path_factory.mktemp("store")))
+    c = signed_in(app)
+    yield c
+    c.__exit__(None, None, None)
 
 
 def post(client: TestClient, path: str, body: Any) -> tuple[int, Any]:
@@ -120,7 +130,7 @@ def test_no_route_and_bad_option_and_unknown_scenario(client: TestClient) -> Non
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "scenario": "no-such"})
     assert code == 404
-    assert "no bundled scenario" in body["detail"]
+    assert "no stored scenario" in body["detail"]
     code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
                                   "cargo": "unobtainium"})
     assert 400 <= code < 500
@@ -198,7 +208,8 @@ def test_network_geojson_nodes_meta_and_page(client: TestClient) -> None:
     nodes = client.get("/api/v1/network/nodes").json()
     meta = client.get("/api/v1/meta").json()
     assert len(nodes) == meta["n_nodes"]
-    assert meta["features"]["editing"] is False
+    assert meta["features"]["editing"] is True
+    assert meta["stored_network"] == "titr"
     assert client.get("/api/v1/health").json() == {"status": "ok"}
     page = client.get("/")
     assert page.status_code == 200
@@ -206,34 +217,49 @@ def test_network_geojson_nodes_meta_and_page(client: TestClient) -> None:
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
 
 
-def test_openapi_schema_lists_every_action() -> None:
-    schema = create_app(ApiSettings(web=False)).openapi()
+def test_openapi_schema_lists_every_action(tmp_path: Any) -> None:
+    schema = create_app(ApiSettings(web=False, data_dir=tmp_path)).openapi()
     paths = set(schema["paths"])
     assert {
         "/api/v1/routes", "/api/v1/routes/pareto", "/api/v1/capacity", "/api/v1/assignment",
         "/api/v1/scenarios", "/api/v1/scenarios/compare", "/api/v1/reliability",
         "/api/v1/network/geojson", "/api/v1/network/nodes", "/api/v1/network/utilisation",
-        "/api/v1/meta", "/api/v1/health",
+        "/api/v1/meta", "/api/v1/health", "/api/v1/me", "/api/v1/networks",
+        "/api/v1/networks/{name}/versions", "/api/v1/networks/{name}/versions/{version}",
+        "/api/v1/networks/{name}/links/{record_id}", "/api/v1/networks/{name}/nodes/{record_id}",
+        "/api/v1/networks/{name}/audit", "/api/v1/networks/{name}/ownership",
+        "/api/v1/scenarios/{name}", "/api/v1/demand/{name}", "/api/v1/runs",
+        "/api/v1/runs/{run_id}", "/api/v1/organisations", "/api/v1/users",
+        "/api/v1/users/{name}/tokens", "/api/v1/tokens/{token_id}",
     } <= paths
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert set(schema["paths"]["/api/v1/networks/{name}/links/{record_id}"]) == {"get", "patch"}
+    assert "security" not in schema["paths"]["/api/v1/health"]["get"]
+    assert schema["paths"]["/api/v1/routes"]["post"]["security"] == [{"HTTPBearer": []}]
     props = schema["components"]["schemas"]["RouteOut"]["properties"]
     assert {"time_h", "cost_usd", "co2e_kg", "length_km"} <= set(props)
 
 
-def test_apps_are_independent_and_the_provider_plugs_in(mini: ct.Network) -> None:
-    app = create_app(ApiSettings(web=False), provider=BundledProvider(mini))
-    one, other = create_app(ApiSettings(web=False)), create_app(ApiSettings(web=False))
-    assert one.state.provider.network(None) is not other.state.provider.network(None)
-    assert one.state.provider.network(None) is not ct.load_corridor()
-    with TestClient(app) as c:
+def test_apps_are_independent_and_the_provider_plugs_in(mini: ct.Network, tmp_path: Any) -> None:
+    app = create_app(ApiSettings(web=False, data_dir=tmp_path / "a"),
+                     provider=BundledProvider(mini))
+    one = create_app(ApiSettings(web=False, data_dir=tmp_path / "b"))
+    other = create_app(ApiSettings(web=False, data_dir=tmp_path / "c"))
+    with TestClient(one), TestClient(other):
+        assert one.state.provider.network(None) is not other.state.provider.network(None)
+        assert one.state.provider.network(None) is not ct.load_corridor()
+    c = signed_in(app)
+    try:
         assert c.get("/api/v1/meta").json()["n_nodes"] == len(mini.nodes)
-    with TestClient(create_app(ApiSettings(web=False))) as c:
         assert c.get("/").status_code == 404
+    finally:
+        c.__exit__(None, None, None)
 
 
-def test_principal_dependency_guards_the_whole_api() -> None:
+def test_principal_dependency_guards_the_whole_api(tmp_path: Any) -> None:
     from fastapi import HTTPException
 
-    app = create_app(ApiSettings(web=False))
+    app = create_app(ApiSettings(web=False, data_dir=tmp_path))
 
     def token_auth() -> Principal:
         raise HTTPException(status_code=401, detail="missing token")
@@ -244,10 +270,12 @@ def test_principal_dependency_guards_the_whole_api() -> None:
         assert c.get("/api/v1/scenarios").status_code == 401
 
 
-def test_settings_from_env_and_no_inf_in_json() -> None:
-    s = ApiSettings.from_env({"CORRIDOR_MAX_BODY_BYTES": "40", "CORRIDOR_WEB": "false"})
+def test_settings_from_env_and_no_inf_in_json(tmp_path: Any) -> None:
+    s = ApiSettings.from_env({"CORRIDOR_MAX_BODY_BYTES": "40", "CORRIDOR_WEB": "false",
+                              "CORRIDOR_DATA_DIR": str(tmp_path)})
     assert s.max_body_bytes == 40
     assert s.web is False
+    assert s.data_dir == tmp_path
     with TestClient(create_app(s)) as c:
         r = c.post(R, json={"origin": "Almaty", "destination": "Istanbul", "cargo": "container"})
         assert r.status_code == 413

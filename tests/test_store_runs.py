@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from corridor_twin.errors import ConflictError, NotFoundError, OptionError, PermissionDeniedError
 from corridor_twin.network.model import Network
@@ -112,3 +115,24 @@ def test_queued_runs_of_a_stopped_in_process_executor_can_be_failed(
     assert store.fail_stale_runs(include_queued=True) == [queued.id]
     assert "queued when the server stopped" in (store.run(queued.id).error or "")
     assert store.run(running.id).status == "running"
+
+
+def test_only_orphaned_queues_are_failed(
+    store: Store, people: tuple[Principal, Principal, Principal]
+) -> None:
+    """Several server processes share a store: a dead one's queue fails, a live one's stays."""
+    _, viewer, _ = people
+    mine = store.create_run("capacity", {}, by=viewer)  # queued by this (live) process
+    orphan = store.create_run("capacity", {}, by=viewer)
+    running = store.create_run("simulation", {}, by=viewer)
+    store.start_run(running.id)
+    assert (store.run(mine.id).host, store.run(mine.id).pid) == (socket.gethostname(),
+                                                                 os.getpid())
+    with store._session(write=True) as s:  # as if queued by a process that has died
+        s.execute(text("UPDATE runs SET pid = 999999999 WHERE id = :i"), {"i": orphan.id})
+    assert store.fail_stale_runs(orphaned_queued=True) == [orphan.id]
+    assert store.run(mine.id).status == "queued"
+    assert store.run(running.id).status == "running"
+    # a process starting with the pid of an earlier one (container restart) fails its runs
+    assert store.fail_stale_runs(orphaned_queued=True, startup=True) == [mine.id, running.id]
+    assert "died" in (store.run(running.id).error or "")

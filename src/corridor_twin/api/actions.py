@@ -76,7 +76,9 @@ def _check_nodes(
             raise FieldError(("body", *loc), exc) from exc
 
 
-def meta(provider: NetworkProvider, *, editing: bool = False) -> MetaOut:
+def meta(
+    provider: NetworkProvider, *, editing: bool = False, stored_network: str | None = None
+) -> MetaOut:
     """What the service offers."""
     net = provider.network(None)
     return MetaOut(
@@ -89,6 +91,7 @@ def meta(provider: NetworkProvider, *, editing: bool = False) -> MetaOut:
         objectives=["time", "cost", "co2", "distance", "generalized"],
         modes=list(MODES),
         scenarios=provider.scenario_names(),
+        stored_network=stored_network,
         features={"editing": editing, "persistence": editing},
     )
 

@@ -1,55 +1,140 @@
 """The application factory: ``create_app(settings) -> FastAPI``.
 
-Nothing is created at import time; every app owns its settings, its network
-provider (compiled networks cached per app) and its dependency overrides.
+Nothing is created at import time; every app owns its settings, its store
+(opened in the app's lifespan, never at import), its network provider
+(compiled networks cached per app), its job runner and its dependency
+overrides. On an empty store the lifespan bootstraps it
+(:func:`~corridor_twin.api.bootstrap.bootstrap_store`) and leaves the admin's
+token in ``app.state.initial_token``.
 
 Examples
 --------
+>>> import tempfile
 >>> from fastapi.testclient import TestClient
->>> app = create_app(ApiSettings(web=False))
+>>> app = create_app(ApiSettings(web=False, data_dir=tempfile.mkdtemp()))
 >>> with TestClient(app) as client:
+...     anonymous = client.get("/api/v1/networks").status_code
+...     client.headers["Authorization"] = f"Bearer {app.state.initial_token}"
 ...     r = client.post("/api/v1/routes", json={"origin": "Almaty", "destination": "Istanbul"})
->>> r.status_code, r.json()["routes"][0]["destination"]
-(200, 'TR_IST')
+>>> anonymous, r.status_code, r.json()["routes"][0]["destination"]
+(401, 200, 'TR_IST')
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, Depends, FastAPI
 
 from corridor_twin import __version__
+from corridor_twin.api.bootstrap import bootstrap_store
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
 from corridor_twin.api.middleware import BodySizeLimit
-from corridor_twin.api.provider import BundledProvider, NetworkProvider
-from corridor_twin.api.routes import API_ROUTERS
+from corridor_twin.api.provider import NetworkProvider
+from corridor_twin.api.routes import API_ROUTERS, PUBLIC_ROUTERS
 from corridor_twin.api.settings import ApiSettings
+from corridor_twin.errors import CorridorError
+from corridor_twin.network.model import Network
+from corridor_twin.store import Store, StoreSettings
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "create_app", "initial_network", "open_store"]
 
 API_PREFIX = "/api/v1"
 
+log = logging.getLogger(__name__)
 
-def _default_provider(settings: ApiSettings) -> NetworkProvider:
-    # Parse the network afresh (not the process-wide ``load_corridor()`` object), so each
-    # app owns its network and the compiled form cached on it.
+
+def initial_network(settings: ApiSettings) -> tuple[Network, bool]:
+    """The network an empty store starts with, and whether it is the bundled corridor."""
     if settings.network_path is not None:
         from corridor_twin.io import read_network
 
-        net = read_network(settings.network_path)
-    else:
-        from corridor_twin.data import CORRIDOR_FILE, corridor_text
-        from corridor_twin.io import loads_network
+        return read_network(settings.network_path), False
+    from corridor_twin.data import CORRIDOR_FILE, corridor_text
+    from corridor_twin.io import loads_network
 
-        net = loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>")
-    return BundledProvider(net, cache_size=settings.scenario_cache_size)
+    return loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>"), True
+
+
+def open_store(settings: ApiSettings) -> tuple[Store, str | None]:
+    """Open the store of ``settings`` and bootstrap it if empty; return it and the admin token.
+
+    The token is ``None`` unless this call bootstrapped the store.
+    """
+    where = StoreSettings(database_url=settings.database_url, data_dir=settings.data_dir)
+    store = Store.open(where)
+    try:
+        token = None
+        if not store.users():
+            net, bundled = initial_network(settings)
+            token = bootstrap_store(store, net, network_name=settings.network_name, demo=bundled)
+    except BaseException:
+        store.close()
+        raise
+    return store, token
+
+
+def _stale_checks(store: Store, every_s: float, stop: threading.Event) -> None:
+    while not stop.wait(every_s):
+        try:
+            store.fail_stale_runs(orphaned_queued=True)
+        except CorridorError as exc:
+            log.warning("stale-run check failed: %s", exc)
+
+
+def _lifespan(
+    settings: ApiSettings, store: Store | None, provider: NetworkProvider | None
+) -> object:
+    from corridor_twin.api.auth import TokenCache
+    from corridor_twin.api.jobs import JobRunner
+    from corridor_twin.api.store_provider import StoreProvider
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = store is None
+        if store is None:
+            st, token = open_store(settings)
+        else:
+            st, token = store, None
+        # runs left running or queued by a dead server process (queues are in memory); the
+        # queues of other live server processes on the store are left alone
+        st.fail_stale_runs(orphaned_queued=True, startup=True)
+        stop = threading.Event()
+        checker = threading.Thread(
+            target=_stale_checks, args=(st, settings.stale_check_s, stop), daemon=True
+        )
+        prov = provider or StoreProvider(
+            st,
+            settings.network_name,
+            cache_size=settings.scenario_cache_size,
+            ttl_s=settings.latest_cache_s,
+        )
+        app.state.store = st
+        app.state.initial_token = token
+        app.state.provider = prov
+        app.state.tokens = TokenCache(st, settings.token_cache_s)
+        app.state.runner = JobRunner(st, prov, workers=settings.job_workers)
+        checker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            app.state.runner.shutdown()
+            if own:
+                st.close()
+
+    return lifespan
 
 
 def create_app(
     settings: ApiSettings | None = None,
     *,
+    store: Store | None = None,
     provider: NetworkProvider | None = None,
-    editing: bool = False,
 ) -> FastAPI:
     """Build the web service.
 
@@ -57,11 +142,14 @@ def create_app(
     ----------
     settings
         Configuration (default: ``ApiSettings.from_env()``, read when called).
+    store
+        An open store to use (default: open ``settings.database_url`` or the
+        SQLite file in the user's data directory when the app starts, and
+        close it when it stops).
     provider
-        Where networks come from (default: the bundled corridor, or
-        ``settings.network_path``); a store passes its own.
-    editing
-        Whether the provider supports editing (the page shows the editor then).
+        Where the compute endpoints get networks (default: a
+        :class:`~corridor_twin.api.store_provider.StoreProvider` on
+        ``settings.network_name`` in the store).
 
     Returns
     -------
@@ -77,10 +165,13 @@ def create_app(
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        lifespan=_lifespan(settings, store, provider),  # type: ignore[arg-type]
     )
     app.state.settings = settings
-    app.state.provider = provider or _default_provider(settings)
-    app.state.editing = editing
+    public = APIRouter(prefix=API_PREFIX)
+    for router in PUBLIC_ROUTERS:
+        public.include_router(router)
+    app.include_router(public)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(get_principal)])
     for router in API_ROUTERS:
         api.include_router(router)

@@ -37,6 +37,25 @@ class ApiSettings(BaseModel):
         How many scenario networks (and their compiled forms) one app keeps.
     web
         Whether to serve the map page at ``/``.
+    database_url, data_dir
+        Where the store is (``CORRIDOR_DATABASE_URL``, ``CORRIDOR_DATA_DIR``;
+        default: the SQLite file in the user's data directory, see
+        :class:`corridor_twin.store.StoreSettings`). ``sqlite://`` (in memory)
+        suits single-threaded examples only.
+    network_name
+        The stored network the compute endpoints use; on an empty store it is
+        created from ``network_path`` or the bundled corridor.
+    job_workers
+        Threads executing runs (jobs) in the server process.
+    token_cache_s
+        How long an authenticated token is trusted without a database lookup
+        (a revoked token keeps working at most this long).
+    stale_check_s
+        How often the server marks runs abandoned by dead workers as failed.
+    latest_cache_s
+        How long the latest version number and scenario texts are reused
+        before asking the store again (edits through this process show at
+        once; those through other server processes within this time).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +66,13 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(64 * 1024, gt=0)
     scenario_cache_size: int = Field(16, ge=1)
     web: bool = True
+    database_url: str | None = None
+    data_dir: Path | None = None
+    network_name: str = Field("titr", min_length=1, max_length=100)
+    job_workers: int = Field(2, ge=1, le=64)
+    token_cache_s: float = Field(5.0, ge=0)
+    stale_check_s: float = Field(60.0, gt=0)
+    latest_cache_s: float = Field(1.0, ge=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:

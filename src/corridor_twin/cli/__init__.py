@@ -414,6 +414,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(sub, net_opt)
     _web.add_commands(sub, net_opt)
+    from corridor_twin.cli import _admin
+
+    _admin.add_commands(sub)
 
     from corridor_twin.cli._simulate import add_simulate
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from corridor_twin.errors import OptionError
@@ -60,22 +61,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from corridor_twin.api import ApiSettings, create_app
+    from corridor_twin.api.app import open_store
 
     if args.workers < 1:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
     update: dict[str, Any] = {"host": args.host, "port": args.port}
     if args.network:
-        update["network_path"] = os.path.abspath(args.network)
+        update["network_path"] = Path(args.network).resolve()
+    if args.database_url:
+        update["database_url"] = args.database_url
+    if args.data_dir:
+        update["data_dir"] = Path(args.data_dir).resolve()
     settings = ApiSettings.from_env().model_copy(update=update)
-    app = create_app(settings)  # fails here, once, on a bad network file
-    print(f"corridor-twin: map at http://{args.host}:{args.port}/ , "
-          f"API docs at http://{args.host}:{args.port}/api/v1/docs", file=sys.stderr)
+    # Open (and on first start bootstrap) the store once here: a bad URL or network file
+    # fails now, and the admin's token can be shown (it is stored only as a hash).
+    store, token = open_store(settings)
+    where = store.settings.sqlite_path() or store.dialect
+    store.close()
+    app = create_app(settings)
+    base = f"http://{args.host}:{args.port}/"
+    print(f"corridor-twin: map at {base} , API docs at {base}api/v1/docs ; store: {where}",
+          file=sys.stderr)
+    if token:
+        print("corridor-twin: first start: the store was created with the corridor, an admin "
+              "user and demo organisations.\n"
+              f"    The admin's API token (shown only now): {token}\n"
+              f"    Open {base}#token={token}", file=sys.stderr, flush=True)
+    else:
+        if args.network:
+            print(f"corridor-twin: warning: the store already holds network "
+                  f"{settings.network_name!r}; --network is read only when a store is created",
+                  file=sys.stderr)
+        print("corridor-twin: sign in with an API token: open "
+              f"{base}#token=<token> (a new one: corridor admin issue-token admin)",
+              file=sys.stderr, flush=True)
     if args.workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     else:
         # Worker processes build their own app from the CORRIDOR_* environment.
-        if args.network:
-            os.environ["CORRIDOR_NETWORK_PATH"] = str(settings.network_path)
+        for key, value in (("CORRIDOR_NETWORK_PATH", settings.network_path),
+                           ("CORRIDOR_DATABASE_URL", settings.database_url),
+                           ("CORRIDOR_DATA_DIR", settings.data_dir)):
+            if value is not None:
+                os.environ[key] = str(value)
         uvicorn.run("corridor_twin.api:create_app", factory=True, workers=args.workers,
                     host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
@@ -101,6 +129,9 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
+    from corridor_twin.cli._admin import add_store_options
+
+    add_store_options(sp)
     sp.add_argument("--log-level", default="info",
                     choices=["critical", "error", "warning", "info", "debug"])
     sp.set_defaults(func=cmd_serve)

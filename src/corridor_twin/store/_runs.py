@@ -93,6 +93,9 @@ def create(
         user_id=by.user_id,
         organisation_id=by.organisation_id,
         created_at=now(),
+        # the queuing process, until a worker starts it (so an orphaned queue can be found)
+        host=socket.gethostname(),
+        pid=os.getpid(),
     )
     s.add(row)
     s.flush()
@@ -170,26 +173,47 @@ def _alive(pid: int) -> bool:
 
 
 def fail_stale(
-    s: Session, stale_after_s: float, at: datetime | None, include_queued: bool
+    s: Session,
+    stale_after_s: float,
+    at: datetime | None,
+    include_queued: bool,
+    orphaned_queued: bool = False,
+    startup: bool = False,
 ) -> list[int]:
-    """Mark abandoned runs failed; return their ids."""
+    """Mark abandoned runs failed; return their ids.
+
+    ``orphaned_queued`` fails queued runs whose queuing process on this host
+    is gone; with ``startup`` a run attributed to this very process id counts
+    as another process's (an earlier one that had the same pid, as after a
+    container restart), since a starting process has queued nothing yet.
+    """
     t = at or now()
     limit = t - timedelta(seconds=stale_after_s)
     host = socket.gethostname()
+    me = os.getpid()
+
+    def dead(row: RunRow) -> bool:
+        if row.host != host or row.pid is None:
+            return False
+        return (startup and row.pid == me) or not _alive(row.pid)
+
     failed = []
-    statuses = ("running", "queued") if include_queued else ("running",)
+    queued = include_queued or orphaned_queued
+    statuses = ("running", "queued") if queued else ("running",)
     rows = s.scalars(
         select(RunRow).where(RunRow.status.in_(statuses)).order_by(RunRow.id).with_for_update()
     )
     for row in rows:
         if row.status == "queued":
+            if not include_queued and not dead(row):
+                continue
             why = "queued when the server stopped"
         else:
             beat = utc_opt(row.heartbeat_at)
-            dead = row.host == host and row.pid is not None and not _alive(row.pid)
-            if not dead and beat is not None and beat >= limit:
+            gone = dead(row)
+            if not gone and beat is not None and beat >= limit:
                 continue
-            why = f"process {row.pid} on {row.host} died" if dead else f"no heartbeat since {beat}"
+            why = f"process {row.pid} on {row.host} died" if gone else f"no heartbeat since {beat}"
         row.status, row.finished_at = "failed", t
         row.error = f"abandoned: {why}; marked failed at start-up"
         failed.append(row.id)

@@ -4,7 +4,7 @@ Roles
 -----
 ``viewer``
     Reads everything (every party plans on the composed corridor) and may
-    start runs (route, capacity, assignment, simulation jobs).
+    start runs (route, capacity, assignment, compare, reliability, simulation jobs).
 ``editor``
     A viewer who also edits the network records its organisation owns, and
     saves scenarios and demand tables (those its organisation created).

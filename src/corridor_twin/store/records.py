@@ -129,7 +129,7 @@ class RunInfo:
     Attributes
     ----------
     kind
-        One of {route, capacity, assignment, simulation}.
+        One of {route, capacity, assignment, simulation, compare, reliability}.
     status
         One of {queued, running, succeeded, failed}; a cancelled or crashed
         run is ``failed`` with the reason in ``error``.

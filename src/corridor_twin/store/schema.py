@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 ROLES = ("viewer", "editor", "admin")
-RUN_KINDS = ("route", "capacity", "assignment", "simulation")
+RUN_KINDS = ("route", "capacity", "assignment", "simulation", "compare", "reliability")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed")
 DOCUMENT_KINDS = ("scenario", "demand")
 
@@ -175,7 +175,8 @@ class RunRow(Base):
     __tablename__ = "runs"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('route', 'capacity', 'assignment', 'simulation')", name="ck_runs_kind"
+            "kind IN ('route', 'capacity', 'assignment', 'simulation', 'compare', 'reliability')",
+            name="ck_runs_kind",
         ),
         CheckConstraint(
             "status IN ('queued', 'running', 'succeeded', 'failed')", name="ck_runs_status"

@@ -281,6 +281,11 @@ class Store:
         with self._session() as s:
             return _networks.version_row(s, name, version).yaml_text
 
+    def latest_version(self, name: str) -> int:
+        """The newest version number of a network (a cheap query: no network text)."""
+        with self._session() as s:
+            return network_row(s, name).latest_version
+
     def version(self, name: str, version: int | None = None) -> VersionInfo:
         """Metadata of one version (the latest by default)."""
         with self._session() as s:
@@ -453,7 +458,7 @@ class Store:
         network: str | None = None,
         network_version: int | None = None,
     ) -> RunInfo:
-        """Queue a run (``kind`` in {route, capacity, assignment, simulation}).
+        """Queue a run (``kind`` in :data:`RUN_KINDS`).
 
         Any role may run analyses. A run on a stored network is pinned to a
         version (the latest when ``network_version`` is ``None``).
@@ -521,7 +526,12 @@ class Store:
             return _runs.info(s, _runs.cancel(s, run_id, by))
 
     def fail_stale_runs(
-        self, *, at: datetime | None = None, include_queued: bool = False
+        self,
+        *,
+        at: datetime | None = None,
+        include_queued: bool = False,
+        orphaned_queued: bool = False,
+        startup: bool = False,
     ) -> list[int]:
         """Mark runs left ``running`` by a dead process as failed; return their ids.
 
@@ -531,9 +541,16 @@ class Store:
         ``settings.stale_run_after_s`` (runs on other hosts). With
         ``include_queued`` every queued run is failed too: right for a server
         that executes runs in-process, whose queue does not survive a restart.
+        With ``orphaned_queued`` only the queued runs whose queuing process
+        (on this host) is gone: right for several server processes sharing
+        one store, each with its own in-process queue. ``startup`` says this
+        process has queued and run nothing yet, so runs attributed to its own
+        process id are an earlier process's (pid reuse after a restart).
         """
         with self._session(write=True) as s:
-            failed = _runs.fail_stale(s, self.settings.stale_run_after_s, at, include_queued)
+            failed = _runs.fail_stale(
+                s, self.settings.stale_run_after_s, at, include_queued, orphaned_queued, startup
+            )
         if failed:
             log.warning("marked %d abandoned run(s) failed: %s", len(failed), failed)
         return failed

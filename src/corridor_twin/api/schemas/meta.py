@@ -27,6 +27,9 @@ class MetaOut(ApiModel):
     objectives: list[str]
     modes: list[str]
     scenarios: list[str]
+    stored_network: str | None = Field(
+        None, description="Name of the stored network under /api/v1/networks (edit it there)."
+    )
     features: dict[str, bool] = Field(
         description="Optional capabilities: 'editing' and 'persistence' come with the store."
     )

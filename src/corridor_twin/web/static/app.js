@@ -48,14 +48,34 @@ function errorText(status, body) {
   return "request failed (HTTP " + status + ")";
 }
 
-async function api(path, body) {
-  const opts = body === undefined ? {} : {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-  };
+/* The API token: from the URL (#token=..., as `corridor serve` prints it), kept in localStorage. */
+const TOKEN_KEY = "corridor-twin-token";
+
+function takeTokenFromUrl() {
+  const m = /[#&]token=([^&]+)/.exec(window.location.hash);
+  if (m) {
+    localStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+}
+
+class ApiError extends Error {
+  constructor(status, body) { super(errorText(status, body)); this.status = status; this.body = body; }
+}
+
+async function api(path, body, method) {
+  const headers = {};
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = "Bearer " + token;
+  const opts = { method: method || (body === undefined ? "GET" : "POST"), headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
   const res = await fetch(API + path, opts);
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
-  if (!res.ok) throw new Error(errorText(res.status, data));
+  if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
 
@@ -115,13 +135,19 @@ function drawNetwork() {
   const nodes = state.geojson.features.filter(f => f.properties.table === "nodes");
   state.layers.links = L.geoJSON({ type: "FeatureCollection", features: links }, {
     style: f => linkStyle(f.properties),
-    onEachFeature: (f, layer) => layer.bindTooltip(linkTooltip(f.properties), { sticky: true }),
+    onEachFeature: (f, layer) => {
+      layer.bindTooltip(linkTooltip(f.properties), { sticky: true });
+      layer.on("click", () => editRecord("links", f.properties.id));
+    },
   }).addTo(map);
   state.layers.nodes = L.geoJSON({ type: "FeatureCollection", features: nodes }, {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, {
       radius: 4.5, color: "#fff", weight: 1, fillColor: KIND_COLOURS[f.properties.kind] || "#000", fillOpacity: 1,
     }),
-    onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name + " (" + f.properties.kind.replace("_", " ") + ", " + f.properties.country + ")"),
+    onEachFeature: (f, layer) => {
+      layer.bindTooltip(f.properties.name + " (" + f.properties.kind.replace("_", " ") + ", " + f.properties.country + ")");
+      layer.on("click", () => editRecord("nodes", f.properties.id));
+    },
   }).addTo(map);
   if (state.layers.routes) state.layers.routes.bringToFront();
 }
@@ -395,11 +421,195 @@ function setupCommon(meta, nodes) {
   for (const n of nodes) { const o = document.createElement("option"); o.value = n.name; dl.append(o); }
 }
 
+/* ---------- editor: one node or link of the stored network ---------- */
+
+function plainValue(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && "value" in v ? v.value : v;
+}
+
+async function editRecord(table, id) {
+  if (!state.me || document.body.classList.contains("export")) return;
+  showError("edit-error", null);
+  $("edit-ok").hidden = true;
+  let rec;
+  try {
+    rec = await api("/networks/" + encodeURIComponent(state.networkName) + "/" + table + "/" + encodeURIComponent(id));
+  } catch (err) { showError("edit-error", err.message); return; }
+  state.record = rec;
+  $("edit-table").value = table;
+  $("edit-id").value = rec.id;
+  $("edit-title").textContent = (table === "links" ? "Link " : "Node ") + rec.id + " (version " + rec.version + ")";
+  const owners = rec.owners.length ? rec.owners.join(", ") : "none (administrators only)";
+  $("edit-rights").textContent = "Owned by: " + owners + ". " + (rec.editable
+    ? "You may edit it."
+    : "Your organisation (" + state.me.organisation + ", " + state.me.role + ") may not edit it.");
+  const box = $("edit-fields");
+  box.replaceChildren();
+  for (const a of rec.attributes) {
+    if (a.dtype.startsWith("list") || a.key === "from" || a.key === "to") continue;
+    const v = plainValue(rec.values[a.key]);
+    const label = document.createElement("label");
+    label.append(document.createTextNode(a.key + " "));
+    let input;
+    if (a.allowed) {
+      input = document.createElement("select");
+      const blank = document.createElement("option"); blank.value = ""; blank.textContent = "(default)";
+      input.append(blank);
+      for (const x of a.allowed) { const o = document.createElement("option"); o.value = x; o.textContent = x; input.append(o); }
+    } else if (a.dtype === "bool") {
+      input = document.createElement("select");
+      for (const x of ["", "true", "false"]) { const o = document.createElement("option"); o.value = x; o.textContent = x || "(default)"; input.append(o); }
+    } else {
+      input = document.createElement("input");
+      if (a.dtype === "float" || a.dtype === "int") { input.type = "number"; input.step = "any"; }
+    }
+    input.value = v === undefined || v === null ? "" : String(v);
+    input.dataset.key = a.key;
+    input.dataset.dtype = a.dtype;
+    input.dataset.original = input.value;
+    input.id = "edit-" + a.key;
+    input.title = a.description;
+    label.append(input);
+    if (a.unit) { const u = document.createElement("span"); u.className = "unit"; u.textContent = a.unit; label.append(u); }
+    box.append(label);
+  }
+  $("edit-save").hidden = !(state.me.role === "editor" || state.me.role === "admin");
+  $("edit-form").hidden = false;
+}
+
+function editedValues() {
+  const values = {};
+  for (const input of $("edit-fields").querySelectorAll("[data-key]")) {
+    if (input.value === input.dataset.original) continue;
+    const raw = input.value.trim();
+    let v = raw;
+    if (raw === "") v = null;
+    else if (input.dataset.dtype === "float" || input.dataset.dtype === "int") v = Number(raw);
+    else if (input.dataset.dtype === "bool") v = raw === "true";
+    values[input.dataset.key] = v;
+  }
+  return values;
+}
+
+function markFieldErrors(detail) {
+  for (const el of $("edit-fields").querySelectorAll(".field-error")) el.remove();
+  for (const el of $("edit-fields").querySelectorAll(".invalid")) el.classList.remove("invalid");
+  if (!Array.isArray(detail)) return;
+  for (const d of detail) {
+    const loc = d.loc || [];
+    if (loc[1] !== "values" || loc.length < 3) continue;
+    const input = $("edit-" + loc[2]);
+    if (!input) continue;
+    input.classList.add("invalid");
+    const msg = document.createElement("div"); msg.className = "field-error"; msg.textContent = d.msg;
+    input.parentElement.after(msg);
+  }
+}
+
+async function saveRecord(ev) {
+  ev.preventDefault();
+  const rec = state.record;
+  showError("edit-error", null);
+  $("edit-ok").hidden = true;
+  markFieldErrors(null);
+  const values = editedValues();
+  if (Object.keys(values).length === 0) { showError("edit-error", "nothing changed"); return; }
+  const body = { values, expected_version: rec.version };
+  const note = $("edit-message").value.trim();
+  if (note) body.message = note;
+  try {
+    const out = await api("/networks/" + encodeURIComponent(state.networkName) + "/" + rec.table + "/" + encodeURIComponent(rec.id), body, "PATCH");
+    $("edit-message").value = "";
+    $("edit-ok").textContent = "Saved as version " + out.version.version + ": " +
+      out.changes.map(c => c.field).join(", ") + " changed.";
+    $("edit-ok").hidden = false;
+    state.geojson = await api("/network/geojson");
+    drawNetwork();
+    await editRecord(rec.table, rec.id);
+    $("edit-ok").hidden = false;
+  } catch (err) {
+    const prefix = { 403: "Not allowed (403): ", 409: "Conflict (409): ", 422: "Invalid (422):\n", 401: "Sign in first (401): " }[err.status] || "";
+    showError("edit-error", prefix + err.message);
+    $("edit-error").scrollIntoView({ block: "nearest" });
+    if (err.status === 422 && err.body) markFieldErrors(err.body.detail);
+  }
+}
+
+/* ---------- jobs: the discrete-event simulation ---------- */
+
+async function startSimulation() {
+  showError("sim-error", null);
+  $("sim-table").hidden = true;
+  const inputs = {
+    days: Number($("sim-days").value), replications: parseInt($("sim-reps").value, 10),
+  };
+  const scenario = $("scenario").value;
+  if (scenario) inputs.scenario = scenario;
+  let run;
+  try {
+    run = await api("/runs", { kind: "simulation", inputs });
+  } catch (err) { showError("sim-error", err.message); return; }
+  state.job = run.id;
+  $("sim-start").disabled = true;
+  $("sim-cancel").hidden = false;
+  $("sim-progress").hidden = false;
+  pollSimulation(run.id);
+}
+
+async function pollSimulation(id) {
+  let run;
+  try { run = await api("/runs/" + id); } catch (err) { showError("sim-error", err.message); return; }
+  $("sim-progress").value = run.progress;
+  $("sim-status").textContent = "run " + run.id + ": " + run.status + (run.message ? " (" + run.message + ")" : "");
+  if (run.status === "queued" || run.status === "running") {
+    setTimeout(() => pollSimulation(id), 500);
+    return;
+  }
+  $("sim-start").disabled = false;
+  $("sim-cancel").hidden = true;
+  $("sim-progress").hidden = true;
+  if (run.status === "failed") { showError("sim-error", run.error); return; }
+  const r = run.result;
+  $("sim-status").textContent = "run " + run.id + ": " + r.replications + " replications of " + fmt(r.days, 0) +
+    " days, " + fmt(r.delivered, 0) + " of " + fmt(r.released, 0) + " shipments delivered";
+  fillTable($("sim-table"), ["origin", "destination", "cargo", "P50 days", "P90 days"],
+    r.flows.map(f => [f.origin, f.destination, f.commodity, fmt(f.p50_days, 1), fmt(f.p90_days, 1)]), [0, 1, 2]);
+  $("sim-table").hidden = false;
+}
+
+async function cancelSimulation() {
+  if (!state.job) return;
+  try { await api("/runs/" + state.job, undefined, "DELETE"); } catch (err) { showError("sim-error", err.message); }
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const token = $("token").value.trim();
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  window.location.reload();
+}
+
 async function startServer() {
+  takeTokenFromUrl();
+  $("signin").addEventListener("submit", signIn);
+  let me;
+  try {
+    me = await api("/me");
+  } catch (err) {
+    if (err.status === 401) {
+      $("signin").hidden = false;
+      setStatus("sign in with an API token (corridor serve prints one on first start)");
+      return;
+    }
+    throw err;
+  }
+  state.me = me;
+  $("who").textContent = me.user + " · " + me.organisation + " · " + me.role;
   const [meta, nodes, geojson, countries] = await Promise.all([
     api("/meta"), api("/network/nodes"), api("/network/geojson"),
     fetch("static/vendor/world-atlas/countries-50m.json").then(r => r.json()),
   ]);
+  state.networkName = meta.stored_network || meta.network;
   drawCountries(countries);
   state.geojson = geojson;
   setupCommon(meta, nodes);
@@ -412,6 +622,13 @@ async function startServer() {
     choices.append(label);
   }
   $("editor").hidden = !meta.features.editing;
+  $("edit-form").addEventListener("submit", saveRecord);
+  $("sim-start").addEventListener("click", startSimulation);
+  $("sim-cancel").addEventListener("click", cancelSimulation);
+  $("edit-open").addEventListener("submit", ev => {
+    ev.preventDefault();
+    editRecord($("edit-table").value, $("edit-id").value.trim());
+  });
   $("route-form").addEventListener("submit", planRoute);
   $("simulate").addEventListener("click", simulate);
   $("compare").addEventListener("click", compareScenarios);
