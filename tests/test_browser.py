@@ -126,7 +126,13 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> None:
+    """Screenshot once the map has settled: Leaflet redraws its vector layers only when a
+    zoom animation ends, so a shot taken mid-animation shows a half-drawn basemap."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_function(
+        "!document.querySelector('.leaflet-map-pane.leaflet-zoom-anim')", timeout=5_000
+    )
+    page.wait_for_timeout(300)  # the redraw after zoomend (a frame or two)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 

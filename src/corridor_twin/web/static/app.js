@@ -90,8 +90,33 @@ const map = L.map("map", { zoomControl: true, attributionControl: true, preferCa
   .setView([42, 50], 4);
 map.attributionControl.addAttribution("Country outlines: Natural Earth (world-atlas)");
 
+/* Natural Earth cuts polygons at the antimeridian (Russia's Chukotka, Fiji): on a
+ * map without world copies their rings would span the whole width as horizontal
+ * stripes, so a ring wider than 180 degrees is moved east of 180 instead.
+ * Antarctica is left out: it is far from any corridor and spans every longitude. */
+function unwrapRing(ring) {
+  let lo = Infinity, hi = -Infinity;
+  for (const [x] of ring) { if (x < lo) lo = x; if (x > hi) hi = x; }
+  return hi - lo > 180 ? ring.map(([x, y]) => [x < 0 ? x + 360 : x, y]) : ring;
+}
+
+function unwrapGeometry(g) {
+  if (!g) return g;
+  if (g.type === "Polygon") return { ...g, coordinates: g.coordinates.map(unwrapRing) };
+  if (g.type === "MultiPolygon") {
+    return { ...g, coordinates: g.coordinates.map(p => p.map(unwrapRing)) };
+  }
+  return g;
+}
+
 function drawCountries(topology) {
-  const countries = topojson.feature(topology, topology.objects.countries);
+  const all = topojson.feature(topology, topology.objects.countries);
+  const countries = {
+    type: "FeatureCollection",
+    features: all.features
+      .filter(f => f.id !== "010")
+      .map(f => ({ ...f, geometry: unwrapGeometry(f.geometry) })),
+  };
   L.geoJSON(countries, {
     style: { color: "#999", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 },
     interactive: false,
