@@ -485,7 +485,7 @@ def memory_probe(n: int, seed: int) -> dict[str, float]:
     peak = maxrss_mb()
     arrays = [comp.indptr, comp.indices, comp.tail, comp.rev_indptr, comp.rev_edges,
               comp.vertex_node, comp.vertex_kind, comp.vertex_class, comp.edge_commodity_mask,
-              *comp.edge.values()]
+              *(a for _, a in comp.edge.items())]
     return {"baseline_mb": base, "peak_mb": peak, "delta_mb": peak - base,
             "compiled_mb": sum(a.nbytes for a in arrays) / 2**20}
 

@@ -35,9 +35,9 @@ def test_table_covers_every_record_per_direction(mini: Network) -> None:
 def test_more_sailings_raise_service_capacity(mini: Network) -> None:
     comp = mini.compiled()
     more = mini.update_record("services", "ferry", sailings_per_week=10)
-    ride = comp.edge["kind"] == K["ride"]
+    ride = comp.edge.kind == K["ride"]
     before = edge_capacity(comp, "teu")[ride]
-    after = edge_capacity(more.compiled(), "teu")[more.compiled().edge["kind"] == K["ride"]]
+    after = edge_capacity(more.compiled(), "teu")[more.compiled().edge.kind == K["ride"]]
     assert np.all(after == pytest.approx(before * 10 / 7))
     assert capacity_table(more, unit="teu").get("service", "ferry")[0].capacity > \
         capacity_table(mini, unit="teu").get("service", "ferry")[0].capacity
@@ -79,15 +79,15 @@ def test_edge_capacity_combines_link_service_transfer_and_border(mini: Network) 
     )
     comp = net.compiled()
     cap = edge_capacity(comp, "teu")
-    kind = comp.edge["kind"]
+    kind = comp.edge.kind
     ride = np.flatnonzero(kind == K["ride"])
-    entering_az = ride[comp.edge["node_to"][ride] == comp.node_index("AZ_P")]
-    leaving_az = ride[comp.edge["node_from"][ride] == comp.node_index("AZ_P")]
+    entering_az = ride[comp.edge.node_to[ride] == comp.node_index("AZ_P")]
+    leaving_az = ride[comp.edge.node_from[ride] == comp.node_index("AZ_P")]
     assert np.all(cap[entering_az] == 3_000.0)  # the entry border binds
     assert np.all(cap[leaving_az] == 10_000.0)  # the link (in t, converted) binds
     no_border = edge_capacity(comp, "teu", borders=False)
     assert np.all(no_border[entering_az] == 10_000.0)
-    tr = np.flatnonzero(comp.edge["transfer"] == net.index_of("transfers", "AP-ferry"))
+    tr = np.flatnonzero(comp.edge.transfer == net.index_of("transfers", "AP-ferry"))
     assert np.all(cap[tr] == 5_000.0)
     other = ~np.isin(kind, [K["link"], K["ride"], K["transfer"], K["gauge"]])
     assert np.all(np.isinf(cap[other]))

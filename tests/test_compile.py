@@ -60,7 +60,7 @@ def assert_csr_consistent(c: CompiledNetwork) -> None:
     # weights used by routing are non-negative
     for name in ("travel_h", "wait_service_h", "wait_border_h", "wait_transfer_h",
                  "wait_gauge_h", "wait_dwell_h", "length_km"):
-        assert np.all(c.edge[name] >= 0), name
+        assert np.all(c.edge.float_column(name) >= 0), name
     # every open node has an origin and a destination vertex at that node
     for i, node in enumerate(c.network.nodes):
         if node.status != "open":
@@ -86,7 +86,7 @@ def test_single_mode_network_compiles_to_its_own_size(case: Case) -> None:
     assert c.n_edges == len(case.net.links)
     assert set(c.vertex_kind.tolist()) == {VKIND["hub"]}
     assert np.array_equal(c.origin_vertex, c.destination_vertex)
-    assert set(c.edge["kind"].tolist()) <= {KIND["link"]}
+    assert set(c.edge.kind.tolist()) <= {KIND["link"]}
 
 
 def _vertices(c: CompiledNetwork, node_id: str) -> Counter[tuple[str, str]]:
@@ -127,8 +127,8 @@ def test_complex_nodes_expand(mini: Network) -> None:
         assert c.vertex_kind[c.destination_vertex[i]] == VKIND["destination"]
         # origin loads onto each class, each class unloads to the destination
         e = c.edge
-        loads = (e["kind"] == KIND["load"]) & (c.tail == c.origin_vertex[i])
-        unloads = (e["kind"] == KIND["unload"]) & (c.indices == c.destination_vertex[i])
+        loads = (e.kind == KIND["load"]) & (c.tail == c.origin_vertex[i])
+        unloads = (e.kind == KIND["unload"]) & (c.indices == c.destination_vertex[i])
         assert loads.sum() == unloads.sum() == len(classes)
     # the ferry stops have one aboard vertex per service run (two runs: both ways)
     assert _vertices(c, "KZ_P")[("aboard", "ferry")] == 2
@@ -138,14 +138,14 @@ def test_complex_nodes_expand(mini: Network) -> None:
 def test_transit_dwell_on_its_edge(mini: Network) -> None:
     c = compile_network(mini)
     i = c.node_index("KZ_C")
-    transit = (c.edge["kind"] == KIND["transit"]) & (c.edge["node_from"] == i)
+    transit = (c.edge.kind == KIND["transit"]) & (c.edge.node_from == i)
     assert transit.sum() == 1
-    assert c.edge["wait_dwell_h"][transit][0] == 5.0
+    assert c.edge.wait_dwell_h[transit][0] == 5.0
 
 
 def _link_edges(c: CompiledNetwork, link_id: str) -> np.ndarray:
     li = c.network.index_of("links", link_id)
-    return np.flatnonzero(c.edge["link"] == li)
+    return np.flatnonzero(c.edge.link == li)
 
 
 def test_bidirectional_links_give_two_directed_edges(mini: Network) -> None:
@@ -153,15 +153,15 @@ def test_bidirectional_links_give_two_directed_edges(mini: Network) -> None:
     for link_id in ("A-B", "B-C", "C-P", "B-P-road", "P-T"):
         edges = _link_edges(c, link_id)
         assert len(edges) == 2
-        assert sorted(c.edge["reverse"][edges].tolist()) == [0, 1]
+        assert sorted(c.edge.reverse[edges].tolist()) == [0, 1]
         lk = mini.link(link_id)
-        fwd = edges[c.edge["reverse"][edges] == 0][0]
-        assert c.node_ids[c.edge["node_from"][fwd]] == lk.from_node
-        assert c.node_ids[c.edge["node_to"][fwd]] == lk.to_node
+        fwd = edges[c.edge.reverse[edges] == 0][0]
+        assert c.node_ids[c.edge.node_from[fwd]] == lk.from_node
+        assert c.node_ids[c.edge.node_to[fwd]] == lk.to_node
     one_way = compile_network(mini.update_link("A-B", bidirectional=False))
     edges = _link_edges(one_way, "A-B")
     assert len(edges) == 1
-    assert one_way.edge["reverse"][edges[0]] == 0
+    assert one_way.edge.reverse[edges[0]] == 0
 
 
 def test_closed_and_planned_records_are_left_out(mini: Network) -> None:
@@ -178,14 +178,14 @@ def test_closed_and_planned_records_are_left_out(mini: Network) -> None:
         assert c.origin_vertex[i] == c.destination_vertex[i] == -1
         assert not np.any(c.vertex_node == i)
         assert len(_link_edges(c, "B-C")) == len(_link_edges(c, "C-P")) == 0
-        assert not np.any((c.edge["node_from"] == i) | (c.edge["node_to"] == i))
+        assert not np.any((c.edge.node_from == i) | (c.edge.node_to == i))
         assert_csr_consistent(c)
 
         c = compile_network(mini.update_record("transfers", "B-gauge", status=status))
-        assert not np.any(c.edge["kind"] == KIND["gauge"])
+        assert not np.any(c.edge.kind == KIND["gauge"])
 
         c = compile_network(mini.update_record("services", "ferry", status=status))
-        assert not np.any(np.isin(c.edge["kind"], [KIND["board"], KIND["ride"]]))
+        assert not np.any(np.isin(c.edge.kind, [KIND["board"], KIND["ride"]]))
         assert len(c.service_expected_wait_h) == 0
 
 
@@ -193,18 +193,18 @@ def test_border_waits_are_exit_of_tail_plus_entry_of_head(mini: Network) -> None
     c = compile_network(mini)
     dwell = {(b.node, b.direction): b.dwell_h for b in mini.borders}
     country = {n.id: n.country for n in mini.nodes}
-    moves = np.flatnonzero(np.isin(c.edge["kind"], [KIND["link"], KIND["ride"]]))
+    moves = np.flatnonzero(np.isin(c.edge.kind, [KIND["link"], KIND["ride"]]))
     assert len(moves) == 12
     for e in moves:
-        a = c.node_ids[c.edge["node_from"][e]]
-        b = c.node_ids[c.edge["node_to"][e]]
+        a = c.node_ids[c.edge.node_from[e]]
+        b = c.node_ids[c.edge.node_to[e]]
         expected = 0.0
         if country[a] != country[b]:
             expected = dwell.get((a, "exit"), 0.0) + dwell.get((b, "entry"), 0.0)
-        assert c.edge["wait_border_h"][e] == expected, (a, b)
+        assert c.edge.wait_border_h[e] == expected, (a, b)
     # spelled out: CN->KZ 6 + 10, KZ->CN nothing declared; ferry KZ->AZ 4 + 6, AZ->KZ 3
-    by_ends = {(c.node_ids[c.edge["node_from"][e]], c.node_ids[c.edge["node_to"][e]]):
-               c.edge["wait_border_h"][e] for e in moves}
+    by_ends = {(c.node_ids[c.edge.node_from[e]], c.node_ids[c.edge.node_to[e]]):
+               c.edge.wait_border_h[e] for e in moves}
     assert by_ends[("CN_A", "KZ_B")] == 16.0
     assert by_ends[("KZ_B", "CN_A")] == 0.0
     assert by_ends[("KZ_P", "AZ_P")] == 10.0
@@ -216,32 +216,32 @@ def test_border_waits_are_exit_of_tail_plus_entry_of_head(mini: Network) -> None
 def test_border_costs_add_to_the_tariff(mini: Network) -> None:
     c = compile_network(mini)
     edges = _link_edges(c, "A-B")
-    fwd = edges[c.edge["reverse"][edges] == 0][0]
+    fwd = edges[c.edge.reverse[edges] == 0][0]
     rail_tariff = 0.5 * 100  # mode default USD/(TEU km) * km
-    assert c.edge["cost_usd_per_teu"][fwd] == rail_tariff + 50 + 60
+    assert c.edge.cost_usd_per_teu[fwd] == rail_tariff + 50 + 60
 
 
 def test_mode_border_overrides_generic(mini: Network) -> None:
     specific = dataclasses.replace(mini.borders[1], id="B-entry-rail", mode="rail", dwell_h=1.0)
     c = compile_network(mini.add("borders", [specific]))
     edges = _link_edges(c, "A-B")
-    fwd = edges[c.edge["reverse"][edges] == 0][0]
-    assert c.edge["wait_border_h"][fwd] == 6.0 + 1.0
+    fwd = edges[c.edge.reverse[edges] == 0][0]
+    assert c.edge.wait_border_h[fwd] == 6.0 + 1.0
 
 
 def test_gauge_change_edges_at_the_border_station(mini: Network) -> None:
     c = compile_network(mini)
-    gauge = np.flatnonzero(c.edge["kind"] == KIND["gauge"])
+    gauge = np.flatnonzero(c.edge.kind == KIND["gauge"])
     assert len(gauge) == 2  # both ways: transfers are bidirectional by default
     i = c.node_index("KZ_B")
     ti = mini.index_of("transfers", "B-gauge")
     pairs = set()
     for e in gauge:
-        assert c.edge["node_from"][e] == c.edge["node_to"][e] == i
-        assert c.edge["transfer"][e] == ti
-        assert c.edge["wait_gauge_h"][e] == 8.0
-        assert c.edge["wait_transfer_h"][e] == 0.0
-        assert c.edge["cost_usd_per_teu"][e] == 150.0
+        assert c.edge.node_from[e] == c.edge.node_to[e] == i
+        assert c.edge.transfer[e] == ti
+        assert c.edge.wait_gauge_h[e] == 8.0
+        assert c.edge.wait_transfer_h[e] == 0.0
+        assert c.edge.cost_usd_per_teu[e] == 150.0
         assert c.vertex_kind[c.tail[e]] == VKIND["arrival"]
         assert c.vertex_kind[c.indices[e]] == VKIND["departure"]
         pairs.add((class_label(int(c.vertex_class[c.tail[e]])),
@@ -251,7 +251,7 @@ def test_gauge_change_edges_at_the_border_station(mini: Network) -> None:
 
 def test_one_way_transfer(mini: Network) -> None:
     c = compile_network(mini.update_record("transfers", "B-gauge", bidirectional=False))
-    gauge = np.flatnonzero(c.edge["kind"] == KIND["gauge"])
+    gauge = np.flatnonzero(c.edge.kind == KIND["gauge"])
     assert len(gauge) == 1
     assert class_label(int(c.vertex_class[c.tail[gauge[0]]])) == "rail:1435"
 
@@ -263,8 +263,8 @@ def test_frequency_service_wait_is_half_the_headway(mini: Network) -> None:
     c = compile_network(mini)
     assert expected_wait_h(mini.service("ferry")) == 12.0
     assert c.service_expected_wait_h.tolist() == [12.0, 12.0]
-    board = c.edge["kind"] == KIND["board"]
-    assert c.edge["wait_service_h"][board].tolist() == [12.0, 12.0]
+    board = c.edge.kind == KIND["board"]
+    assert c.edge.wait_service_h[board].tolist() == [12.0, 12.0]
 
 
 @pytest.mark.parametrize("a", [1.0, 0.9, 0.5, 0.25])
@@ -426,7 +426,7 @@ def test_invalid_network_does_not_compile(mini: Network) -> None:
 
 def test_warnings_do_not_stop_compilation(mini: Network) -> None:
     c = compile_network(mini.replace(services=()))  # ferry link without a service: a warning
-    assert not np.any(c.edge["kind"] == KIND["ride"])
+    assert not np.any(c.edge.kind == KIND["ride"])
 
 
 def test_node_index_of_unknown_node(mini: Network) -> None:

@@ -84,14 +84,14 @@ def extract_assignment(
     flow = x[real]
     com = np.asarray([model.groups[i][0] for i in range(len(model.groups))], dtype=object)
     tpu = model.group_t_per_unit
-    moving = np.isin(ed["kind"][e], _MOVE)
+    moving = np.isin(ed.kind[e], _MOVE)
     lf = pd.DataFrame(
         {
-            "link": [net.links[i].id for i in ed["link"][e[moving]]],
-            "reverse": ed["reverse"][e[moving]].astype(bool),
-            "service": [net.services[i].id if i >= 0 else None for i in ed["service"][e[moving]]],
-            "from_node": [net.nodes[i].id for i in ed["node_from"][e[moving]]],
-            "to_node": [net.nodes[i].id for i in ed["node_to"][e[moving]]],
+            "link": [net.links[i].id for i in ed.link[e[moving]]],
+            "reverse": ed.reverse[e[moving]].astype(bool),
+            "service": [net.services[i].id if i >= 0 else None for i in ed.service[e[moving]]],
+            "from_node": [net.nodes[i].id for i in ed.node_from[e[moving]]],
+            "to_node": [net.nodes[i].id for i in ed.node_to[e[moving]]],
             "commodity": com[g[moving]],
             "flow_per_year": flow[moving],
             "flow_t_per_year": flow[moving] * tpu[g[moving]],
@@ -106,8 +106,8 @@ def extract_assignment(
         tot = lf.groupby(["link", "reverse", "service"], dropna=False)["flow_t_per_year"]
         lf["total_t_per_year"] = tot.transform("sum")
     nodes_e = np.where(
-        np.isin(ed["kind"][e], _MOVE) & (ed["node_from"][e] != ed["node_to"][e]),
-        ed["node_to"][e],
+        np.isin(ed.kind[e], _MOVE) & (ed.node_from[e] != ed.node_to[e]),
+        ed.node_to[e],
         -1,
     )
     nf = pd.DataFrame(

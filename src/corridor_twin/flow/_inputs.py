@@ -11,18 +11,10 @@ import numpy as np
 from corridor_twin._typing import BoolArray, IntArray
 from corridor_twin.errors import OptionError
 from corridor_twin.network.compile import CompiledNetwork
-from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import edge_costs
 
 if TYPE_CHECKING:
     from corridor_twin.flow.maxflow import FlowProblem
-
-
-def as_comp(net_or_comp: Network | CompiledNetwork) -> CompiledNetwork:
-    if isinstance(net_or_comp, CompiledNetwork):
-        return net_or_comp
-    comp: CompiledNetwork = net_or_comp.compiled()
-    return comp
 
 
 def resolve_nodes(comp: CompiledNetwork, nodes: str | Iterable[str], what: str) -> tuple[str, ...]:
@@ -46,13 +38,13 @@ def excluded_edges(comp: CompiledNetwork, exclude: tuple[str, ...]) -> BoolArray
     out = np.zeros(comp.n_edges, dtype=bool)
     for rid in exclude:
         hit = False
-        for table, col in (("links", "link"), ("services", "service"), ("transfers", "transfer")):
+        for table, col in (("links", e.link), ("services", e.service), ("transfers", e.transfer)):
             if net.has(table, rid):
-                out |= e[col] == net.index_of(table, rid)
+                out |= col == net.index_of(table, rid)
                 hit = True
         if net.has("nodes", rid):
             i = comp.node_index(rid)
-            out |= (e["node_from"] == i) | (e["node_to"] == i)
+            out |= (e.node_from == i) | (e.node_to == i)
             hit = True
         if not hit:
             raise OptionError(
@@ -86,7 +78,7 @@ def _allowed(comp: CompiledNetwork, cargo: str | None, avoid: tuple[str, ...],
     banned = np.isin(comp.country_array, list(avoid)) if avoid else None
     ok = np.ones(comp.n_edges, dtype=bool)
     if banned is not None and banned.any():
-        nf, nt = comp.edge["node_from"], comp.edge["node_to"]
+        nf, nt = comp.edge.node_from, comp.edge.node_to
         has = nf >= 0
         ok[has] = ~(banned[nf[has]] | banned[nt[has]])
     return ok

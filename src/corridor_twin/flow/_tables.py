@@ -20,9 +20,7 @@ _COLS = ["kind", "id", "name", "from_node", "to_node", "flow", "capacity", "util
 
 
 def _names(comp: CompiledNetwork) -> dict[str, str]:
-    names: dict[str, str] = comp.memo("node_names", lambda: {n.id: n.name for n in
-                                                             comp.network.nodes})
-    return names
+    return comp.node_names
 
 
 def _edge_item(p: FlowProblem, e: int) -> tuple[str, str, str, str, str]:
@@ -31,10 +29,10 @@ def _edge_item(p: FlowProblem, e: int) -> tuple[str, str, str, str, str]:
     net = comp.network
     ed = comp.edge
     names = _names(comp)
-    k = int(ed["kind"][e])
-    a = comp.node_ids[int(ed["node_from"][e])]
-    b = comp.node_ids[int(ed["node_to"][e])]
-    li, si, ti = int(ed["link"][e]), int(ed["service"][e]), int(ed["transfer"][e])
+    k = int(ed.kind[e])
+    a = comp.node_ids[int(ed.node_from[e])]
+    b = comp.node_ids[int(ed.node_to[e])]
+    li, si, ti = int(ed.link[e]), int(ed.service[e]), int(ed.transfer[e])
     if k == _K["ride"] and si >= 0 and (
         li < 0 or p.records.services[si] <= p.records.links[li]
     ):
@@ -104,8 +102,8 @@ def flow_frame(res: MaxFlowResult) -> pd.DataFrame:
     ids = comp.node_ids
     flow = res.edge_flow
     use = p.usable
-    kind = ed["kind"]
-    nf, nt = ed["node_from"], ed["node_to"]
+    kind = ed.kind
+    nf, nt = ed.node_from, ed.node_to
     frames = []
 
     def grouped(sel: Any, keys: dict[str, Any], cap: Any, label: Any, kname: str) -> None:
@@ -117,9 +115,9 @@ def flow_frame(res: MaxFlowResult) -> pd.DataFrame:
         g["kind"] = kname
         frames.append(label(g))
 
-    on_link = use & ((kind == _K["link"]) | (kind == _K["ride"])) & (ed["link"] >= 0)
+    on_link = use & ((kind == _K["link"]) | (kind == _K["ride"])) & (ed.link >= 0)
     grouped(
-        on_link, {"rec": ed["link"], "a": nf, "b": nt},
+        on_link, {"rec": ed.link, "a": nf, "b": nt},
         lambda g: p.records.links[g["rec"]],
         lambda g: g.assign(
             id=[net.links[i].id for i in g["rec"]],
@@ -127,17 +125,17 @@ def flow_frame(res: MaxFlowResult) -> pd.DataFrame:
                   for i, a, b in zip(g["rec"], g["a"], g["b"], strict=True)]),
         "link",
     )
-    ride = use & (kind == _K["ride"]) & (ed["service"] >= 0)
+    ride = use & (kind == _K["ride"]) & (ed.service >= 0)
     grouped(
-        ride, {"rec": ed["service"], "a": nf, "b": nt},
+        ride, {"rec": ed.service, "a": nf, "b": nt},
         lambda g: p.records.services[g["rec"]],
         lambda g: g.assign(id=[net.services[i].id for i in g["rec"]],
                            name=[net.services[i].name for i in g["rec"]]),
         "service",
     )
-    tr = use & ((kind == _K["transfer"]) | (kind == _K["gauge"])) & (ed["transfer"] >= 0)
+    tr = use & ((kind == _K["transfer"]) | (kind == _K["gauge"])) & (ed.transfer >= 0)
     grouped(
-        tr, {"rec": ed["transfer"], "a": nf, "b": nt},
+        tr, {"rec": ed.transfer, "a": nf, "b": nt},
         lambda g: p.records.transfers[g["rec"]],
         lambda g: g.assign(id=[net.transfers[i].id for i in g["rec"]],
                            name=[f"{names[ids[a]]}: {net.transfers[i].from_mode} -> "
@@ -146,7 +144,7 @@ def flow_frame(res: MaxFlowResult) -> pd.DataFrame:
         "transfer",
     )
     if len(net.borders):
-        rec = np.concatenate([ed["border_from"], ed["border_to"]])
+        rec = np.concatenate([ed.border_from, ed.border_to])
         sel = np.concatenate([use, use]) & (rec >= 0)
         bflow = np.bincount(rec[sel], weights=np.concatenate([flow, flow])[sel],
                             minlength=len(net.borders))

@@ -51,10 +51,9 @@ import scipy.sparse as sp
 from corridor_twin._typing import FloatArray, IntArray
 from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._extract import AssignmentResult, extract_assignment
-from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork
+from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import GeneralizedCost, edge_costs, objective_weights
-from corridor_twin.routing.paths import as_compiled
 
 if TYPE_CHECKING:
     pass
@@ -378,14 +377,14 @@ def _capacity_rows(
             names.append((*label(key), unit))
 
     def edge_label(e: int) -> tuple[str, str]:
-        kind = EDGE_KINDS[ed["kind"][e]]
-        if ed["service"][e] >= 0 and kind == "ride":
-            return "service", net.services[ed["service"][e]].id
-        if ed["link"][e] >= 0:
-            rev = "~r" if ed["reverse"][e] else ""
-            return "link", net.links[ed["link"][e]].id + rev
-        if ed["transfer"][e] >= 0:
-            return "transfer", net.transfers[ed["transfer"][e]].id
+        kind = EDGE_KINDS[ed.kind[e]]
+        if ed.service[e] >= 0 and kind == "ride":
+            return "service", net.services[ed.service[e]].id
+        if ed.link[e] >= 0:
+            rev = "~r" if ed.reverse[e] else ""
+            return "link", net.links[ed.link[e]].id + rev
+        if ed.transfer[e] >= 0:
+            return "transfer", net.transfers[ed.transfer[e]].id
         return kind, str(e)
 
     t_coef = tpu[g_of]
@@ -394,7 +393,7 @@ def _capacity_rows(
     sel_teu = np.isfinite(cap_teu[e_of]) & is_teu[g_of]
     add_rows(e_of, np.ones(len(e_of)), cap_teu, edge_label, "teu", sel_teu)
     if node_capacities:
-        nf, nt, kind = ed["node_from"][e_of], ed["node_to"][e_of], ed["kind"][e_of]
+        nf, nt, kind = ed.node_from[e_of], ed.node_to[e_of], ed.kind[e_of]
         arriving = np.isin(kind, _MOVE) & (nf != nt)
         starting = kind == _LOAD
         node_of = np.where(arriving, nt, nf)

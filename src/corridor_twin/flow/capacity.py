@@ -33,6 +33,7 @@ import numpy as np
 from corridor_twin._typing import FloatArray
 from corridor_twin.errors import OptionError
 from corridor_twin.network.compile import CompiledNetwork, service_capacity_per_year
+from corridor_twin.network.compiled import CacheSlot
 from corridor_twin.network.model import Network, Provenance
 
 if TYPE_CHECKING:
@@ -157,13 +158,19 @@ def record_capacities(
     return out
 
 
+# Record capacities per compiled network, by (unit, convert, t_per_teu).
+_RECORD_CAPACITIES: CacheSlot[tuple[str, bool, float | None], RecordCapacities] = CacheSlot(
+    "flow.record_capacities", size=16
+)
+
+
 def _cached(comp: CompiledNetwork, unit: str, convert: bool, k: float | None) -> RecordCapacities:
     u = check_unit(unit)
-    caps: RecordCapacities = comp.memo(
-        ("record_capacities", u, convert, k),
+    return _RECORD_CAPACITIES.get(
+        comp,
+        (u, convert, k),
         lambda: record_capacities(comp.network, u, convert=convert, t_per_teu=k),
     )
-    return caps
 
 
 def edge_capacity(
@@ -220,17 +227,16 @@ def edge_capacity(
     """
     caps = _cached(comp, unit, convert, t_per_teu)
     e = comp.edge
-    kind = e["kind"]
+    kind = e.kind
     out = np.full(comp.n_edges, np.inf)
-    on_link = ((kind == _EK["link"]) | (kind == _EK["ride"])) & (e["link"] >= 0)
-    out[on_link] = caps.links[e["link"][on_link]]
-    ride = (kind == _EK["ride"]) & (e["service"] >= 0)
-    out[ride] = np.minimum(out[ride], caps.services[e["service"][ride]])
-    tr = ((kind == _EK["transfer"]) | (kind == _EK["gauge"])) & (e["transfer"] >= 0)
-    out[tr] = caps.transfers[e["transfer"][tr]]
+    on_link = ((kind == _EK["link"]) | (kind == _EK["ride"])) & (e.link >= 0)
+    out[on_link] = caps.links[e.link[on_link]]
+    ride = (kind == _EK["ride"]) & (e.service >= 0)
+    out[ride] = np.minimum(out[ride], caps.services[e.service[ride]])
+    tr = ((kind == _EK["transfer"]) | (kind == _EK["gauge"])) & (e.transfer >= 0)
+    out[tr] = caps.transfers[e.transfer[tr]]
     if borders and len(caps.borders):
-        for col in ("border_from", "border_to"):
-            b = e[col]
+        for b in (e.border_from, e.border_to):
             has = b >= 0
             out[has] = np.minimum(out[has], caps.borders[b[has]])
     out.setflags(write=False)

@@ -59,10 +59,10 @@ import numpy.typing as npt
 from corridor_twin._typing import BoolArray, FloatArray, Int32Array, IntArray
 from corridor_twin.errors import OptionError
 from corridor_twin.flow import _flow_kernels
-from corridor_twin.flow._inputs import as_comp, resolve_nodes, unlimited_path, usable_edges
+from corridor_twin.flow._inputs import resolve_nodes, unlimited_path, usable_edges
 from corridor_twin.flow.capacity import RecordCapacities, check_unit, edge_capacity
 from corridor_twin.flow.capacity import _cached as _record_caps
-from corridor_twin.network.compile import CompiledNetwork
+from corridor_twin.network.compile import CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ def flow_problem(
 
     Parameters are those of :func:`max_flow`.
     """
-    comp = as_comp(net_or_comp)
+    comp = as_compiled(net_or_comp)
     net = comp.network
     if unit is None:
         unit = net.commodity(cargo).unit if cargo is not None else "t"
@@ -319,8 +319,8 @@ def flow_problem(
         return end, g
 
     if border_capacities and len(caps.borders):
-        for col, side, exit_side in (("border_from", tails, True), ("border_to", heads, False)):
-            b = e[col][ids].astype(np.int64)
+        for col, side, exit_side in ((e.border_from, tails, True), (e.border_to, heads, False)):
+            b = col[ids].astype(np.int64)
             sel = np.flatnonzero((b >= 0) & np.isfinite(caps.borders[np.maximum(b, 0)]))
             gate(sel, b[sel], side, exit_side, caps.borders, _BORDER)
         tails = np.concatenate([tails, *new_t])

@@ -39,13 +39,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from corridor_twin._typing import FloatArray, Int32Array, IntArray
+from corridor_twin._typing import FloatArray, Int32Array
 from corridor_twin.errors import ValidationError
+from corridor_twin.network.compiled import (
+    EDGE_DEFAULTS,
+    EDGE_FLOAT_ATTRS,
+    EDGE_INT_ATTRS,
+    EDGE_KINDS,
+    VERTEX_KINDS,
+    CompiledNetwork,
+    EdgeArrays,
+    class_label,
+)
 from corridor_twin.network.emissions import resolve_factor
 from corridor_twin.network.model import Border, Link, Network, Service
 from corridor_twin.network.schema import MODES
@@ -54,13 +63,14 @@ __all__ = [
     "EDGE_KINDS",
     "VERTEX_KINDS",
     "CompiledNetwork",
+    "EdgeArrays",
+    "as_compiled",
+    "class_label",
     "compile_network",
     "expected_wait_h",
     "service_capacity_per_year",
 ]
 
-EDGE_KINDS = ("link", "ride", "board", "alight", "transit", "transfer", "gauge", "load", "unload")
-VERTEX_KINDS = ("hub", "origin", "destination", "arrival", "departure", "aboard")
 _K = {k: i for i, k in enumerate(EDGE_KINDS)}
 _V = {k: i for i, k in enumerate(VERTEX_KINDS)}
 _MODE = {m: i for i, m in enumerate(MODES)}
@@ -68,128 +78,24 @@ _SCHEDULED = ("ferry", "sea")
 _DAYS = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
 WEEK_H = 168.0
 
-# Per-edge float attributes, all float64, one value per edge.
-_FLOAT_ATTRS = (
-    "travel_h",
-    "wait_service_h",
-    "wait_border_h",
-    "wait_transfer_h",
-    "wait_gauge_h",
-    "wait_dwell_h",
-    "length_km",
-    "cost_usd_per_teu",
-    "cost_usd_per_t",
-    "wtt_kg_per_t",
-    "ttw_kg_per_t",
-    "capacity_t_per_year",
-    "capacity_teu_per_year",
-    "board_offset_h",
-)
-_INT_ATTRS = (
-    "kind",
-    "mode",
-    "gauge_mm",
-    "link",
-    "reverse",
-    "service",
-    "run",
-    "transfer",
-    "border_from",
-    "border_to",
-    "node_from",
-    "node_to",
-)
-
 
 def _class_key(mode: str, gauge: int | None) -> int:
     return _MODE[mode] * 10000 + (gauge or 0 if mode == "rail" else 0)
 
 
-def class_label(key: int) -> str:
-    """Human label of a class key (``rail:1520``, ``ferry``...)."""
-    mode = MODES[key // 10000]
-    gauge = key % 10000
-    return f"{mode}:{gauge}" if mode == "rail" and gauge else mode
+def as_compiled(net: Network | CompiledNetwork) -> CompiledNetwork:
+    """The compiled form of a network (built once and cached on it), or the compiled one given.
 
-
-@dataclass(frozen=True, eq=False)
-class CompiledNetwork:
-    """Array form of a network (read-only; build with :func:`compile_network`).
-
-    Edges are stored sorted by tail vertex, so the edge id is the CSR position:
-    the out-edges of vertex ``v`` are ``indptr[v]:indptr[v+1]`` with heads
-    ``indices``. ``rev_indptr``/``rev_edges`` list the in-edges of each vertex.
-    Per-edge attributes are in :attr:`edge` (a dict of arrays, see
-    ``_FLOAT_ATTRS`` and ``_INT_ATTRS``): ``kind`` indexes :data:`EDGE_KINDS`;
-    ``link``, ``service``, ``transfer`` index the network's tables (-1 if
-    none); ``node_from``/``node_to`` are physical node indices.
+    Examples
+    --------
+    >>> from corridor_twin.data import load_corridor
+    >>> net = load_corridor()
+    >>> as_compiled(net) is as_compiled(net.compiled()) is net.compiled()
+    True
     """
-
-    network: Network
-    n_vertices: int
-    indptr: IntArray
-    indices: Int32Array
-    tail: Int32Array
-    rev_indptr: IntArray
-    rev_edges: Int32Array
-    edge: dict[str, Any]
-    vertex_node: Int32Array
-    vertex_kind: Int32Array
-    vertex_class: Int32Array
-    origin_vertex: Int32Array
-    destination_vertex: Int32Array
-    node_ids: tuple[str, ...]
-    node_country: tuple[str, ...]
-    commodity_ids: tuple[str, ...]
-    edge_commodity_mask: IntArray
-    service_departures_h: tuple[FloatArray, ...]
-    service_expected_wait_h: FloatArray
-    _node_index: dict[str, int] = field(default_factory=dict, repr=False)
-    # Memo of per-request edge costs (the compiled arrays never change).
-    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def country_array(self) -> Any:
-        """ISO country of each physical node as a numpy array (cached)."""
-        arr = self._memo.get("country_array")
-        if arr is None:
-            arr = np.asarray(self.node_country)
-            arr.setflags(write=False)
-            self._memo["country_array"] = arr
-        return arr
-
-    def memo(self, key: Any, make: Any, *, size: int = 64) -> Any:
-        """Cached ``make()`` under ``key`` (bounded; oldest entries dropped first)."""
-        try:
-            return self._memo[key]
-        except KeyError:
-            pass
-        value = make()
-        if len(self._memo) >= size:
-            self._memo.pop(next(k for k in self._memo if k != "country_array"))
-        self._memo[key] = value
-        return value
-
-    @property
-    def n_edges(self) -> int:
-        """Number of edges."""
-        return int(self.indices.shape[0])
-
-    def node_index(self, node_id: str) -> int:
-        """Physical node index of a node id."""
-        if not self._node_index:
-            self._node_index.update({n: i for i, n in enumerate(self.node_ids)})
-        try:
-            return self._node_index[node_id]
-        except KeyError:
-            self.network.node(node_id)  # raises UnknownNodeError with suggestions
-            raise
-
-    def __repr__(self) -> str:
-        return (
-            f"<CompiledNetwork {self.network.meta.name!r}: {self.n_vertices} vertices, "
-            f"{self.n_edges} edges>"
-        )
+    if isinstance(net, CompiledNetwork):
+        return net
+    return net.compiled()
 
 
 def service_capacity_per_year(service: Service) -> tuple[float, float]:
@@ -276,7 +182,7 @@ class _Builder:
     """Collects edges as Python lists, then packs arrays (used only by compile)."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {k: [] for k in (*_FLOAT_ATTRS, *_INT_ATTRS)}
+        self.cols: dict[str, list[float]] = {k: [] for k in (*EDGE_FLOAT_ATTRS, *EDGE_INT_ATTRS)}
         self.tails: list[int] = []
         self.heads: list[int] = []
         self.masks: list[int] = []
@@ -286,20 +192,7 @@ class _Builder:
         self.heads.append(head)
         self.masks.append(mask)
         for k, col in self.cols.items():
-            col.append(values.get(k, _DEFAULTS[k]))
-
-
-_DEFAULTS: dict[str, Any] = dict.fromkeys(_FLOAT_ATTRS, 0.0)
-_DEFAULTS.update(
-    {
-        "capacity_t_per_year": np.nan,
-        "capacity_teu_per_year": np.nan,
-        "cost_usd_per_teu": 0.0,
-        "cost_usd_per_t": 0.0,
-    }
-)
-_DEFAULTS.update(dict.fromkeys(_INT_ATTRS, -1))
-_DEFAULTS.update({"reverse": 0, "gauge_mm": 0, "board_offset_h": 0.0})
+            col.append(values.get(k, EDGE_DEFAULTS[k]))
 
 
 def compile_network(net: Network, *, check: bool = True) -> CompiledNetwork:
@@ -669,18 +562,19 @@ def _pack(
     heads = np.asarray(b.heads, dtype=np.int32)
     order = np.argsort(tails, kind="stable")
     tails, heads = tails[order], heads[order]
-    edge: dict[str, Any] = {}
-    for k in _FLOAT_ATTRS:
-        edge[k] = np.asarray(b.cols[k], dtype=np.float64)[order]
-    for k in _INT_ATTRS:
-        edge[k] = np.asarray(b.cols[k], dtype=np.int32)[order]
+    floats = {k: np.asarray(b.cols[k], dtype=np.float64)[order] for k in EDGE_FLOAT_ATTRS}
+    ints = {k: np.asarray(b.cols[k], dtype=np.int32)[order] for k in EDGE_INT_ATTRS}
     indptr = np.zeros(n_v + 1, dtype=np.int64)
     np.cumsum(np.bincount(tails, minlength=n_v), out=indptr[1:])
     rev_order = np.argsort(heads, kind="stable").astype(np.int32)
     rev_indptr = np.zeros(n_v + 1, dtype=np.int64)
     np.cumsum(np.bincount(heads, minlength=n_v), out=rev_indptr[1:])
-    for arr_ in (*edge.values(), tails, heads, indptr, rev_indptr, rev_order):
-        arr_.setflags(write=False)
+    for f_arr in floats.values():
+        f_arr.setflags(write=False)
+    for i_arr in (*ints.values(), tails, heads, rev_order):
+        i_arr.setflags(write=False)
+    indptr.setflags(write=False)
+    rev_indptr.setflags(write=False)
     masks = np.asarray(b.masks, dtype=np.int64)[order]
     masks.setflags(write=False)
     return CompiledNetwork(
@@ -691,7 +585,7 @@ def _pack(
         tail=tails,
         rev_indptr=rev_indptr,
         rev_edges=rev_order,
-        edge=edge,
+        edge=EdgeArrays.from_columns(floats, ints),
         vertex_node=np.asarray(v_node, dtype=np.int32),
         vertex_kind=np.asarray(v_kind, dtype=np.int32),
         vertex_class=np.asarray(v_class, dtype=np.int32),

@@ -24,7 +24,7 @@ import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from corridor_twin.errors import NotFoundError, UnknownNodeError
 from corridor_twin.network.schema import (
@@ -38,6 +38,9 @@ from corridor_twin.network.schema import (
     TRANSFER_METHODS,
     attr,
 )
+
+if TYPE_CHECKING:
+    from corridor_twin.network.compiled import CompiledNetwork
 
 __all__ = [
     "TABLES",
@@ -749,12 +752,12 @@ class Network:
         """A copy with a restriction imposed (``active=True``) or lifted."""
         return self._update("restrictions", restriction_id, {"active": active})
 
-    def compiled(self) -> Any:
+    def compiled(self) -> CompiledNetwork:
         """The compiled array form, built once per network object and reused.
 
         See :func:`corridor_twin.network.compile.compile_network`.
         """
-        comp = self._cache.get("compiled")
+        comp: CompiledNetwork | None = self._cache.get("compiled")
         if comp is None:
             from corridor_twin.network.compile import compile_network
 

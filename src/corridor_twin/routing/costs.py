@@ -125,11 +125,11 @@ def _restricted(
     out = np.zeros(comp.n_edges, dtype=bool)
     if not banned_node.any() and not banned_link.any():
         return out
-    nf, nt = e["node_from"], e["node_to"]
+    nf, nt = e.node_from, e.node_to
     has_node = nf >= 0
     out[has_node] |= banned_node[nf[has_node]] | banned_node[nt[has_node]]
-    has_link = e["link"] >= 0
-    out[has_link] |= banned_link[e["link"][has_link]]
+    has_link = e.link >= 0
+    out[has_link] |= banned_link[e.link[has_link]]
     return out
 
 
@@ -180,26 +180,26 @@ def edge_costs(
         bad = wanted - set(MODES)
         if bad:
             raise OptionError(f"unknown mode(s) {sorted(bad)}; known: {', '.join(MODES)}")
-        mode_ok = np.isin(e["mode"], [MODES.index(m) for m in wanted])
-        usable &= mode_ok | (e["mode"] < 0)
+        mode_ok = np.isin(e.mode, [MODES.index(m) for m in wanted])
+        usable &= mode_ok | (e.mode < 0)
     usable &= ~_restricted(comp, commodity, origin_country, destination_country, avoid_countries)
     # Compiled charges are complete in both bases (see compile_network).
     if com.unit == "teu":
         t_per_unit = float(com.t_per_teu or 10.0)
-        cost = e["cost_usd_per_teu"]
+        cost = e.cost_usd_per_teu
     else:
         t_per_unit = 1.0
-        cost = e["cost_usd_per_t"]
+        cost = e.cost_usd_per_t
     time = (
-        e["travel_h"]
-        + e["wait_service_h"]
-        + e["wait_border_h"]
-        + e["wait_transfer_h"]
-        + e["wait_gauge_h"]
-        + e["wait_dwell_h"]
+        e.travel_h
+        + e.wait_service_h
+        + e.wait_border_h
+        + e.wait_transfer_h
+        + e.wait_gauge_h
+        + e.wait_dwell_h
     )
-    wtt = e["wtt_kg_per_t"] * t_per_unit
-    ttw = e["ttw_kg_per_t"] * t_per_unit
+    wtt = e.wtt_kg_per_t * t_per_unit
+    ttw = e.ttw_kg_per_t * t_per_unit
     inf = np.inf
 
     def masked(a: FloatArray) -> FloatArray:
@@ -220,7 +220,7 @@ def edge_costs(
         co2e_kg=masked(wtt + ttw),
         wtt_kg=masked(wtt),
         ttw_kg=masked(ttw),
-        length_km=masked(e["length_km"]),
+        length_km=masked(e.length_km),
         value_of_time_usd_per_unit_h=float(vot),
     )
 

@@ -26,7 +26,8 @@ import numpy as np
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, Int32Array, IntArray
 from corridor_twin.errors import NoRouteError, OptionError
-from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, class_label
+from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled, class_label
+from corridor_twin.network.compiled import CacheSlot
 from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import (
     EdgeCosts,
@@ -43,13 +44,15 @@ __all__ = ["earliest_arrival", "k_routes", "pareto_routes", "route"]
 _MOVE = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _WAIT_KEYS = ("wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_h", "wait_dwell_h")
 
-
-def as_compiled(net: Network | CompiledNetwork) -> CompiledNetwork:
-    """The compiled form of a network (cached on the network)."""
-    if isinstance(net, CompiledNetwork):
-        return net
-    comp: CompiledNetwork = net.compiled()
-    return comp
+# Per compiled network: edge costs by (cargo, origin and destination country, avoided
+# countries, modes, value of time), objective weights by (that key, objective, generalized
+# cost), and a pool of search work arrays.
+_CostKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...] | None, float | None]
+_COSTS: CacheSlot[_CostKey, EdgeCosts] = CacheSlot("routing.costs", size=32)
+_WEIGHTS: CacheSlot[tuple[_CostKey, str, GeneralizedCost | None], FloatArray] = CacheSlot(
+    "routing.weights", size=32
+)
+_WORKSPACES: CacheSlot[None, list[_kernels.Workspace]] = CacheSlot("routing.workspaces", size=1)
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,9 @@ def _request(
             raise NoRouteError(f"{node.name} ({node.id}) is {node.status}")
     modes_t = None if modes is None else tuple(modes)
     vot = generalized.value_of_time_usd_per_unit_h if generalized else None
-    ckey = ("costs", cargo, o.country, d.country, avoid, modes_t, vot)
-    costs = comp.memo(
+    ckey: _CostKey = (cargo, o.country, d.country, avoid, modes_t, vot)
+    costs = _COSTS.get(
+        comp,
         ckey,
         lambda: edge_costs(
             comp,
@@ -99,8 +103,9 @@ def _request(
         ),
     )
     if isinstance(optimize, str):
-        weights = comp.memo(
-            ("weights", ckey, optimize, generalized),
+        weights = _WEIGHTS.get(
+            comp,
+            (ckey, optimize, generalized),
             lambda: _frozen(objective_weights(costs, optimize, generalized)),
         )
     else:
@@ -146,18 +151,18 @@ def _no_route(req: _Request, cargo: str, avoid: Iterable[str]) -> NoRouteError:
 
 def _operation(comp: CompiledNetwork, e: int) -> str | None:
     ed = comp.edge
-    kind = EDGE_KINDS[ed["kind"][e]]
+    kind = EDGE_KINDS[ed.kind[e]]
     net = comp.network
-    node = net.nodes[ed["node_from"][e]] if ed["node_from"][e] >= 0 else None
+    node = net.nodes[ed.node_from[e]] if ed.node_from[e] >= 0 else None
     where = node.name if node else "?"
     if kind in ("transfer", "gauge"):
-        t = net.transfers[ed["transfer"][e]]
+        t = net.transfers[ed.transfer[e]]
         a = class_label(int(comp.vertex_class[comp.tail[e]]))
         b = class_label(int(comp.vertex_class[comp.indices[e]]))
         return f"{t.method} {a}->{b} at {where}"
     if kind == "board":
-        return f"wait for {net.services[ed['service'][e]].name} at {where}"
-    if kind == "transit" and (ed["wait_dwell_h"][e] > 0):
+        return f"wait for {net.services[ed.service[e]].name} at {where}"
+    if kind == "transit" and (ed.wait_dwell_h[e] > 0):
         return f"dwell at {where}"
     return None
 
@@ -175,14 +180,14 @@ def _leg_data(
     operations after the last run belong to the last leg.
     """
     ed = comp.edge
-    kind = ed["kind"][path]
+    kind = ed.kind[path]
     is_move = np.isin(kind, _MOVE)
     n_legs = int(is_move.sum())
     moved = is_move.astype(np.int64)
     leg_of: IntArray = np.cumsum(moved) - moved
     if n_legs:
         np.minimum(leg_of, n_legs - 1, out=leg_of)
-    per_edge: dict[str, FloatArray] = {k: ed[k][path] for k in _WAIT_KEYS}
+    per_edge: dict[str, FloatArray] = {k: ed.float_column(k)[path] for k in _WAIT_KEYS}
     if board_waits:
         svc = per_edge["wait_service_h"].copy()
         for i, e in enumerate(path.tolist()):
@@ -200,8 +205,8 @@ def _leg_data(
         for k, v in per_edge.items()
     }
     moves = path[is_move]
-    columns["length_km"] = ed["length_km"][moves]
-    columns["travel_h"] = ed["travel_h"][moves]
+    columns["length_km"] = ed.length_km[moves]
+    columns["travel_h"] = ed.travel_h[moves]
     ops: list[list[str]] = [[] for _ in range(n_legs)]
     for i in np.flatnonzero(~is_move).tolist():
         op = _operation(comp, int(path[i]))
@@ -209,18 +214,18 @@ def _leg_data(
             ops[leg_of[i]].append(op)
     departure = arrival = None
     if t0_h is not None and n_legs:
-        step = ed["travel_h"][path] + sum(per_edge[k] for k in _WAIT_KEYS)
+        step = ed.travel_h[path] + sum(per_edge[k] for k in _WAIT_KEYS)
         after = t0_h + np.cumsum(step)
         arrival = after[is_move]
         departure = arrival - step[is_move]
         arrival[-1] = after[-1]
     return LegData(
         network=comp.network,
-        node_from=ed["node_from"][moves],
-        node_to=ed["node_to"][moves],
-        mode=ed["mode"][moves],
-        link=ed["link"][moves],
-        service=ed["service"][moves],
+        node_from=ed.node_from[moves],
+        node_to=ed.node_to[moves],
+        mode=ed.mode[moves],
+        link=ed.link[moves],
+        service=ed.service[moves],
         columns=columns,
         operations=tuple(tuple(o) for o in ops),
         departure_h=departure,
@@ -302,7 +307,7 @@ def route(
     c = req.comp
     # Work arrays are pooled per compiled network; a search takes one and gives it back, so
     # concurrent searches (threads) each hold their own.
-    pool: list[_kernels.Workspace] = c.memo("workspaces", list)
+    pool = _WORKSPACES.get(c, None, list)
     ws = pool.pop() if pool else _kernels.Workspace(c.n_vertices)
     try:
         value, path = _kernels.bidirectional(
@@ -377,7 +382,7 @@ def k_routes(
         found, seen = [], set()
         for value, path in raw:
             key = (
-                tuple(int(x) for x in c.edge["link"][path] if x >= 0)
+                tuple(int(x) for x in c.edge.link[path] if x >= 0)
                 if distinct_links
                 else tuple(int(x) for x in path)
             )
@@ -435,7 +440,7 @@ def pareto_routes(
     routes = []
     seen: set[tuple[int, ...]] = set()
     for vec, path in zip(costs, paths, strict=True):
-        key = tuple(int(x) for x in c.edge["link"][path] if x >= 0)
+        key = tuple(int(x) for x in c.edge.link[path] if x >= 0)
         if key in seen:
             continue
         seen.add(key)
@@ -476,10 +481,10 @@ def earliest_arrival(
     if departure.tzinfo is None:
         departure = departure.replace(tzinfo=UTC)
     t0 = (departure - _EPOCH).total_seconds() / 3600.0
-    run = c.edge["run"]
-    is_board = c.edge["kind"] == EDGE_KINDS.index("board")
+    run = c.edge.run
+    is_board = c.edge.kind == EDGE_KINDS.index("board")
     board_run = np.where(is_board, run, -1).astype(np.int32)
-    static = np.where(is_board, req.costs.time_h - c.edge["wait_service_h"], req.costs.time_h)
+    static = np.where(is_board, req.costs.time_h - c.edge.wait_service_h, req.costs.time_h)
     deps = c.service_departures_h
     dep_ptr = np.zeros(len(deps) + 1, dtype=np.int64)
     np.cumsum([len(d) for d in deps], out=dep_ptr[1:])
@@ -489,7 +494,7 @@ def earliest_arrival(
         c.indices,
         static,
         board_run,
-        c.edge["board_offset_h"],
+        c.edge.board_offset_h,
         dep_ptr,
         dep_flat,
         c.service_expected_wait_h,

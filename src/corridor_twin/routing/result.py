@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from corridor_twin._typing import FloatArray, Int32Array, IntArray
+from corridor_twin._typing import FloatArray, Int32Array
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 
@@ -89,11 +89,11 @@ class LegData:
     """
 
     network: Network
-    node_from: IntArray
-    node_to: IntArray
-    mode: IntArray
-    link: IntArray
-    service: IntArray
+    node_from: Int32Array
+    node_to: Int32Array
+    mode: Int32Array
+    link: Int32Array
+    service: Int32Array
     columns: dict[str, FloatArray]
     operations: tuple[tuple[str, ...], ...]
     departure_h: FloatArray | None = None

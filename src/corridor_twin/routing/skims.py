@@ -19,10 +19,9 @@ import numpy as np
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray
-from corridor_twin.network.compile import CompiledNetwork
+from corridor_twin.network.compile import CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import GeneralizedCost, Objective, edge_costs, objective_weights
-from corridor_twin.routing.paths import as_compiled
 
 if TYPE_CHECKING:
     import pandas as pd

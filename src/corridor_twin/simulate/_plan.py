@@ -64,8 +64,8 @@ class LegSpec:
 def _border_parts(comp: CompiledNetwork, e: int) -> list[tuple[str, float]]:
     net = comp.network
     out = []
-    for col in ("border_from", "border_to"):
-        b = int(comp.edge[col][e])
+    for col in (comp.edge.border_from, comp.edge.border_to):
+        b = int(col[e])
         if b >= 0:
             rec = net.borders[b]
             out.append((rec.id, float(rec.dwell_h)))
@@ -88,12 +88,12 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
         cur = None
 
     def travel(leg: LegSpec, e: int, mode: str) -> None:
-        a, b = nid[ed["node_from"][e]], nid[ed["node_to"][e]]
-        link = net.links[int(ed["link"][e])].id
+        a, b = nid[ed.node_from[e]], nid[ed.node_to[e]]
+        link = net.links[int(ed.link[e])].id
         last = leg.steps[-1] if leg.steps else None
         if last is not None and last.kind == "travel" and last.mode == mode and mode != "pipeline":
-            last.mean_h += float(ed["travel_h"][e])
-            last.length_km += float(ed["length_km"][e])
+            last.mean_h += float(ed.travel_h[e])
+            last.length_km += float(ed.length_km[e])
             last.links.append(link)
             last.closure_keys.append(("links", link))
             last.place = f"{last.place.split('>')[0]}>{b}"
@@ -105,13 +105,13 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
                     place=f"{mode}:{a}>{b}",
                     node=b,
                     mode=mode,
-                    mean_h=float(ed["travel_h"][e]),
+                    mean_h=float(ed.travel_h[e]),
                     links=[link],
                     closure_keys=[("links", link)],
-                    length_km=float(ed["length_km"][e]),
+                    length_km=float(ed.length_km[e]),
                 )
             )
-        dwell = float(ed["wait_border_h"][e])
+        dwell = float(ed.wait_border_h[e])
         if dwell > 0:
             leg.steps.append(
                 StepSpec(
@@ -126,20 +126,20 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
             )
 
     for e in edges:
-        k = EDGE_KINDS[int(ed["kind"][e])]
+        k = EDGE_KINDS[int(ed.kind[e])]
         if k in ("load", "unload"):
             continue
-        mode = MODES[int(ed["mode"][e])]
-        node = nid[ed["node_from"][e]]
+        mode = MODES[int(ed.mode[e])]
+        node = nid[ed.node_from[e]]
         if k == "board":
             close()
-            svc = int(ed["service"][e])
+            svc = int(ed.service[e])
             cur = LegSpec(
                 vehicle="vessel",
                 mode=mode,
                 node_from=node,
                 service=svc,
-                run=int(ed["run"][e]),
+                run=int(ed.run[e]),
                 open_for_links=False,
             )
             cur.edges.append(e)
@@ -148,7 +148,7 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
             cur.edges.append(e)
             travel(cur, e, mode)
             cur.steps[-1 if cur.steps[-1].kind == "travel" else -2].closure_keys.append(
-                ("services", net.services[int(ed["service"][e])].id)
+                ("services", net.services[int(ed.service[e])].id)
             )
         elif k == "alight":
             assert cur is not None
@@ -165,9 +165,9 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
                 cur = LegSpec(vehicle="batch", mode=mode, node_from=node)
             cur.edges.append(e)
             kind = {"transit": "dwell"}.get(k, k)
-            mean = float(ed[f"wait_{kind}_h"][e])
+            mean = float(ed.float_column(f"wait_{kind}_h")[e])
             keys = [("nodes", node)]
-            t = int(ed["transfer"][e])
+            t = int(ed.transfer[e])
             if t >= 0:
                 keys.append(("transfers", net.transfers[t].id))
             from_mode = MODES[int(comp.vertex_class[comp.tail[e]]) // 10000]

@@ -23,11 +23,10 @@ import numpy as np
 
 from corridor_twin._typing import FloatArray
 from corridor_twin.errors import OptionError
-from corridor_twin.network.compile import EDGE_KINDS, WEEK_H, CompiledNetwork
+from corridor_twin.network.compile import EDGE_KINDS, WEEK_H, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing import k_routes, route
-from corridor_twin.routing.paths import as_compiled
 from corridor_twin.routing.result import Route
 
 if TYPE_CHECKING:
@@ -248,11 +247,11 @@ def route_components(
     comp = as_compiled(net)
     ed = comp.edge
     path = np.asarray(r.edges, dtype=np.int64)
-    kind = ed["kind"][path]
+    kind = ed.kind[path]
     is_move = np.isin(kind, _MOVE)
     moves = path[is_move]
-    move_mode = ed["mode"][moves]
-    travel = ed["travel_h"][moves]
+    move_mode = ed.mode[moves]
+    travel = ed.travel_h[moves]
     travel_cv = np.array([model.travel_cv.get(MODES[m], 0.0) for m in move_mode.tolist()])
     constant = 0.0
     ln_mean: list[FloatArray] = []
@@ -268,7 +267,7 @@ def route_components(
         g_mean.append(travel[rnd])
         g_cv.append(travel_cv[rnd])
     for wait_kind, edge_kind in _WAIT_EDGE_KIND.items():
-        values = ed[f"wait_{wait_kind}_h"][path]
+        values = ed.float_column(f"wait_{wait_kind}_h")[path]
         if edge_kind is not None:
             values = values[kind == edge_kind]
         values = values[values > 0]
@@ -282,13 +281,13 @@ def route_components(
     avail: list[float] = []
     timetables: list[FloatArray] = []
     tt_avail: list[float] = []
-    board = path[(kind == EDGE_KINDS.index("board")) & (ed["wait_service_h"][path] > 0)]
+    board = path[(kind == EDGE_KINDS.index("board")) & (ed.wait_service_h[path] > 0)]
     for e in board.tolist():
         if not model.service_waits:
-            constant += float(ed["wait_service_h"][e])
+            constant += float(ed.wait_service_h[e])
             continue
-        svc = comp.network.services[int(ed["service"][e])]
-        deps = comp.service_departures_h[int(ed["run"][e])]
+        svc = comp.network.services[int(ed.service[e])]
+        deps = comp.service_departures_h[int(ed.run[e])]
         if len(deps):
             timetables.append(np.asarray(deps, dtype=np.float64))
             tt_avail.append(svc.availability)
