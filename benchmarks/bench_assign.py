@@ -1,15 +1,16 @@
 """Assignment benchmark: our column generation vs the plain arc-based HiGHS LP.
 
 Both solve the same LP (`build_assignment` of the same network and demand);
-the peer is the whole arc-based LP handed to HiGHS at once (`method="arc"`),
+the peer is the whole arc-based LP handed to HiGHS at once (`method="full_lp"`),
 ours is column generation with our shortest-path kernels for pricing, with a
 master of path columns (`method="paths"`) or of the paths' arcs
-(`method="arcs"`); the faster of the two counts. Commodities are origin-destination pairs with
-distinct random origins, so aggregating by origin gives no advantage here.
+(`method="restricted_arcs"`); the faster of the two counts. Commodities are
+origin-destination pairs with distinct random origins, so aggregating by origin gives
+no advantage here.
 Build and solve are timed separately; memory peaks are reported.
 
 Run: ``python benchmarks/bench_assign.py [--nodes 10000] [--commodities 10 100]
-[--arc-time-limit 600] [--methods paths arcs]``.
+[--arc-time-limit 600] [--methods paths restricted_arcs]``.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--arc-time-limit", type=float, default=600.0,
                     help="seconds the plain arc LP may take before it is stopped")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--methods", nargs="+", default=["paths", "arcs"],
-                    choices=["paths", "arcs"], help="our column-generation variants to time")
+    ap.add_argument("--methods", nargs="+", default=["paths", "restricted_arcs"],
+                    choices=["paths", "restricted_arcs"],
+                    help="our column-generation variants to time")
     args = ap.parse_args(argv)
     net = _network(args.nodes, args.seed)
     comp = compile_network(net, check=False)
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         ours, t_paths, m_paths, meth = best
         hwm0 = _hwm_mb()
         arc, t_arc, _ = _timed(lambda m=model: solve_assignment(
-            m, method="arc", time_limit_s=args.arc_time_limit), trace=False)
+            m, method="full_lp", time_limit_s=args.arc_time_limit), trace=False)
         m_arc = _hwm_mb() - hwm0  # HiGHS allocates in C: process peak growth
         if arc.status == "optimal":
             same = abs(ours.objective_value - arc.objective_value) <= 1e-6 * max(

@@ -156,7 +156,7 @@ def test_bundled_corridor_assignment_runs_and_respects_capacity() -> None:
     assert "AZ_SAN-TR_CEY" in set(crude["link"])  # Baku-Tbilisi-Ceyhan pipeline
 
 
-@pytest.mark.parametrize("method", ["paths", "arcs"])
+@pytest.mark.parametrize("method", ["paths", "restricted_arcs"])
 @settings(max_examples=40, deadline=None)
 @given(flow_cases(), st.integers(0, 2))
 def test_column_generation_matches_the_arc_lp(method, case, extra) -> None:  # type: ignore[no-untyped-def]
@@ -167,7 +167,7 @@ def test_column_generation_matches_the_arc_lp(method, case, extra) -> None:  # t
     demand += [Demand(node_id(1), node_id(s), "container", a) for s, a in sinks.items()
                if s != 1][:extra]
     model = build_assignment(net, demand, objective="cost", unmet_penalty_usd_per_unit=1000)
-    arc = solve_assignment(model, method="arc")
+    arc = solve_assignment(model, method="full_lp")
     paths = solve_assignment(model, method=method)
     assert arc.status == paths.status == "optimal"
     assert paths.objective_value == pytest.approx(arc.objective_value, rel=1e-6, abs=1e-6)
@@ -176,12 +176,53 @@ def test_column_generation_matches_the_arc_lp(method, case, extra) -> None:  # t
     assert np.all(model.A_ub @ paths.x <= model.b_ub + 1e-6)
 
 
-@pytest.mark.parametrize("method", ["paths", "arcs"])
+@pytest.mark.parametrize("method", ["paths", "restricted_arcs"])
 def test_column_generation_on_the_bundled_corridor_matches_the_arc_lp(method) -> None:  # type: ignore[no-untyped-def]
     from corridor_twin.scenarios import load_bundled_demand
 
     model = build_assignment(load_corridor(), load_bundled_demand().to_frame())
-    arc, paths = solve_assignment(model, method="arc"), solve_assignment(model, method=method)
+    arc, paths = solve_assignment(model, method="full_lp"), solve_assignment(model, method=method)
     assert paths.objective_value == pytest.approx(arc.objective_value, rel=1e-6)
     a, p = extract_assignment(model, arc), extract_assignment(model, paths)
     assert p.totals["unmet_per_year"] == pytest.approx(a.totals["unmet_per_year"], abs=1e-3)
+
+
+# -- the method registry ---------------------------------------------------------------------
+
+
+def test_methods_come_from_one_registry_with_a_documented_default() -> None:
+    import inspect
+
+    from corridor_twin.flow import ASSIGNMENT_METHODS
+
+    assert set(ASSIGNMENT_METHODS) == {"restricted_arcs", "paths", "full_lp", "equilibrium"}
+    default = inspect.signature(solve_assignment).parameters["method"].default
+    assert default == inspect.signature(assign).parameters["method"].default == "restricted_arcs"
+    assert default in ASSIGNMENT_METHODS
+
+
+def test_unknown_method_error_lists_the_valid_ones() -> None:
+    from corridor_twin.errors import OptionError
+    from corridor_twin.flow import ASSIGNMENT_METHODS
+
+    model = build_assignment(load_corridor(), [Demand("Almaty", "Istanbul", "container", 10)])
+    with pytest.raises(OptionError, match="unknown assignment method 'arcs'") as err:
+        solve_assignment(model, method="arcs")
+    assert all(name in str(err.value) for name in ASSIGNMENT_METHODS)
+
+
+def test_a_callable_method_is_used() -> None:
+    from corridor_twin.flow import ASSIGNMENT_METHODS, AssignmentModel, AssignmentSolution
+
+    calls: list[AssignmentModel] = []
+
+    def mine(
+        model: AssignmentModel, *, time_limit_s: float | None, generalized: object
+    ) -> AssignmentSolution:
+        calls.append(model)
+        return ASSIGNMENT_METHODS["full_lp"](model, time_limit_s=time_limit_s, generalized=None)
+
+    model = build_assignment(load_corridor(), [Demand("Almaty", "Istanbul", "container", 10)])
+    sol = solve_assignment(model, method=mine)  # type: ignore[arg-type]
+    assert calls == [model]
+    assert sol.status == "optimal"

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from corridor_twin.errors import CorridorError, OptionError
+from corridor_twin.flow.assign import ASSIGNMENT_METHODS
 
 EXIT_OK = 0
 
@@ -242,10 +243,11 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     )
     sp.add_argument(
         "--method",
-        choices=["paths", "arcs", "arc", "equilibrium"],
-        default="arcs",
-        help="paths/arcs/arc: system-optimal LP (path or arc column generation, or whole arc LP); "
-        "equilibrium: shippers' own cheapest routes with congestion delays",
+        choices=list(ASSIGNMENT_METHODS),
+        default="restricted_arcs",
+        help="restricted_arcs (default), paths, full_lp: the system-optimal LP (column "
+        "generation with a master of the found paths' arcs or of path columns, or the whole "
+        "LP at once); equilibrium: shippers' own cheapest routes with congestion delays",
     )
     sp.add_argument("--top", type=int, default=15, help="how many busiest links to list")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")

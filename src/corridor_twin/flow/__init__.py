@@ -16,6 +16,8 @@ True
 """
 
 from corridor_twin.flow.assign import (
+    ASSIGNMENT_METHODS,
+    AssignmentMethod,
     AssignmentModel,
     AssignmentResult,
     AssignmentSolution,
@@ -45,7 +47,9 @@ from corridor_twin.flow.maxflow import (
 )
 
 __all__ = [
+    "ASSIGNMENT_METHODS",
     "FLOW_METHODS",
+    "AssignmentMethod",
     "AssignmentModel",
     "AssignmentResult",
     "AssignmentSolution",

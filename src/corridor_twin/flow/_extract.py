@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corridor_twin._typing import FloatArray
+from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
 from corridor_twin.network.compile import EDGE_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
 
 __all__ = ["AssignmentResult", "extract_assignment"]
 

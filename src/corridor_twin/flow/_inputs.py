@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corridor_twin._typing import BoolArray, IntArray
 from corridor_twin.errors import OptionError
+from corridor_twin.flow._problem import FlowProblem
 from corridor_twin.network.compile import CompiledNetwork
 from corridor_twin.routing.costs import edge_costs
-
-if TYPE_CHECKING:
-    from corridor_twin.flow.maxflow import FlowProblem
 
 
 def resolve_nodes(comp: CompiledNetwork, nodes: str | Iterable[str], what: str) -> tuple[str, ...]:
@@ -53,16 +50,26 @@ def excluded_edges(comp: CompiledNetwork, exclude: tuple[str, ...]) -> BoolArray
     return out
 
 
-def usable_edges(comp: CompiledNetwork, cargo: str | None, avoid: tuple[str, ...],
-                 exclude: tuple[str, ...], sources: tuple[str, ...],
-                 sinks: tuple[str, ...]) -> BoolArray:
+def usable_edges(
+    comp: CompiledNetwork,
+    cargo: str | None,
+    avoid: tuple[str, ...],
+    exclude: tuple[str, ...],
+    sources: tuple[str, ...],
+    sinks: tuple[str, ...],
+) -> BoolArray:
     """Edges the cargo may use, outside avoided countries and excluded records."""
     ok = _allowed(comp, cargo, avoid, sources, sinks)
     return ok & ~excluded_edges(comp, exclude) if exclude else ok
 
 
-def _allowed(comp: CompiledNetwork, cargo: str | None, avoid: tuple[str, ...],
-             sources: tuple[str, ...], sinks: tuple[str, ...]) -> BoolArray:
+def _allowed(
+    comp: CompiledNetwork,
+    cargo: str | None,
+    avoid: tuple[str, ...],
+    sources: tuple[str, ...],
+    sinks: tuple[str, ...],
+) -> BoolArray:
     net = comp.network
     if cargo is not None:
         oc = {net.node(n).country for n in sources}
@@ -97,7 +104,7 @@ def unlimited_path(p: FlowProblem) -> IntArray:
     queue = deque([p.s])
     while queue and p.t not in pred:
         u = queue.popleft()
-        for e in order[starts[u]:starts[u + 1]].tolist():
+        for e in order[starts[u] : starts[u + 1]].tolist():
             w = int(p.heads[e])
             if w not in pred:
                 pred[w] = e

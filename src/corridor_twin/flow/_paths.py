@@ -36,16 +36,14 @@ multi-commodity network flows"; Desaulniers, Desrosiers and Solomon (eds.),
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
-
-if TYPE_CHECKING:
-    from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
+from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
 
 __all__ = ["solve_by_paths"]
 
@@ -342,8 +340,6 @@ def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
 def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
                    n_detours: int = 4) -> AssignmentSolution:
     """Solve an assignment model by column generation (see the module docstring)."""
-    from corridor_twin.flow.assign import AssignmentSolution
-
     t0 = time.perf_counter()
     comp = model.comp
     a_ub_csc = model.A_ub.tocsc()

@@ -30,17 +30,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
+from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
 from corridor_twin.flow._paths import greedy_paths, master_status, pairs_of, price
-
-if TYPE_CHECKING:
-    from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
 
 __all__ = ["solve_by_arcs"]
 
@@ -180,8 +178,6 @@ class _ArcMaster:
 def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
                   n_detours: int = 4) -> AssignmentSolution:
     """Solve an assignment model by arc-restricted column generation (module docstring)."""
-    from corridor_twin.flow.assign import AssignmentSolution
-
     t0 = time.perf_counter()
     comp = model.comp
     pairs, by_group, group_vars = pairs_of(model)

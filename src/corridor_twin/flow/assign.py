@@ -42,8 +42,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,14 +50,19 @@ import scipy.sparse as sp
 from corridor_twin._typing import FloatArray, IntArray
 from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._extract import AssignmentResult, extract_assignment
+from corridor_twin.flow._full import solve_full_lp
+from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution, Demand, no_demand_solution
+from corridor_twin.flow._paths import solve_by_paths
+from corridor_twin.flow._restricted import solve_by_arcs
+from corridor_twin.flow.capacity import edge_capacity
+from corridor_twin.flow.equilibrium import solve_equilibrium
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import GeneralizedCost, edge_costs, objective_weights
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = [
+    "ASSIGNMENT_METHODS",
+    "AssignmentMethod",
     "AssignmentModel",
     "AssignmentResult",
     "AssignmentSolution",
@@ -71,78 +75,6 @@ __all__ = [
 
 _MOVE = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _LOAD = EDGE_KINDS.index("load")
-
-
-@dataclass(frozen=True)
-class Demand:
-    """Annual demand between two nodes, in the commodity's unit (TEU or t) per year."""
-
-    origin: str
-    destination: str
-    commodity: str
-    amount_per_year: float
-
-
-@dataclass(frozen=True, eq=False)
-class AssignmentModel:
-    """The built LP: ``min c x`` s.t. ``A_eq x = b_eq``, ``A_ub x <= b_ub``, ``x >= 0``.
-
-    Variables are the flows ``x[g, e]`` of each group on its usable edges
-    (``var_group``, ``var_edge``; ``var_edge == -1`` marks an unmet-demand
-    bypass for destination ``var_dest``), then nothing else. ``ub_names``
-    names each capacity row as (kind, id, unit).
-    """
-
-    comp: CompiledNetwork
-    demand: tuple[Demand, ...]
-    groups: tuple[tuple[str, str, str], ...]  # (commodity, origin node, destination country)
-    group_unit: tuple[str, ...]
-    group_t_per_unit: FloatArray
-    c: FloatArray
-    A_eq: sp.csr_matrix
-    b_eq: FloatArray
-    A_ub: sp.csr_matrix
-    b_ub: FloatArray
-    ub_names: tuple[tuple[str, str, str], ...]
-    var_group: IntArray
-    var_edge: IntArray
-    var_dest: IntArray
-    var_time_h: FloatArray
-    var_cost_usd: FloatArray
-    var_co2e_kg: FloatArray
-    group_origin_vertex: IntArray
-    bypass_demand: FloatArray
-    objective: str
-    unmet_penalty_usd_per_unit: float
-
-    @property
-    def n_variables(self) -> int:
-        """Number of LP variables."""
-        return int(self.c.shape[0])
-
-    def __repr__(self) -> str:
-        return (
-            f"<AssignmentModel {len(self.groups)} groups, {self.n_variables} variables, "
-            f"{self.A_eq.shape[0]} balance rows, {self.A_ub.shape[0]} capacity rows>"
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class AssignmentSolution:
-    """What the solver returned.
-
-    ``status`` is one of {optimal, infeasible, unbounded, limit, error}; for
-    anything but ``optimal`` the ``message`` explains it and ``x`` is None.
-    """
-
-    status: str
-    message: str
-    objective_value: float
-    x: FloatArray | None
-    capacity_duals: FloatArray | None
-    solve_s: float = 0.0
-    totals: dict[str, float] = field(default_factory=dict)
-    capacity_delay_h: FloatArray | None = None
 
 
 def _demand_rows(demand: Any) -> tuple[Demand, ...]:
@@ -181,8 +113,6 @@ def _demand_rows(demand: Any) -> tuple[Demand, ...]:
 
 def _edge_caps(comp: CompiledNetwork) -> tuple[FloatArray, FloatArray]:
     """Per-edge annual capacity in t and TEU (inf = none), borders included."""
-    from corridor_twin.flow.capacity import edge_capacity
-
     # No unit conversion: a tonnage limit binds every cargo (containers by their weight),
     # a TEU limit binds containers only.
     return edge_capacity(comp, "t", convert=False), edge_capacity(comp, "teu", convert=False)
@@ -424,113 +354,107 @@ def _capacity_rows(
     return _ints(rows), _ints(cols), _floats(vals), rhs, names
 
 
+class AssignmentMethod(Protocol):
+    """Signature of a solver in :data:`ASSIGNMENT_METHODS` (or passed as ``method=``)."""
+
+    def __call__(
+        self,
+        model: AssignmentModel,
+        *,
+        time_limit_s: float | None,
+        generalized: GeneralizedCost | None,
+    ) -> AssignmentSolution: ...
+
+
+def _restricted_arcs(
+    model: AssignmentModel, *, time_limit_s: float | None, generalized: GeneralizedCost | None
+) -> AssignmentSolution:
+    return solve_by_arcs(model)
+
+
+def _paths(
+    model: AssignmentModel, *, time_limit_s: float | None, generalized: GeneralizedCost | None
+) -> AssignmentSolution:
+    return solve_by_paths(model)
+
+
+def _full_lp(
+    model: AssignmentModel, *, time_limit_s: float | None, generalized: GeneralizedCost | None
+) -> AssignmentSolution:
+    return solve_full_lp(model, time_limit_s=time_limit_s)
+
+
+def _equilibrium(
+    model: AssignmentModel, *, time_limit_s: float | None, generalized: GeneralizedCost | None
+) -> AssignmentSolution:
+    return solve_equilibrium(model, generalized=generalized)
+
+
+ASSIGNMENT_METHODS: dict[str, AssignmentMethod] = {
+    "restricted_arcs": _restricted_arcs,
+    "paths": _paths,
+    "full_lp": _full_lp,
+    "equilibrium": _equilibrium,
+}
+"""Assignment solvers by name; the default is ``"restricted_arcs"``.
+
+``restricted_arcs``: column generation with shortest-path pricing and a sparse
+restricted master made of the arcs of the paths found so far
+(:mod:`corridor_twin.flow._restricted`), the same LP to the same optimum in few
+rounds; ``paths``: the same pricing with a master of path columns
+(:mod:`corridor_twin.flow._paths`), more rounds but smaller masters;
+``full_lp``: the whole arc-based LP handed to HiGHS at once
+(:mod:`corridor_twin.flow._full`), the exact reference; ``equilibrium``: not the
+LP but the user equilibrium with congestion delays at capacities
+(:func:`corridor_twin.flow.equilibrium.solve_equilibrium` with its defaults). A
+callable with the signature of :class:`AssignmentMethod` may be passed instead."""
+
+
 def solve_assignment(
     model: AssignmentModel,
     *,
-    method: str = "arcs",
+    method: str | AssignmentMethod = "restricted_arcs",
     time_limit_s: float | None = None,
+    generalized: GeneralizedCost | None = None,
 ) -> AssignmentSolution:
-    """Solve the LP with HiGHS (``scipy.optimize.linprog(method="highs")``).
+    """Solve the assignment with HiGHS (or find the user equilibrium).
 
     Parameters
     ----------
     model
         From :func:`build_assignment`.
-    method : {"paths", "arcs", "arc", "equilibrium"}
-        ``arcs`` (default): column generation with shortest-path pricing
-        and a sparse restricted master made of the arcs of the paths found
-        so far (:mod:`corridor_twin.flow._restricted`), which solves the
-        same LP to the same optimum in few rounds; ``paths``: the same
-        pricing with a master of path columns
-        (:mod:`corridor_twin.flow._paths`), more rounds but smaller masters;
-        ``arc``: hand the whole
-        arc-based LP to HiGHS at once; ``equilibrium``: not the LP but the
-        user equilibrium with congestion delays at capacities
-        (:func:`corridor_twin.flow.equilibrium.solve_equilibrium` with its
-        defaults).
+    method : {"restricted_arcs", "paths", "full_lp", "equilibrium"} or callable
+        Solver (see :data:`ASSIGNMENT_METHODS`); default ``"restricted_arcs"``.
     time_limit_s
-        Time limit for the ``arc`` solve.
+        Time limit for the ``full_lp`` solve.
+    generalized
+        Value of time for the congestion delays of ``equilibrium`` (default:
+        each commodity's own).
 
     Returns
     -------
     AssignmentSolution
         ``status`` in {optimal, infeasible, unbounded, limit, error}, with a
         readable message; solver failures are reported, not raised.
+
+    Raises
+    ------
+    OptionError
+        If ``method`` names no solver (the message lists the valid ones).
     """
-    import time
-
-    if method == "paths":
-        from corridor_twin.flow._paths import solve_by_paths
-
-        if model.n_variables == 0:
-            return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
-                                      np.zeros(model.A_ub.shape[0]))
-        return solve_by_paths(model)
-    if method == "arcs":
-        from corridor_twin.flow._restricted import solve_by_arcs
-
-        if model.n_variables == 0:
-            return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
-                                      np.zeros(model.A_ub.shape[0]))
-        return solve_by_arcs(model)
-    if method == "equilibrium":
-        from corridor_twin.flow.equilibrium import solve_equilibrium
-
-        if model.n_variables == 0:
-            return AssignmentSolution("optimal", "no demand to assign", 0.0, np.zeros(0),
-                                      np.zeros(model.A_ub.shape[0]))
-        return solve_equilibrium(model)
-    if method != "arc":
-        raise OptionError(
-            f"unknown method {method!r}; choose from {{paths, arcs, arc, equilibrium}}"
-        )
-    from scipy.optimize import linprog
-
+    if callable(method):
+        fn = method
+    else:
+        try:
+            fn = ASSIGNMENT_METHODS[method]
+        except KeyError:
+            raise OptionError(
+                f"unknown assignment method {method!r}; choose from "
+                f"{{{', '.join(ASSIGNMENT_METHODS)}}}"
+            ) from None
     if model.n_variables == 0:
-        return AssignmentSolution(
-            "optimal", "no demand to assign", 0.0, np.zeros(0), np.zeros(model.A_ub.shape[0])
-        )
-    options: dict[str, Any] = {"presolve": True}
-    if time_limit_s is not None:
-        options["time_limit"] = float(time_limit_s)
-    t0 = time.perf_counter()
-    try:
-        res = linprog(
-            model.c,
-            A_ub=model.A_ub if model.A_ub.shape[0] else None,
-            b_ub=model.b_ub if model.A_ub.shape[0] else None,
-            A_eq=model.A_eq,
-            b_eq=model.b_eq,
-            bounds=(0, None),
-            method="highs",
-            options=options,
-        )
-    except (ValueError, MemoryError) as exc:
-        return AssignmentSolution(
-            "error",
-            f"the solver could not run: {exc}",
-            np.nan,
-            None,
-            None,
-            time.perf_counter() - t0,
-        )
-    elapsed = time.perf_counter() - t0
-    status = {0: "optimal", 1: "limit", 2: "infeasible", 3: "unbounded"}.get(res.status, "error")
-    if status != "optimal":
-        hint = {
-            "infeasible": "the demand cannot be balanced even with the unmet-demand bypass; "
-            "check for negative capacities or inconsistent demand",
-            "unbounded": "some flow cost is negative, so cost can fall without limit; check "
-            "tariffs and the objective",
-            "limit": "the time or iteration limit stopped the solver; raise time_limit_s",
-        }.get(status, "the solver reported a numerical failure")
-        return AssignmentSolution(
-            status, f"{status}: {hint} (HiGHS: {res.message})", np.nan, None, None, elapsed
-        )
-    duals = np.asarray(res.ineqlin.marginals) if model.A_ub.shape[0] else np.zeros(0)
-    return AssignmentSolution(
-        "optimal", str(res.message), float(res.fun), np.asarray(res.x), duals, elapsed
-    )
+        return no_demand_solution(model)
+    return fn(model, time_limit_s=time_limit_s, generalized=generalized)
 
 
 def assign(
@@ -541,12 +465,13 @@ def assign(
     generalized: GeneralizedCost | None = None,
     unmet_penalty_usd_per_unit: float = 50_000.0,
     node_capacities: bool = True,
-    method: str = "arcs",
+    method: str | AssignmentMethod = "restricted_arcs",
     time_limit_s: float | None = None,
 ) -> AssignmentResult:
     """Build, solve and extract the system-optimal assignment in one call.
 
-    See :func:`build_assignment` for the parameters. The result's ``status``
+    See :func:`build_assignment` for the parameters and :func:`solve_assignment`
+    for ``method`` (default ``"restricted_arcs"``) and ``time_limit_s``. The result's ``status``
     says whether the LP was solved; unmet demand is reported, not raised.
     """
     model = build_assignment(
@@ -557,10 +482,7 @@ def assign(
         unmet_penalty_usd_per_unit=unmet_penalty_usd_per_unit,
         node_capacities=node_capacities,
     )
-    if method == "equilibrium" and model.n_variables:
-        from corridor_twin.flow.equilibrium import solve_equilibrium
-
-        return extract_assignment(model, solve_equilibrium(model, generalized=generalized))
     return extract_assignment(
-        model, solve_assignment(model, method=method, time_limit_s=time_limit_s)
+        model,
+        solve_assignment(model, method=method, time_limit_s=time_limit_s, generalized=generalized),
     )

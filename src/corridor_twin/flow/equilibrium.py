@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,9 +54,8 @@ import scipy.sparse as sp
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray
 from corridor_twin.errors import OptionError
-
-if TYPE_CHECKING:
-    from corridor_twin.flow.assign import AssignmentModel, AssignmentSolution
+from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
+from corridor_twin.routing.costs import GeneralizedCost
 
 __all__ = ["Congestion", "solve_equilibrium"]
 
@@ -100,10 +99,8 @@ class Congestion:
                           dtype=np.float64)
 
 
-def _group_value_of_time(model: AssignmentModel, generalized: Any) -> FloatArray:
+def _group_value_of_time(model: AssignmentModel, generalized: GeneralizedCost | None) -> FloatArray:
     """Objective units per unit-hour of delay, per group."""
-    from corridor_twin.routing.costs import GeneralizedCost
-
     if model.objective == "time":
         return np.ones(len(model.groups))
     if model.objective != "generalized":
@@ -166,7 +163,7 @@ def solve_equilibrium(
     model: AssignmentModel,
     *,
     congestion: Congestion | None = None,
-    generalized: Any = None,
+    generalized: GeneralizedCost | None = None,
     relative_gap: float = 1e-4,
     max_iterations: int = 500,
 ) -> AssignmentSolution:
@@ -196,8 +193,6 @@ def solve_equilibrium(
         delay (``delay_unit_h``: unit-hours per year), the relative gap and the
         iterations.
     """
-    from corridor_twin.flow.assign import AssignmentSolution
-
     if not (relative_gap > 0 and math.isfinite(relative_gap)):
         raise OptionError(f"relative_gap must be a positive number, got {relative_gap}")
     if max_iterations < 1:

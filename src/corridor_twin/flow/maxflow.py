@@ -49,24 +49,35 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
-from corridor_twin._typing import BoolArray, FloatArray, Int32Array, IntArray
+from corridor_twin._typing import FloatArray, IntArray
 from corridor_twin.errors import OptionError
 from corridor_twin.flow import _flow_kernels
 from corridor_twin.flow._inputs import resolve_nodes, unlimited_path, usable_edges
-from corridor_twin.flow.capacity import RecordCapacities, check_unit, edge_capacity
+from corridor_twin.flow._naming import name_cut, name_path
+from corridor_twin.flow._problem import (
+    BORDER,
+    EDGE,
+    NODE,
+    SINK,
+    SOURCE,
+    CutItem,
+    FlowFunc,
+    FlowProblem,
+    FlowSolution,
+    MaxFlowResult,
+)
 from corridor_twin.flow.capacity import _cached as _record_caps
+from corridor_twin.flow.capacity import check_unit, edge_capacity
 from corridor_twin.network.compile import CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "FLOW_METHODS",
@@ -80,10 +91,6 @@ __all__ = [
     "solve_flow_problem",
 ]
 
-FlowFunc = Callable[
-    [int, Int32Array, Int32Array, FloatArray, int, int, float],
-    tuple[float, FloatArray, Any],
-]
 FLOW_METHODS: dict[str, FlowFunc] = {
     "push_relabel": _flow_kernels.push_relabel,
     "dinic": _flow_kernels.dinic,
@@ -92,158 +99,6 @@ FLOW_METHODS: dict[str, FlowFunc] = {
 global relabelling). A callable with the same signature
 ``(n, tails, heads, capacity, source, sink, tol) -> (value, flow, source_side)`` may be
 passed instead."""
-
-# Augmented-edge origins.
-_EDGE, _NODE, _BORDER, _SOURCE, _SINK = range(5)
-
-
-@dataclass(frozen=True, eq=False)
-class FlowProblem:
-    """A max-flow problem on the compiled network (build with :func:`flow_problem`).
-
-    The augmented graph has the compiled vertices, then one vertex per gate,
-    then the super-source ``s`` and super-sink ``t``. ``origin[i]`` says what
-    augmented edge ``i`` is (0 compiled edge, 1 node gate, 2 border gate,
-    3 super-source edge, 4 super-sink edge) and ``ref[i]`` which compiled
-    edge, node or border it stands for. ``capacity`` is in ``unit`` per year,
-    ``inf`` where unlimited.
-    """
-
-    comp: CompiledNetwork
-    unit: str
-    cargo: str | None
-    sources: tuple[str, ...]
-    sinks: tuple[str, ...]
-    avoid_countries: tuple[str, ...]
-    n_vertices: int
-    tails: Int32Array
-    heads: Int32Array
-    capacity: FloatArray
-    origin: npt.NDArray[np.int8]
-    ref: IntArray
-    s: int
-    t: int
-    usable: BoolArray
-    edge_capacity: FloatArray
-    node_capacity: FloatArray
-    records: RecordCapacities
-
-    @property
-    def n_edges(self) -> int:
-        """Number of augmented edges."""
-        return int(self.tails.shape[0])
-
-
-@dataclass(frozen=True, slots=True)
-class CutItem:
-    """One element of a minimum cut.
-
-    Attributes
-    ----------
-    kind : {"link", "service", "transfer", "border", "node"}
-        What binds.
-    id
-        Record id (link, service, transfer, border or node id).
-    name
-        A readable name.
-    from_node, to_node
-        Direction for links and services; the node for the others.
-    capacity
-        Capacity in the result's unit per year (summed over the compiled
-        edges of the element that cross the cut).
-    """
-
-    kind: str
-    id: str
-    name: str
-    from_node: str
-    to_node: str
-    capacity: float
-
-
-@dataclass(frozen=True, eq=False)
-class MaxFlowResult:
-    """The maximum flow between two node sets and a minimum cut.
-
-    Attributes
-    ----------
-    value
-        Maximum flow in ``unit`` per year (``inf`` if unbounded).
-    unit : {"t", "teu"}
-        Unit of every figure.
-    sources, sinks
-        Node ids.
-    cut
-        The minimum cut: bottleneck elements whose capacities add up to
-        ``value`` (empty if unbounded).
-    edge_flow
-        Flow on every compiled edge (NaN if unbounded).
-    node_flow
-        Throughput of every physical node: what arrives from other nodes or
-        from services, plus what starts there.
-    unlimited_path
-        When the flow is unbounded: the elements of a path with no capacity.
-    problem
-        The flow problem that was solved.
-    augmented_flow
-        Flow on every edge of the problem's augmented graph (for checks).
-    """
-
-    value: float
-    unit: str
-    sources: tuple[str, ...]
-    sinks: tuple[str, ...]
-    cut: tuple[CutItem, ...]
-    edge_flow: FloatArray
-    node_flow: FloatArray
-    unlimited_path: tuple[str, ...]
-    problem: FlowProblem
-    augmented_flow: FloatArray
-
-    @property
-    def bounded(self) -> bool:
-        """Whether the flow is finite."""
-        return math.isfinite(self.value)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Flow on every link, service, transfer, border and node, per direction.
-
-        Columns: ``kind``, ``id``, ``name``, ``from_node``, ``to_node``,
-        ``flow``, ``capacity`` (``inf`` = unlimited), ``utilisation``
-        (flow / capacity) and ``unit``. Only elements usable by the cargo
-        appear; nodes appear when they carry flow or have a capacity.
-        """
-        from corridor_twin.flow._tables import flow_frame
-
-        return flow_frame(self)
-
-    def cut_frame(self) -> pd.DataFrame:
-        """The minimum cut, one row per bottleneck element."""
-        import pandas as pd
-
-        cols = list(CutItem.__dataclass_fields__)
-        df = pd.DataFrame([[getattr(c, k) for k in cols] for c in self.cut], columns=cols)
-        df["unit"] = self.unit
-        return df
-
-    def __repr__(self) -> str:
-        u = "TEU" if self.unit == "teu" else "t"
-        p = self.problem
-        head = (
-            f"<MaxFlowResult {self.value:,.0f} {u}/year from {', '.join(self.sources)} "
-            f"to {', '.join(self.sinks)}"
-            + (f" ({p.cargo})" if p.cargo else "")
-            + (f", avoiding {', '.join(p.avoid_countries)}" if p.avoid_countries else "")
-        )
-        if not self.bounded:
-            return head + "; unbounded via " + " > ".join(self.unlimited_path[:8]) + ">"
-        lines = [
-            f"  {c.kind} {c.id} ({c.from_node}->{c.to_node}) {c.name}: {c.capacity:,.0f}"
-            if c.from_node != c.to_node
-            else f"  {c.kind} {c.id} {c.name}: {c.capacity:,.0f}"
-            for c in self.cut
-        ]
-        return head + f"\n min cut ({len(self.cut)}):\n" + "\n".join(lines) + ">"
 
 
 def flow_problem(
@@ -282,7 +137,7 @@ def flow_problem(
     tails = comp.tail[ids].astype(np.int64)
     heads = comp.indices[ids].astype(np.int64)
     cap = ecap[ids].astype(np.float64)
-    origin = np.full(len(ids), _EDGE, dtype=np.int8)
+    origin = np.full(len(ids), EDGE, dtype=np.int8)
     ref = ids.astype(np.int64)
     n = comp.n_vertices
     new_t: list[Any] = []
@@ -291,8 +146,9 @@ def flow_problem(
     new_o: list[Any] = []
     new_r: list[Any] = []
 
-    def gate(sel: IntArray, key_rec: IntArray, side: IntArray, exit_side: bool, c: FloatArray,
-             kind: int) -> tuple[IntArray, IntArray]:
+    def gate(
+        sel: IntArray, key_rec: IntArray, side: IntArray, exit_side: bool, c: FloatArray, kind: int
+    ) -> tuple[IntArray, IntArray]:
         """Lead the selected edges through one new vertex per (record, end vertex).
 
         Returns the end vertices and their gate vertices.
@@ -322,7 +178,7 @@ def flow_problem(
         for col, side, exit_side in ((e.border_from, tails, True), (e.border_to, heads, False)):
             b = col[ids].astype(np.int64)
             sel = np.flatnonzero((b >= 0) & np.isfinite(caps.borders[np.maximum(b, 0)]))
-            gate(sel, b[sel], side, exit_side, caps.borders, _BORDER)
+            gate(sel, b[sel], side, exit_side, caps.borders, BORDER)
         tails = np.concatenate([tails, *new_t])
         heads = np.concatenate([heads, *new_h])
         cap = np.concatenate([cap, *new_c])
@@ -338,7 +194,7 @@ def flow_problem(
         gated_v[: comp.n_vertices] = arrival & np.isfinite(ncap[comp.vertex_node])
         sel = np.flatnonzero(gated_v[heads])
         node_of = comp.vertex_node[heads[sel]].astype(np.int64)
-        ends, gates = gate(sel, node_of, heads, False, ncap, _NODE)
+        ends, gates = gate(sel, node_of, heads, False, ncap, NODE)
         gate_of = dict(zip(ends.tolist(), gates.tolist(), strict=True))
     s, t = n, n + 1
     si = np.asarray([comp.node_index(x) for x in src], dtype=np.int64)
@@ -351,7 +207,7 @@ def flow_problem(
     new_t += [np.full(len(si), s), comp.destination_vertex[ti].astype(np.int64)]
     new_h += [src_head, np.full(len(ti), t)]
     new_c += [np.where(via_gate, np.inf, ncap[si]), np.full(len(ti), np.inf)]
-    new_o += [np.full(len(si), _SOURCE, dtype=np.int8), np.full(len(ti), _SINK, dtype=np.int8)]
+    new_o += [np.full(len(si), SOURCE, dtype=np.int8), np.full(len(ti), SINK, dtype=np.int8)]
     new_r += [si, ti]
     return FlowProblem(
         comp=comp,
@@ -375,17 +231,6 @@ def flow_problem(
     )
 
 
-@dataclass(frozen=True, eq=False)
-class FlowSolution:
-    """Raw answer of a kernel on a :class:`FlowProblem`'s augmented graph."""
-
-    value: float
-    flow: FloatArray
-    source_side: BoolArray
-    unlimited_edges: IntArray  # augmented edges of an unlimited path (if unbounded)
-    cut_edges: IntArray | None = None  # the cut, when it is not the source side's boundary
-
-
 def shared_gates(p: FlowProblem) -> list[tuple[int, IntArray]]:
     """Nodes whose capacity gates more than one arrival vertex: (node, gate edges).
 
@@ -394,18 +239,20 @@ def shared_gates(p: FlowProblem) -> list[tuple[int, IntArray]]:
     The node's super-source edge, when it carries the capacity, belongs to the
     group too (what starts there and what passes through share it).
     """
-    gates = np.flatnonzero(p.origin == _NODE)
+    gates = np.flatnonzero(p.origin == NODE)
     nodes, counts = np.unique(p.ref[gates], return_counts=True)
     out = []
     for node in nodes[counts > 1].tolist():
-        sel = ((p.origin == _NODE) | ((p.origin == _SOURCE) & np.isfinite(p.capacity))) & (
-            p.ref == node)
+        sel = ((p.origin == NODE) | ((p.origin == SOURCE) & np.isfinite(p.capacity))) & (
+            p.ref == node
+        )
         out.append((int(node), np.flatnonzero(sel)))
     return out
 
 
-def _solve_lp(p: FlowProblem, cap: FloatArray, groups: list[tuple[int, IntArray]],
-              tol: float) -> tuple[float, FloatArray, IntArray]:
+def _solve_lp(
+    p: FlowProblem, cap: FloatArray, groups: list[tuple[int, IntArray]], tol: float
+) -> tuple[float, FloatArray, IntArray]:
     """Max flow with shared node capacities as an LP (HiGHS): value, flow and cut edges.
 
     The cut is the set of capacities with a non-zero dual: augmented edges at
@@ -428,15 +275,25 @@ def _solve_lp(p: FlowProblem, cap: FloatArray, groups: list[tuple[int, IntArray]
     a_ub = sp.csr_matrix((np.ones(len(g_cols)), (g_rows, g_cols)), shape=(len(groups), m))
     b_ub = np.asarray([p.node_capacity[node] for node, _ in groups], dtype=np.float64)
     c = np.where(p.tails == p.s, -1.0, 0.0)
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.zeros(a_eq.shape[0]),
-                  bounds=np.column_stack([np.zeros(m), cap]), method="highs")
+    res = linprog(
+        c,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=np.zeros(a_eq.shape[0]),
+        bounds=np.column_stack([np.zeros(m), cap]),
+        method="highs",
+    )
     if res.status != 0:  # pragma: no cover - a max flow with finite bounds is always solvable
         raise OptionError(f"the max-flow LP failed (HiGHS: {res.message})")
     flow = np.clip(np.asarray(res.x, dtype=np.float64), 0.0, cap)
     dual_tol = 1e-9
     at_bound = np.flatnonzero(np.abs(np.asarray(res.upper.marginals)) > dual_tol)
-    shared = [int(e[0]) for (_, e), d in zip(groups, np.asarray(res.ineqlin.marginals),
-                                              strict=True) if abs(d) > dual_tol]
+    shared = [
+        int(e[0])
+        for (_, e), d in zip(groups, np.asarray(res.ineqlin.marginals), strict=True)
+        if abs(d) > dual_tol
+    ]
     cut = np.union1d(at_bound, np.asarray(shared, dtype=np.int64))
     return float(-res.fun), flow, cut
 
@@ -468,13 +325,19 @@ def solve_flow_problem(p: FlowProblem, *, method: str | FlowFunc = "push_relabel
     else:
         value, flow, side = fn(p.n_vertices, p.tails, p.heads, cap, p.s, p.t, tol)
     if value > total + 0.5:  # every cut has an unlimited edge
-        return FlowSolution(math.inf, np.full(p.n_edges, np.nan),
-                            np.zeros(p.n_vertices, dtype=bool), unlimited_path(p))
+        return FlowSolution(
+            math.inf,
+            np.full(p.n_edges, np.nan),
+            np.zeros(p.n_vertices, dtype=bool),
+            unlimited_path(p),
+        )
     # Kernels may leave flow round cycles; they carry nothing from sources to sinks.
-    flow = _flow_kernels.cancel_cycles(p.n_vertices, p.tails, p.heads,
-                                       np.asarray(flow, dtype=np.float64), tol)
-    return FlowSolution(float(value), flow,
-                        np.asarray(side, dtype=bool), np.zeros(0, dtype=np.int64), cut_edges)
+    flow = _flow_kernels.cancel_cycles(
+        p.n_vertices, p.tails, p.heads, np.asarray(flow, dtype=np.float64), tol
+    )
+    return FlowSolution(
+        float(value), flow, np.asarray(side, dtype=bool), np.zeros(0, dtype=np.int64), cut_edges
+    )
 
 
 def max_flow(
@@ -577,25 +440,33 @@ def max_flow(
 
 def extract_max_flow(p: FlowProblem, sol: FlowSolution) -> MaxFlowResult:
     """Turn a kernel's answer into a :class:`MaxFlowResult` (flows and a named cut)."""
-    from corridor_twin.flow._tables import name_cut, name_path
-
     comp = p.comp
     n_nodes = len(comp.node_ids)
     if not math.isfinite(sol.value):
         nan = np.full(comp.n_edges, np.nan)
         nan.setflags(write=False)
-        return MaxFlowResult(math.inf, p.unit, p.sources, p.sinks, (), nan,
-                             np.full(n_nodes, np.nan), name_path(p, sol.unlimited_edges), p,
-                             sol.flow)
-    is_edge = p.origin == _EDGE
+        return MaxFlowResult(
+            math.inf,
+            p.unit,
+            p.sources,
+            p.sinks,
+            (),
+            nan,
+            np.full(n_nodes, np.nan),
+            name_path(p, sol.unlimited_edges),
+            p,
+            sol.flow,
+        )
+    is_edge = p.origin == EDGE
     edge_flow = np.zeros(comp.n_edges)
     edge_flow[p.ref[is_edge]] = sol.flow[is_edge]
     # Throughput: arrivals at hub/arrival vertices from other nodes, plus flow started there.
     vk = comp.vertex_kind
     into = ((vk == 0) | (vk == 3))[comp.indices]
-    node_flow = np.bincount(comp.vertex_node[comp.indices[into]], weights=edge_flow[into],
-                            minlength=n_nodes).astype(np.float64)
-    src = p.origin == _SOURCE
+    node_flow = np.bincount(
+        comp.vertex_node[comp.indices[into]], weights=edge_flow[into], minlength=n_nodes
+    ).astype(np.float64)
+    src = p.origin == SOURCE
     node_flow += np.bincount(p.ref[src], weights=sol.flow[src], minlength=n_nodes)
     if sol.cut_edges is not None:
         cut = name_cut(p, sol.cut_edges)
@@ -605,5 +476,6 @@ def extract_max_flow(p: FlowProblem, sol: FlowSolution) -> MaxFlowResult:
     edge_flow.setflags(write=False)
     node_flow.setflags(write=False)
     sol.flow.setflags(write=False)
-    return MaxFlowResult(sol.value, p.unit, p.sources, p.sinks, cut, edge_flow, node_flow, (), p,
-                         sol.flow)
+    return MaxFlowResult(
+        sol.value, p.unit, p.sources, p.sinks, cut, edge_flow, node_flow, (), p, sol.flow
+    )
