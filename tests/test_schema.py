@@ -7,13 +7,12 @@ import dataclasses
 import pytest
 
 from corridor_twin.io import loads_network
-from corridor_twin.network.model import TABLES
+from corridor_twin.network.records import TABLES, describe
 from corridor_twin.network.schema import (
     MODES,
     Attribute,
     attr,
     attributes,
-    describe,
 )
 
 # Record fields that are not attributes of a table but bookkeeping shared by all records.

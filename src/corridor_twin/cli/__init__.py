@@ -285,7 +285,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from corridor_twin.network.schema import describe
+    from corridor_twin.network.records import describe
 
     frame = describe()
     if args.table:

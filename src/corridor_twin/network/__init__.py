@@ -1,6 +1,7 @@
 """The network model: schema, immutable records, validation and compilation."""
 
-from corridor_twin.network.compile import CompiledNetwork, compile_network
+from corridor_twin.network.compile import as_compiled, compile_network
+from corridor_twin.network.compiled import CompiledNetwork, EdgeArrays
 from corridor_twin.network.model import (
     Border,
     Commodity,
@@ -16,12 +17,14 @@ from corridor_twin.network.model import (
     Source,
     Transfer,
 )
+from corridor_twin.network.records import describe
 from corridor_twin.network.validate import Finding, ValidationReport, validate
 
 __all__ = [
     "Border",
     "Commodity",
     "CompiledNetwork",
+    "EdgeArrays",
     "EmissionFactor",
     "Finding",
     "Link",
@@ -35,6 +38,8 @@ __all__ = [
     "Source",
     "Transfer",
     "ValidationReport",
+    "as_compiled",
     "compile_network",
+    "describe",
     "validate",
 ]

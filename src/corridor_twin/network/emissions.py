@@ -9,7 +9,12 @@ production) and tank-to-wheel (combustion on board), in g CO2e per tonne-km.
 
 from __future__ import annotations
 
-from corridor_twin.network.model import EmissionFactor, Link, Network
+from typing import TYPE_CHECKING
+
+from corridor_twin.network.records import EmissionFactor, Link
+
+if TYPE_CHECKING:
+    from corridor_twin.network.model import Network
 
 __all__ = ["resolve_factor"]
 

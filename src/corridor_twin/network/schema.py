@@ -1,17 +1,18 @@
 """The one schema: every attribute of every table, with dtype, unit and default.
 
-Record classes in :mod:`corridor_twin.network.model` declare their fields with
-:func:`attr`; this module turns those declarations into :class:`Attribute`
-rows. Validation (:mod:`~corridor_twin.network.validate`), the YAML format
-(:mod:`~corridor_twin.io.yaml_io`) and the documentation table all read the
-schema from here, so an attribute is declared exactly once.
+Record classes in :mod:`corridor_twin.network.records` declare their fields
+with :func:`attr`; this module turns those declarations into
+:class:`Attribute` rows. Validation (:mod:`~corridor_twin.network.validate`),
+the YAML format (:mod:`~corridor_twin.io.yaml_io`) and the documentation table
+(:func:`corridor_twin.network.records.describe`) all read the schema from here,
+so an attribute is declared exactly once. This module imports nothing of the
+package: everything else builds on it.
 
 Examples
 --------
->>> from corridor_twin.network.schema import describe
->>> table = describe()
->>> row = table[(table["table"] == "links") & (table["attribute"] == "length_km")].iloc[0]
->>> (row["unit"], bool(row["required"]))
+>>> from corridor_twin.network.records import Link
+>>> length = next(a for a in attributes(Link, "links") if a.name == "length_km")
+>>> (length.unit, length.required)
 ('km', True)
 """
 
@@ -22,10 +23,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import pandas as pd
+from typing import Any
 
 __all__ = [
     "COMMODITY_UNITS",
@@ -39,7 +37,6 @@ __all__ = [
     "Attribute",
     "attr",
     "attributes",
-    "describe",
 ]
 
 NODE_KINDS = (
@@ -195,36 +192,3 @@ def _attributes(cls: type, table: str) -> tuple[Attribute, ...]:
             )
         )
     return tuple(rows)
-
-
-def describe() -> pd.DataFrame:
-    """Every table's attributes as one tidy table (the format's reference).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns: table, attribute, dtype, unit, default, required, allowed,
-        minimum, maximum, figure, description.
-    """
-    import pandas as pd
-
-    from corridor_twin.network.model import TABLES
-
-    rows = [
-        {
-            "table": a.table,
-            "attribute": a.key,
-            "dtype": a.dtype,
-            "unit": a.unit,
-            "default": a.default,
-            "required": a.required,
-            "allowed": ", ".join(a.allowed) if a.allowed else None,
-            "minimum": a.minimum,
-            "maximum": a.maximum,
-            "figure": a.figure,
-            "description": a.description,
-        }
-        for table, cls in TABLES.items()
-        for a in attributes(cls, table)
-    ]
-    return pd.DataFrame(rows)

@@ -28,11 +28,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from corridor_twin.errors import ValidationError
-from corridor_twin.network.model import TABLES, Network
+from corridor_twin.network.emissions import resolve_factor
+from corridor_twin.network.records import TABLES
 from corridor_twin.network.schema import attributes
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from corridor_twin.network.model import Network
 
 __all__ = ["RULES", "Finding", "ValidationReport", "validate"]
 
@@ -523,8 +526,6 @@ def check_transfers(net: Network) -> list[Finding]:
 
 def check_emission_factors(net: Network) -> list[Finding]:
     """Every open link must resolve an emission factor."""
-    from corridor_twin.network.emissions import resolve_factor
-
     out = []
     ids = {e.id for e in net.emission_factors}
     country = {n.id: n.country for n in net.nodes}

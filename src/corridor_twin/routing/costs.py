@@ -20,6 +20,7 @@ from corridor_twin._typing import BoolArray, FloatArray
 from corridor_twin.errors import OptionError
 from corridor_twin.network.compile import CompiledNetwork
 from corridor_twin.network.model import Network, Restriction
+from corridor_twin.network.schema import MODES
 
 __all__ = [
     "OBJECTIVES",
@@ -174,8 +175,6 @@ def edge_costs(
     e = comp.edge
     usable = (comp.edge_commodity_mask & bit) != 0
     if modes is not None:
-        from corridor_twin.network.schema import MODES
-
         wanted = set(modes)
         bad = wanted - set(MODES)
         if bad:
