@@ -301,13 +301,7 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
         results.append(
             RouteReliabilityOut(
                 route=RouteOut.from_route(r, net),
-                stats=TransitStatsOut(
-                    draws=s.draws, mean_h=s.mean_h, std_h=s.std_h, p50_h=s.p50_h,
-                    p50_lo_h=s.p50_lo_h, p50_hi_h=s.p50_hi_h, p90_h=s.p90_h,
-                    p90_lo_h=s.p90_lo_h, p90_hi_h=s.p90_hi_h, p95_h=s.p95_h,
-                    deadline_h=s.deadline_h, on_time_probability=s.on_time_probability,
-                    on_time_lo=s.on_time_lo, on_time_hi=s.on_time_hi,
-                ),
+                stats=TransitStatsOut.model_validate(s, from_attributes=True),
                 histogram=HistogramOut(
                     edges_h=[float(e) for e in edges], counts=[int(c) for c in counts]
                 ),

@@ -23,7 +23,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass
-from typing import Any
+from typing import Any, Literal
 
 __all__ = [
     "COMMODITY_UNITS",
@@ -35,6 +35,7 @@ __all__ = [
     "STATUSES",
     "TRANSFER_METHODS",
     "Attribute",
+    "Mode",
     "attr",
     "attributes",
 ]
@@ -48,7 +49,10 @@ NODE_KINDS = (
     "pipeline_terminal",
     "junction",
 )
-MODES = ("rail", "road", "ferry", "sea", "pipeline")
+Mode = Literal["rail", "road", "ferry", "sea", "pipeline"]
+"""A transport mode: the static type of :data:`MODES`' members (API schemas use it)."""
+MODES: tuple[str, ...] = typing.get_args(Mode)
+"""Transport modes, in the order compiled arrays index them."""
 STATUSES = ("open", "closed", "planned")
 TRANSFER_METHODS = ("transship", "bogie_exchange", "transloading", "roll_on_roll_off", "pumping")
 DIRECTIONS = ("entry", "exit")

@@ -34,10 +34,16 @@ class HistogramOut(ApiModel):
 
 
 class TransitStatsOut(ApiModel):
-    """Transit-time statistics (hours) with confidence intervals."""
+    """Transit-time statistics (hours) with confidence intervals.
+
+    The fields of :class:`~corridor_twin.simulate.reliability.TransitStats`
+    (a test holds the two in step).
+    """
 
     draws: int
     mean_h: float
+    mean_lo_h: float
+    mean_hi_h: float
     std_h: float
     p50_h: float
     p50_lo_h: float
@@ -46,6 +52,8 @@ class TransitStatsOut(ApiModel):
     p90_lo_h: float
     p90_hi_h: float
     p95_h: float
+    p95_lo_h: float
+    p95_hi_h: float
     deadline_h: float | None
     on_time_probability: float | None
     on_time_lo: float | None

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel, finite
 from corridor_twin.network.model import Network
+from corridor_twin.network.schema import Mode
 from corridor_twin.routing import Route, RouteSet
 
 __all__ = ["LegOut", "ParetoRequest", "RouteOut", "RouteRequest", "RouteSetOut"]
 
 Objective = Literal["time", "cost", "co2", "distance", "generalized"]
-Mode = Literal["rail", "road", "ferry", "sea", "pipeline"]
 Cargo = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
@@ -60,7 +61,11 @@ class ParetoRequest(_OdRequest):
 
 
 class LegOut(ApiModel):
-    """One leg: a link or a service ride, with the waits before it."""
+    """One leg: a link or a service ride, with the waits before it.
+
+    The fields of :class:`~corridor_twin.routing.Leg` and its ``wait_h`` and
+    ``time_h`` (a test holds the two in step).
+    """
 
     from_node: str
     to_node: str
@@ -80,7 +85,11 @@ class LegOut(ApiModel):
     time_h: float
     cost_usd: float
     co2e_kg: float
+    wtt_kg: float
+    ttw_kg: float
     operations: list[str]
+    departure: datetime | None = Field(None, description="Timetable routing only (UTC).")
+    arrival: datetime | None = Field(None, description="Timetable routing only (UTC).")
 
 
 class RouteOut(ApiModel):
@@ -117,18 +126,7 @@ class RouteOut(ApiModel):
     def from_route(cls, r: Route, net: Network) -> RouteOut:
         """Convert a domain :class:`~corridor_twin.routing.Route`."""
         waits = r.waits_h
-        legs = [
-            LegOut(
-                from_node=leg.from_node, to_node=leg.to_node, from_name=leg.from_name,
-                to_name=leg.to_name, mode=leg.mode, link=leg.link, service=leg.service,
-                length_km=leg.length_km, travel_h=leg.travel_h,
-                wait_service_h=leg.wait_service_h, wait_border_h=leg.wait_border_h,
-                wait_transfer_h=leg.wait_transfer_h, wait_gauge_h=leg.wait_gauge_h,
-                wait_dwell_h=leg.wait_dwell_h, wait_h=leg.wait_h, time_h=leg.time_h,
-                cost_usd=leg.cost_usd, co2e_kg=leg.co2e_kg, operations=list(leg.operations),
-            )
-            for leg in r.legs
-        ]
+        legs = [LegOut.model_validate(leg, from_attributes=True) for leg in r.legs]
         coords = [(net.node(n).lon, net.node(n).lat) for n in r.nodes]
         return cls(
             origin=r.origin, destination=r.destination, commodity=r.commodity, unit=r.unit,

@@ -135,7 +135,10 @@ class EditOut(ApiModel):
 
 
 class AuditOut(ApiModel):
-    """One audited change."""
+    """One audited change: the fields of :class:`~corridor_twin.store.AuditEntry`.
+
+    A test holds the two in step.
+    """
 
     id: int
     at: datetime
