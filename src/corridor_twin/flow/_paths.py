@@ -35,7 +35,6 @@ multi-commodity network flows"; Desaulniers, Desrosiers and Solomon (eds.),
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -55,8 +54,6 @@ Pair = tuple[int, int, float, int]
 # (pair index, arc variables of the path in order, cost of one unit on it).
 _Column = tuple[int, IntArray, float]
 _EPS = 1e-9
-
-log = logging.getLogger(__name__)
 
 
 class _Master:
@@ -166,21 +163,15 @@ class _Master:
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 4)
             h.setOptionValue("simplex_iteration_limit", self.PRIMAL_PIVOTS)
-            t = time.perf_counter()
             h.run()
             h.setOptionValue("simplex_iteration_limit", self.inf_int)
-            log.debug("primal %.2f s %d it", time.perf_counter() - t, h.getInfo().simplex_iteration_count)
             if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
-                t = time.perf_counter()
                 h.setOptionValue("solver", "ipm")
                 h.run()
-                log.debug("ipm %.2f s", time.perf_counter() - t)
         else:
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 1)
-            t = time.perf_counter()
             h.run()
-            log.debug("dual %.2f s %d it", time.perf_counter() - t, h.getInfo().simplex_iteration_count)
         return master_status(h)
 
     def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -299,60 +290,6 @@ def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int
     return cols, np.unique(np.asarray(filled, dtype=np.int64))
 
 
-def lagrangian_paths(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[int]],
-                     group_vars: dict[int, IntArray], *, upper: float, n_iter: int) -> list[_Column]:
-    """Paths found by subgradient optimisation of the Lagrangian dual (capacity prices)."""
-    comp = model.comp
-    n_e = comp.n_edges
-    a_ub = model.A_ub.tocsr()
-    a_ub_t = model.A_ub.T.tocsr()
-    b = model.b_ub.astype(np.float64)
-    price_r = np.zeros(a_ub.shape[0])
-    dem = np.asarray([p[2] for p in pairs])
-    pen = model.c[[p[3] for p in pairs]]
-    cols: list[_Column] = []
-    best = -np.inf
-    theta = 1.0
-    stall = 0
-    for it in range(n_iter):
-        w_var = model.c + a_ub_t @ price_r
-        x = np.zeros(model.n_variables)
-        lag = -float(price_r @ b)
-        for g, ks in by_group.items():
-            vars_g = group_vars[g]
-            edges_g = model.var_edge[vars_g]
-            w = np.full(n_e, np.inf)
-            w[edges_g] = w_var[vars_g]
-            emap = np.full(n_e, -1, dtype=np.int64)
-            emap[edges_g] = vars_g
-            origin = int(model.group_origin_vertex[g])
-            target = pairs[ks[0]][1] if len(ks) == 1 else -1
-            dist, pred = _kernels.sssp(comp.indptr, comp.indices, w, origin, target)
-            for k in ks:
-                dv = pairs[k][1]
-                if np.isfinite(dist[dv]) and dist[dv] < pen[k]:
-                    vp = path_vars(comp, pred, origin, dv, emap)
-                    x[vp] += dem[k]
-                    cols.append((k, vp, float(model.c[vp].sum())))
-                    lag += dem[k] * float(dist[dv])
-                else:
-                    lag += dem[k] * float(pen[k])
-        sub = a_ub @ x - b
-        sub[(price_r <= 0) & (sub < 0)] = 0.0
-        if lag > best + 1e-9 * abs(best if np.isfinite(best) else 1.0):
-            best, stall = lag, 0
-        else:
-            stall += 1
-            if stall >= 3:
-                theta, stall = theta / 2, 0
-        nrm = float(sub @ sub)
-        log.debug("lagrangian %d: bound %.6g, theta %.3g", it, lag, theta)
-        if nrm <= 0 or upper - lag <= 0:
-            break
-        price_r = np.maximum(0.0, price_r + theta * (upper - lag) / nrm * sub)
-    return cols
-
-
 def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
              vars_p: IntArray, tight: Any, a_ub_csc: sp.csc_matrix, origin: int, dest: int,
              limit: float, n: int, ws: Any) -> list[IntArray]:
@@ -403,7 +340,7 @@ def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
 
 
 def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                   n_detours: int = 4, n_lagrangian: int = 0) -> AssignmentSolution:
+                   n_detours: int = 4) -> AssignmentSolution:
     """Solve an assignment model by column generation (see the module docstring)."""
     from corridor_twin.flow.assign import AssignmentSolution
 
@@ -417,15 +354,6 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     ws = _kernels.Workspace(comp.n_vertices)
     start, filled = greedy_paths(model, pairs, group_vars, a_ub_csc)
     seen = {(c[0], *c[1].tolist()) for c in start}
-    if n_lagrangian:
-        upper = float(model.c[[p[3] for p in pairs]] @ np.asarray([p[2] for p in pairs]))
-        for c in lagrangian_paths(model, pairs, by_group, group_vars, upper=upper,
-                                  n_iter=n_lagrangian):
-            key = (c[0], *c[1].tolist())
-            if key not in seen:
-                seen.add(key)
-                start.append(c)
-        log.debug("%d start paths after the Lagrangian phase", len(start))
     master.add_rows(filled)
     master.add_columns(start)
     n_solves = 0
@@ -471,9 +399,6 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
             if key not in seen:
                 seen.add(key)
                 new.append((k, vp, float(model.c[vp].sum())))
-        log.debug("round %d: %d master solves, objective %.6g, %d paths (+%d), "
-                  "%d capacity rows, %.1f s", rounds, n_solves, master.objective(),
-                  len(master.cols), len(new), len(master.active), time.perf_counter() - t0)
         if not new:
             break
         master.add_columns(new)
