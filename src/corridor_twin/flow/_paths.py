@@ -12,10 +12,11 @@ only the capacity rows that can bind.
    demand is served or only paths dearer than leaving it unmet remain. Every
    path becomes a column and every filled row an active row, so the first
    master is already close to the optimum.
-2. **Master.** One persistent HiGHS model (``highspy``): new columns and rows
-   are added to it and each re-solve starts from the previous basis (primal
-   simplex after new columns, dual simplex after new rows) instead of from
-   scratch.
+2. **Master.** One persistent HiGHS model (:class:`~corridor_twin.flow._highs.HighsLp`):
+   new columns and rows are added to it and each re-solve starts from the
+   previous basis (primal simplex after new columns, dual simplex after new
+   rows) instead of from scratch; a failed solve falls back to other
+   algorithms from scratch, and the result's message says so.
 3. **Pricing.** One shortest-path tree per group (origin) on edge weights
    equal to the arc variables' reduced costs ``c - A_ub^T pi`` (non-negative,
    since capacity duals are non-positive); every path cheaper than its pair's
@@ -35,6 +36,7 @@ multi-commodity network flows"; Desaulniers, Desrosiers and Solomon (eds.),
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -43,6 +45,7 @@ import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
+from corridor_twin.flow._highs import HighsLp, SolveReport
 from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
 
 __all__ = ["solve_by_paths"]
@@ -52,6 +55,8 @@ Pair = tuple[int, int, float, int]
 # (pair index, arc variables of the path in order, cost of one unit on it).
 _Column = tuple[int, IntArray, float]
 _EPS = 1e-9
+
+log = logging.getLogger(__name__)
 
 
 class _Master:
@@ -65,29 +70,19 @@ class _Master:
     PRIMAL_PIVOTS = 3000  # pivots a warm primal re-solve may take before IPM takes over
 
     def __init__(self, model: AssignmentModel, pairs: list[Pair]) -> None:
-        import highspy
-
-        # highspy._Highs (exported by highspy) is the solver without the Python
-        # wrapper's callbacks, which print a banner to the C-level stdout.
-        self.h: Any = highspy._Highs()  # type: ignore[attr-defined]
-        self.h.setOptionValue("output_flag", False)
-        self.inf = float(highspy.kHighsInf)
+        self.lp = HighsLp()
         self.model = model
         self.a_ub = model.A_ub.tocsr()
         n_k = len(pairs)
         self.n_k = n_k
         dem = np.asarray([p[2] for p in pairs], dtype=np.float64)
-        self.h.addRows(n_k, dem, dem, 0, np.zeros(n_k, dtype=np.int32),
-                       np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.lp.add_rows(dem, dem, sp.csr_matrix((n_k, 0)))
         byp = np.asarray([p[3] for p in pairs], dtype=np.int64)
-        self.h.addCols(n_k, model.c[byp], np.zeros(n_k), np.full(n_k, self.inf), n_k,
-                       np.arange(n_k, dtype=np.int32), np.arange(n_k, dtype=np.int32),
-                       np.ones(n_k))
+        self.lp.add_cols(model.c[byp], np.zeros(n_k), np.full(n_k, np.inf),
+                         sp.identity(n_k, format="csc"))
         self.active = np.zeros(0, dtype=np.int64)
         self.cols: list[_Column] = []
         self._incidence: sp.csc_matrix | None = None
-        self.solved = False
-        self.inf_int = 2**31 - 1  # HiGHS default: no pivot limit
 
     def incidence(self) -> sp.csc_matrix:
         """Path→arc-variable incidence matrix (n_variables × n_paths)."""
@@ -120,67 +115,39 @@ class _Master:
             block = sp.vstack([dem, self.a_ub[self.active] @ new], format="csc")
         else:
             block = dem
-        block.sort_indices()
-        self.h.addCols(m, np.asarray([c[2] for c in cols]), np.zeros(m), np.full(m, self.inf),
-                       block.nnz, block.indptr[:-1].astype(np.int32),
-                       block.indices.astype(np.int32), block.data.astype(np.float64))
+        self.lp.add_cols(np.asarray([c[2] for c in cols]), np.zeros(m), np.full(m, np.inf),
+                         block)
         self.cols.extend(cols)
 
     def add_rows(self, rows: IntArray) -> None:
         if not len(rows):
             return
-        block = (self.a_ub[rows] @ self.incidence()).tocsr()
-        block.sort_indices()
-        self.h.addRows(len(rows), np.full(len(rows), -self.inf), self.model.b_ub[rows],
-                       block.nnz, block.indptr[:-1].astype(np.int32),
-                       (block.indices + self.n_k).astype(np.int32), block.data.astype(np.float64))
+        paths = (self.a_ub[rows] @ self.incidence()).tocsr()
+        # Bypass columns come first and take no capacity.
+        block = sp.hstack([sp.csr_matrix((len(rows), self.n_k)), paths], format="csr")
+        self.lp.add_rows(np.full(len(rows), -np.inf), self.model.b_ub[rows], block)
         self.active = np.concatenate([self.active, rows])
 
-    def solve(self, *, primal: bool) -> tuple[str, str]:
-        """Run HiGHS; return (status, message) with status "optimal" on success.
+    def solve(self, *, primal: bool) -> SolveReport:
+        """Re-solve; the adapter falls back to other algorithms on failure.
 
         ``primal``: after new columns the previous basis stays primal feasible,
-        so primal simplex carries on from it; after new rows it stays dual
-        feasible, so dual simplex does. The first solve has no basis and
-        leaves the choice to HiGHS.
+        so primal simplex carries on from it (interior point takes over when it
+        needs too many pivots, in heavily degenerate rounds); after new rows it
+        stays dual feasible, so dual simplex does. The first solve has no basis
+        and runs interior point with crossover, which leaves one.
         """
-        import highspy
-
-        h = self.h
-        first = not self.solved
-        self.solved = True
-        if first:
-            # No basis yet: the interior point method (with crossover, which
-            # leaves a basis for the warm starts) is far faster on these LPs.
-            h.setOptionValue("solver", "ipm")
-            h.run()
-        elif primal:
-            # Primal simplex from the previous basis is fast when few pivots
-            # are needed; when it is not (heavily degenerate rounds), stop it
-            # after a bounded number of pivots and solve by IPM instead.
-            h.setOptionValue("solver", "simplex")
-            h.setOptionValue("simplex_strategy", 4)
-            h.setOptionValue("simplex_iteration_limit", self.PRIMAL_PIVOTS)
-            h.run()
-            h.setOptionValue("simplex_iteration_limit", self.inf_int)
-            if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
-                h.setOptionValue("solver", "ipm")
-                h.run()
-        else:
-            h.setOptionValue("solver", "simplex")
-            h.setOptionValue("simplex_strategy", 1)
-            h.run()
-        return master_status(h)
+        if primal:
+            return self.lp.solve(start="primal", pivot_limit=self.PRIMAL_PIVOTS)
+        return self.lp.solve(start="dual")
 
     def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Column values, demand-row duals and active capacity-row duals."""
-        sol = self.h.getSolution()
-        x = np.asarray(sol.col_value, dtype=np.float64)
-        y = np.asarray(sol.row_dual, dtype=np.float64)
+        x, y = self.lp.values()
         return x, y[: self.n_k], y[self.n_k:]
 
     def objective(self) -> float:
-        return float(self.h.getInfo().objective_function_value)
+        return self.lp.objective()
 
     def arc_flows(self, pairs: list[Pair]) -> FloatArray:
         """Arc-variable flows of the current master solution."""
@@ -190,18 +157,9 @@ class _Master:
         return x
 
 
-def master_status(h: Any) -> tuple[str, str]:
-    """(status, message) of a solved HiGHS master; status "optimal" on success."""
-    import highspy
-
-    st = h.getModelStatus()
-    if st == highspy.HighsModelStatus.kOptimal:
-        return "optimal", ""
-    status = {highspy.HighsModelStatus.kInfeasible: "infeasible",
-              highspy.HighsModelStatus.kUnbounded: "unbounded",
-              highspy.HighsModelStatus.kTimeLimit: "limit",
-              highspy.HighsModelStatus.kIterationLimit: "limit"}.get(st, "error")
-    return status, f"{status}: restricted master failed (HiGHS: {h.modelStatusToString(st)})"
+def retried_note(retried: list[str]) -> str:
+    """The message's note on master solves that needed a fallback ('' when none did)."""
+    return f"; retried: {' | '.join(retried)}" if retried else ""
 
 
 def price(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[int]],
@@ -354,6 +312,7 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     master.add_columns(start)
     n_solves = 0
     rounds = 0
+    retried: list[str] = []
     while True:
         rounds += 1
         if rounds > max_rounds:
@@ -363,12 +322,16 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
         # Re-solve the master, adding violated capacity rows until none is.
         primal = True
         while True:
-            status, message = master.solve(primal=primal)
+            report = master.solve(primal=primal)
             primal = False
             n_solves += 1
-            if status != "optimal":
-                return AssignmentSolution(status, message, np.nan, None, None,
-                                          time.perf_counter() - t0)
+            if report.fallbacks:
+                retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
+                log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
+            if report.status != "optimal":
+                return AssignmentSolution(report.status,
+                                          f"{report.message}{retried_note(retried[:-1])}",
+                                          np.nan, None, None, time.perf_counter() - t0)
             x = master.arc_flows(pairs)
             if not model.A_ub.shape[0]:
                 break
@@ -401,5 +364,6 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     x = master.arc_flows(pairs)
     return AssignmentSolution("optimal", f"optimal (column generation: {len(start)} greedy "
                               f"paths, {rounds} rounds, {n_solves} master solves, "
-                              f"{len(master.cols)} paths, {len(master.active)} capacity rows)",
+                              f"{len(master.cols)} paths, {len(master.active)} capacity rows)"
+                              + retried_note(retried),
                               master.objective(), x, pi_full, time.perf_counter() - t0)

@@ -30,15 +30,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
+from corridor_twin.flow._highs import HighsLp, SolveReport
 from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
-from corridor_twin.flow._paths import greedy_paths, master_status, pairs_of, price
+from corridor_twin.flow._paths import (
+    greedy_paths,
+    pairs_of,
+    price,
+    retried_note,
+    solve_by_paths,
+)
 
 __all__ = ["solve_by_arcs"]
 
@@ -56,12 +62,7 @@ class _ArcMaster:
     WARM_PIVOTS = 10_000  # pivots a warm simplex re-solve may take before IPM takes over
 
     def __init__(self, model: AssignmentModel) -> None:
-        import highspy
-
-        self.h: Any = highspy._Highs()  # type: ignore[attr-defined]
-        self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("presolve", "off")
-        self.inf = float(highspy.kHighsInf)
+        self.lp = HighsLp()
         self.model = model
         self.a_eq_csc = model.A_eq.tocsc()
         self.a_ub = model.A_ub.tocsr()
@@ -89,8 +90,7 @@ class _ArcMaster:
         fresh = touched[self.eq_row[touched] < 0]
         if len(fresh):
             b = self.model.b_eq[fresh]
-            self.h.addRows(len(fresh), b, b, 0, np.zeros(len(fresh), dtype=np.int32),
-                           np.zeros(0, dtype=np.int32), np.zeros(0))
+            self.lp.add_rows(b, b, sp.csr_matrix((len(fresh), len(self.vars))))
             self.eq_row[fresh] = self.n_rows + np.arange(len(fresh))
             self.n_rows += len(fresh)
             self.rows_eq.extend(fresh.tolist())
@@ -107,10 +107,7 @@ class _ArcMaster:
         m = len(new_vars)
         mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                             shape=(self.n_rows, m))
-        mat.sort_indices()
-        self.h.addCols(m, self.model.c[new_vars], np.zeros(m), np.full(m, self.inf), mat.nnz,
-                       mat.indptr[:-1].astype(np.int32), mat.indices.astype(np.int32),
-                       mat.data.astype(np.float64))
+        self.lp.add_cols(self.model.c[new_vars], np.zeros(m), np.full(m, np.inf), mat)
         self.col[new_vars] = len(self.vars) + np.arange(m)
         self.vars.extend(new_vars.tolist())
         return m
@@ -124,44 +121,20 @@ class _ArcMaster:
         keep = self.col[sub.col] >= 0
         mat = sp.csr_matrix((sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
                             shape=(len(rows), len(self.vars)))
-        mat.sort_indices()
-        self.h.addRows(len(rows), np.full(len(rows), -self.inf), self.model.b_ub[rows],
-                       mat.nnz, mat.indptr[:-1].astype(np.int32), mat.indices.astype(np.int32),
-                       mat.data.astype(np.float64))
+        self.lp.add_rows(np.full(len(rows), -np.inf), self.model.b_ub[rows], mat)
         self.ub_row[rows] = self.n_rows + np.arange(len(rows))
         self.n_rows += len(rows)
         self.rows_ub.extend(rows.tolist())
 
-    def solve(self, *, primal: bool) -> tuple[str, str]:
-        """Run HiGHS from the previous basis; (status, message), "optimal" on success."""
-        import highspy
-
-        h = self.h
-        if not self.solved:
-            # No basis yet: interior point (with crossover, which leaves a basis
-            # for the warm starts).
-            h.setOptionValue("solver", "ipm")
-            h.run()
-        else:
-            # Warm simplex from the previous basis: primal after new columns,
-            # dual after new rows; when it needs too many pivots (degenerate
-            # rounds), stop it and solve by interior point instead.
-            h.setOptionValue("solver", "simplex")
-            h.setOptionValue("simplex_strategy", 4 if primal else 1)
-            h.setOptionValue("simplex_iteration_limit", self.WARM_PIVOTS)
-            h.run()
-            h.setOptionValue("simplex_iteration_limit", 2**31 - 1)
-            if h.getModelStatus() == highspy.HighsModelStatus.kIterationLimit:
-                h.setOptionValue("solver", "ipm")
-                h.run()
-        self.solved = True
-        return master_status(h)
+    def solve(self, *, primal: bool) -> SolveReport:
+        """Re-solve from the previous basis: primal simplex after new columns, dual after
+        new rows, interior point when it needs too many pivots (degenerate rounds) and
+        before the first solve; the adapter falls back to other algorithms on failure."""
+        return self.lp.solve(start="primal" if primal else "dual", pivot_limit=self.WARM_PIVOTS)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model-space arc flows, balance-row duals and capacity-row duals."""
-        sol = self.h.getSolution()
-        colv = np.asarray(sol.col_value, dtype=np.float64)
-        dual = np.asarray(sol.row_dual, dtype=np.float64)
+        colv, dual = self.lp.values()
         x = np.zeros(self.model.n_variables)
         x[np.asarray(self.vars, dtype=np.int64)] = colv
         y = np.zeros(self.model.A_eq.shape[0])
@@ -172,7 +145,7 @@ class _ArcMaster:
         return x, y, pi
 
     def objective(self) -> float:
-        return float(self.h.getInfo().objective_function_value)
+        return self.lp.objective()
 
 
 def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
@@ -201,6 +174,7 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     n_solves = 0
     rounds = 0
     primal = True
+    retried: list[str] = []
     pi = np.zeros(model.A_ub.shape[0])
     while True:
         rounds += 1
@@ -209,12 +183,14 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
                                       f"{max_rounds} rounds", np.nan, None, None,
                                       time.perf_counter() - t0)
         while True:
-            status, message = master.solve(primal=primal)
+            report = master.solve(primal=primal)
             n_solves += 1
             primal = False
-            if status != "optimal":
-                return AssignmentSolution(status, message, np.nan, None, None,
-                                          time.perf_counter() - t0)
+            if report.fallbacks:
+                retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
+                log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
+            if report.status != "optimal":
+                return _fall_back(model, report, retried, t0)
             x, y, pi = master.solution()
             if not model.A_ub.shape[0]:
                 break
@@ -241,5 +217,16 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     return AssignmentSolution("optimal", f"optimal (arc-restricted column generation: "
                               f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
                               f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
-                              f"{len(master.rows_ub)} capacity rows)",
+                              f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
                               master.objective(), x, pi, time.perf_counter() - t0)
+
+
+def _fall_back(model: AssignmentModel, report: SolveReport, retried: list[str],
+               t0: float) -> AssignmentSolution:
+    """Every algorithm failed on the arc master: solve with path columns instead."""
+    why = f"arc-restricted master failed ({report.message}){retried_note(retried)}"
+    log.warning("assignment: %s; falling back to path column generation", why)
+    sol = solve_by_paths(model)
+    return AssignmentSolution(sol.status, f"{sol.message}; fell back to path column generation: "
+                              f"{why}", sol.objective_value, sol.x, sol.capacity_duals,
+                              time.perf_counter() - t0, sol.totals, sol.capacity_delay_h)
