@@ -113,7 +113,9 @@ def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code, code)
 
 
-def resolve_countries(net: Network, items: Iterable[str], *, option: str = "--avoid") -> tuple[str, ...]:
+def resolve_countries(
+    net: Network, items: Iterable[str], *, option: str = "--avoid"
+) -> tuple[str, ...]:
     """ISO codes of the countries named in ``items``.
 
     Each item may hold a comma-separated list; each name is an ISO 3166-1
@@ -198,8 +200,12 @@ def short_name(node: Node) -> str:
     return base or name
 
 
-def key_nodes(net: Network, nodes: Sequence[str], modes: Sequence[str], operations: Sequence[
-        Sequence[str]] = ()) -> tuple[str, ...]:
+def key_nodes(
+    net: Network,
+    nodes: Sequence[str],
+    modes: Sequence[str],
+    operations: Sequence[Sequence[str]] = (),
+) -> tuple[str, ...]:
     """The key places of a route, by rule, in route order.
 
     Parameters

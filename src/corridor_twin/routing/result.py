@@ -235,9 +235,7 @@ class Route:
         """Node ids of the route's key places: borders crossed, mode and gauge
         changes (see :func:`~corridor_twin.routing.places.key_nodes`)."""
         d = self.data
-        return key_nodes(
-            d.network, self.nodes, [MODES[m] for m in d.mode.tolist()], d.operations
-        )
+        return key_nodes(d.network, self.nodes, [MODES[m] for m in d.mode.tolist()], d.operations)
 
     @property
     def via(self) -> str:
