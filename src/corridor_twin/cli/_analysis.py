@@ -358,11 +358,52 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
     elif args.format == "markdown":
         print(cmp.to_markdown())
     else:
-        for name, table in cmp.results.items():
-            print(f"== {name}")
-            print(table.to_string(index=False))
-            print()
+        _print_comparison(cmp)
     return EXIT_OK
+
+
+def _cell(value: float, delta: float, pct: float) -> str:
+    from corridor_twin.cli._format import number
+
+    if value != value:
+        return ""
+    if delta != delta or abs(delta) < 1e-9 * max(1.0, abs(value)):
+        return f"{number(value)} (=)"
+    rel = (
+        f", {pct:+.2f}%"
+        if pct == pct and abs(pct) < 0.1
+        else (f", {pct:+.1f}%" if pct == pct else "")
+    )
+    return f"{number(value)} ({'+' if delta > 0 else '-'}{number(abs(delta))}{rel})"
+
+
+def _print_comparison(cmp: Any) -> None:
+    """Headline, then one table per analysis: a row per figure, a column per scenario."""
+    from corridor_twin.cli._format import number, table
+
+    print(f"Scenario comparison vs {cmp.baseline}; (=) no change, (+x) change vs baseline")
+    for line in cmp.headline():
+        print(f"  {line}")
+    scen = [n for n in cmp.networks if n != cmp.baseline]
+    for name, frame in cmp.results.items():
+        keys = [
+            c
+            for c in frame.columns
+            if c not in ("scenario", "metric", "value", "baseline", "delta", "delta_pct", "name")
+        ]
+        print(f"\n{name}:")
+        rows = []
+        for key, g in frame.groupby([*keys, "metric"], sort=False, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            by = {r.scenario: r for r in g.itertuples()}
+            base = by.get(cmp.baseline)
+            row: list[Any] = [" ".join(str(k) for k in key if k == k and k is not None)]
+            row.append(number(base.value) if base is not None else "not in baseline")
+            for sname in scen:
+                r = by.get(sname)
+                row.append("" if r is None else _cell(r.value, r.delta, r.delta_pct))
+            rows.append(row)
+        print(table(rows, ["figure", cmp.baseline, *scen]))
 
 
 def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:

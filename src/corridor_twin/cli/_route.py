@@ -122,8 +122,8 @@ def _generalized(args: argparse.Namespace) -> Any:
     ]
     if given and args.optimize != "generalized":
         raise OptionError(
-            f"{' and '.join(given)} only count(s) in the generalized cost: add --optimize generalized "
-            f"(now --optimize {args.optimize})"
+            f"{' and '.join(given)} only count(s) in the generalized cost: "
+            f"add --optimize generalized (now --optimize {args.optimize})"
         )
     return GeneralizedCost(
         value_of_time_usd_per_unit_h=args.value_of_time,
