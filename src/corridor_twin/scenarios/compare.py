@@ -142,15 +142,14 @@ class Comparison:
                 if table is None:
                     continue
                 rows = table[(table["scenario"] == name) & (table["metric"].isin(METRIC_LABELS))]
-                for r in rows.itertuples():
-                    if not r.delta or r.delta != r.delta or abs(r.delta) < 1e-9 * max(
-                        1.0, abs(r.baseline)
-                    ):
+                for rec in rows.to_dict("records"):
+                    metric, base = str(rec["metric"]), float(rec["baseline"])
+                    value, delta, pct = float(rec["value"]), float(rec["delta"]), rec["delta_pct"]
+                    if not delta or delta != delta or abs(delta) < 1e-9 * max(1.0, abs(base)):
                         continue
-                    pct = f", {_pct(r.delta_pct)}" if r.delta_pct == r.delta_pct else ""
+                    rel = f", {_pct(float(pct))}" if pct == pct else ""
                     moved.append(
-                        f"{METRIC_LABELS[r.metric]} {_num(r.baseline)} -> {_num(r.value)} "
-                        f"({r.delta:+,.0f}{pct})"
+                        f"{METRIC_LABELS[metric]} {_num(base)} -> {_num(value)} ({delta:+,.0f}{rel})"
                     )
             out.append(
                 f"{name}: " + ("; ".join(moved) if moved else "none of the compared figures move")
