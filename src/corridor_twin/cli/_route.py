@@ -367,16 +367,9 @@ def cmd_skim(args: argparse.Namespace) -> int:
     else:
         unit = s.unit.upper()
         rows = [
-            [
-                r.origin,
-                r.destination,
-                r.time_h / 24.0,
-                r.time_h,
-                r.cost_usd,
-                r.co2e_kg,
-                r.length_km,
-            ]
-            for r in frame.itertuples()
+            [r["origin"], r["destination"], float(r["time_h"]) / 24.0, r["time_h"]]
+            + [r["cost_usd"], r["co2e_kg"], r["length_km"]]
+            for r in frame.to_dict("records")
         ]
         print(f"best by {args.optimize}, {s.commodity}, figures per {unit}; 'unlimited' = no route")
         head = ["origin", "destination", "days", "hours", f"USD/{unit}", f"kg CO2e/{unit}", "km"]

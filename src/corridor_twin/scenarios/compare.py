@@ -148,9 +148,8 @@ class Comparison:
                     if not delta or delta != delta or abs(delta) < 1e-9 * max(1.0, abs(base)):
                         continue
                     rel = f", {_pct(float(pct))}" if pct == pct else ""
-                    moved.append(
-                        f"{METRIC_LABELS[metric]} {_num(base)} -> {_num(value)} ({delta:+,.0f}{rel})"
-                    )
+                    change = f"{_num(base)} -> {_num(value)} ({delta:+,.0f}{rel})"
+                    moved.append(f"{METRIC_LABELS[metric]} {change}")
             out.append(
                 f"{name}: " + ("; ".join(moved) if moved else "none of the compared figures move")
             )
