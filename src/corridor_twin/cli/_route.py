@@ -367,14 +367,17 @@ def cmd_skim(args: argparse.Namespace) -> int:
     else:
         unit = s.unit.upper()
         rows = [
-            [r["origin"], r["destination"], float(r["time_h"]) / 24.0, r["time_h"]]
-            + [r["cost_usd"], r["co2e_kg"], r["length_km"]]
+            [r["origin"], r["destination"], float(r["time_h"]) / 24.0, *_skim_cells(r)]
             for r in frame.to_dict("records")
         ]
         print(f"best by {args.optimize}, {s.commodity}, figures per {unit}; 'unlimited' = no route")
         head = ["origin", "destination", "days", "hours", f"USD/{unit}", f"kg CO2e/{unit}", "km"]
         print(table(rows, head, digits={2: 1, 3: 1, 4: 0, 5: 0, 6: 0}))
     return EXIT_OK
+
+
+def _skim_cells(r: dict[str, Any]) -> list[Any]:
+    return [r["time_h"], r["cost_usd"], r["co2e_kg"], r["length_km"]]
 
 
 def add_route_commands(sub: Any, net_opt: Any) -> None:
