@@ -61,8 +61,10 @@ def test_compare_corridors_one_table(capsys: pytest.CaptureFixture[str]) -> None
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[1].split()[:2] == ["corridor", "via"]
-    assert "P50 days" in lines[1] and "USD/TEU" in lines[1]
-    assert lines[3].startswith("middle ") and lines[4].startswith("northern ")
+    assert "P50 days" in lines[1]
+    assert "USD/TEU" in lines[1]
+    assert lines[3].startswith("middle ")
+    assert lines[4].startswith("northern ")
     assert re.search(r"middle vs northern: [\d.]+ days (longer|shorter)", out)
     net = load_corridor()
     days = route(net, "Almaty", "Istanbul", corridor="middle").time_days
@@ -70,7 +72,7 @@ def test_compare_corridors_one_table(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_compare_corridors_json_and_bad_list(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, *AI, "--compare-corridors", "middle,northern", "--draws", "0",
+    _code, out, _ = run(capsys, *AI, "--compare-corridors", "middle,northern", "--draws", "0",
                        "--format", "json")
     doc = json.loads(out)
     assert [r["corridor"] for r in doc["routes"]] == ["middle", "northern"]
@@ -93,7 +95,9 @@ def test_corridor_on_skim_reliability_capacity(capsys: pytest.CaptureFixture[str
     code, out, _ = run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul",
                        "--corridor", "middle", "--draws", "2000", "--seed", "1")
     assert code == 0
-    assert "Alat" in out and "P90 days" in out and "<" not in out
+    assert "Alat" in out
+    assert "P90 days" in out
+    assert "<" not in out
     code, out, _ = run(capsys, "capacity", "--corridor", "middle", "--format", "json")
     assert json.loads(out)["value_per_year"] == pytest.approx(100_000)
 
@@ -170,16 +174,19 @@ def test_k_routes_are_one_table_named_by_places(capsys: pytest.CaptureFixture[st
     lines = out.splitlines()
     assert len(lines) == 6  # title, header, rule, three routes
     assert max(len(x) for x in lines) < 160
-    assert "Derbent" in out and "Alat" in out or "Ganyushkino" in out
+    assert "Ganyushkino, Derbent" in out
 
 
 def test_capacity_is_a_table_and_names_the_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "capacity")
     assert code == 0
-    assert "<" not in out and "100,000 TEU/year" in out and "Alat seaport (AZ_ALAT)" in out
+    assert "<" not in out
+    assert "100,000 TEU/year" in out
+    assert "Alat seaport (AZ_ALAT)" in out
     code, out, _ = run(capsys, "capacity", "--scenario", "more-caspian-ferries")
     assert "scenario more-caspian-ferries" in out
-    assert "no change to this figure" in out and "because the binding capacity is elsewhere" in out
+    assert "no change to this figure" in out
+    assert "because the binding capacity is elsewhere" in out
     code, out, _ = run(capsys, "capacity", "--scenario", "baku-port-phase-2")
     assert "baseline 100,000 TEU/year: +" in out
 
@@ -189,13 +196,17 @@ def test_reliability_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
                        "--draws", "2000", "--seed", "2", "--deadline-days", "14")
     assert code == 0
     assert "<ReliabilityResult" not in out
-    assert "P50 days" in out and "on time <= 14 d" in out and "seed 2" in out
+    assert "P50 days" in out
+    assert "on time <= 14 d" in out
+    assert "seed 2" in out
 
 
 def test_assign_has_units_and_no_raw_numbers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "assign", "--top", "5")
     assert code == 0
-    assert "NaN" not in out and "e+0" not in out and "units/year" not in out
+    assert "NaN" not in out
+    assert "e+0" not in out
+    assert "units/year" not in out
     assert re.search(r"demand [\d,]+ t \+ [\d,]+ TEU per year", out)
     # Both directions of a bidirectional ferry bind: each row says which.
     assert "S_ASCO_KUR_ALAT Kuryk -> Alat" in out
@@ -207,7 +218,8 @@ def test_compare_report_starts_with_the_headline(capsys: pytest.CaptureFixture[s
     code, out, _ = run(capsys, "compare", "baku-port-phase-2", "more-caspian-ferries",
                        "--analyses", "throughput,assignment", "--out", str(tmp_path))
     assert code == 0
-    assert "NaN" not in out and "e+0" not in out
+    assert "NaN" not in out
+    assert "e+0" not in out
     assert "baku-port-phase-2: Middle Corridor throughput (TEU/year) 100,000 -> 122,570" in out
     report = (tmp_path / "report.md").read_text(encoding="utf-8").splitlines()
     assert report[2] == "## Headline"
