@@ -82,6 +82,8 @@ PAIRS = [
                 "nodes",
                 "modes",
                 "legs",
+                "key_nodes",
+                "via",
             }
         ),
         # the per-leg columns and compiled edge ids are internal; the waits are spelled out

@@ -116,6 +116,7 @@ def routes(provider: NetworkProvider, req: RouteRequest) -> RouteSetOut:
         "optimize": req.objective,
         "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
         "modes": req.modes,
+        "corridor": req.corridor,
     }
     if req.objective == "generalized":
         common["generalized"] = GeneralizedCost(
@@ -140,6 +141,7 @@ def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
         cargo=req.cargo,
         avoid_countries=tuple(c.upper() for c in req.avoid_countries),
         modes=req.modes,
+        corridor=req.corridor,
     )
     return RouteSetOut.from_routes(rs, net, "Pareto-optimal (time, cost, CO2e)")
 

@@ -110,20 +110,25 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             raise OptionError("--seasonality needs 12 comma-separated numbers") from None
         if len(season) != 12:
             raise OptionError(f"--seasonality needs 12 monthly factors, got {len(season)}")
+    from corridor_twin.cli._analysis import scenario_title
+    from corridor_twin.cli._progress import working
+
+    print(f"Simulation, {scenario_title(args.scenario)}")
     if args.replications == 1 and args.scheduler is None:
         from corridor_twin.simulate import simulate
 
-        res = simulate(
-            net,
-            demand,
-            shipments=shipments,
-            scenario=scenario,
-            days=args.days,
-            seed=args.seed,
-            options=options,
-            seasonality=season,
-            drain_days=args.drain_days,
-        )
+        with working(f"simulating {args.days:g} days (seed {args.seed})"):
+            res = simulate(
+                net,
+                demand,
+                shipments=shipments,
+                scenario=scenario,
+                days=args.days,
+                seed=args.seed,
+                options=options,
+                seasonality=season,
+                drain_days=args.drain_days,
+            )
         _print_run(res, args.top)
         if args.out:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
@@ -131,7 +136,8 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             if args.charts:
                 from corridor_twin.simulate.charts import write_charts
 
-                files += write_charts(res, args.out)
+                with working("drawing the charts"):
+                    files += write_charts(res, args.out, network=net)
             print(f"\nwrote {len(files)} files to {args.out}")
         return EXIT_OK
     from corridor_twin.simulate import replicate

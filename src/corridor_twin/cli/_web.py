@@ -29,18 +29,25 @@ def export_html(args: argparse.Namespace) -> int:
     from corridor_twin.api.provider import BundledProvider
     from corridor_twin.api.schemas import RouteRequest
     from corridor_twin.cli import _load
+    from corridor_twin.cli._options import lens
     from corridor_twin.web.export import export_data, render_html
 
+    net = _load(args.network)
+    given = [o for o, v in (("--avoid", args.avoid), ("--corridor", args.corridor)) if v]
+    if given and not args.route:
+        raise OptionError(f"{' and '.join(given)} only apply to routes: add --route FROM:TO")
+    opts = lens(args, net)
     try:
         requests = [
-            RouteRequest(origin=o, destination=d, cargo=args.cargo, objective=args.optimize,
-                         k=args.k)
+            RouteRequest(origin=o, destination=d, cargo=opts["cargo"], objective=args.optimize,
+                         k=args.k, avoid_countries=list(opts["avoid_countries"]),
+                         corridor=opts.get("corridor"))
             for o, d in _route_specs(args.route or [])
         ]
     except PydanticError as exc:
         first = exc.errors()[0]
         raise OptionError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    provider = BundledProvider(_load(args.network))
+    provider = BundledProvider(net)
     data = export_data(
         provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
     )
@@ -111,13 +118,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def add_export_options(sp: Any) -> None:
     """Options of ``corridor export`` that apply to ``html``."""
+    from corridor_twin.cli._options import add_lens_options, positive_int
+
     sp.add_argument("--scenario", help="html: bundled scenario to show (default: baseline)")
     sp.add_argument("--route", action="append", metavar="FROM:TO",
                     help="html: plan and draw this route (repeatable), e.g. Almaty:Istanbul")
     sp.add_argument("--cargo", default="container", help="html: cargo of the routes")
     sp.add_argument("--optimize", default="time",
                     choices=["time", "cost", "co2", "distance"], help="html: route objective")
-    sp.add_argument("--k", type=int, default=3, help="html: routes per pair (best first)")
+    sp.add_argument("--k", type=positive_int, default=3,
+                    help="html: routes per pair (best first)")
+    add_lens_options(sp, modes=False)
     sp.add_argument("--no-utilisation", action="store_true",
                     help="html: skip the demand assignment that colours links by utilisation")
 

@@ -75,6 +75,7 @@ from corridor_twin.flow.capacity import _cached as _record_caps
 from corridor_twin.flow.capacity import check_unit, edge_capacity
 from corridor_twin.network.compile import CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
+from corridor_twin.routing.corridors import Corridor, corridor_mask
 
 if TYPE_CHECKING:
     pass
@@ -113,6 +114,7 @@ def flow_problem(
     node_capacities: bool = True,
     border_capacities: bool = True,
     t_per_teu: float | None = None,
+    corridor: str | Corridor | None = None,
 ) -> FlowProblem:
     """Build the max-flow problem of :func:`max_flow` (see the module notes).
 
@@ -130,6 +132,8 @@ def flow_problem(
         raise OptionError(f"nodes cannot be both sources and sinks: {', '.join(sorted(both))}")
     avoid = tuple(dict.fromkeys(avoid_countries))
     usable = usable_edges(comp, cargo, avoid, tuple(dict.fromkeys(exclude)), src, snk)
+    if corridor is not None:
+        usable = usable & corridor_mask(comp, corridor)
     caps = _record_caps(comp, u, True, t_per_teu)
     ecap = edge_capacity(comp, u, borders=False, t_per_teu=t_per_teu)
     e = comp.edge
@@ -353,6 +357,7 @@ def max_flow(
     border_capacities: bool = True,
     method: str | FlowFunc = "push_relabel",
     t_per_teu: float | None = None,
+    corridor: str | Corridor | None = None,
 ) -> MaxFlowResult:
     """Maximum annual flow from a set of nodes to another, and the minimum cut.
 
@@ -384,6 +389,9 @@ def max_flow(
     t_per_teu
         Tonnes per TEU to convert capacities given only in the other unit
         (default: the network's TEU commodity loading).
+    corridor
+        A corridor preset (see :mod:`corridor_twin.routing.corridors`): the
+        flow uses only the edges it allows.
 
     Returns
     -------
@@ -434,6 +442,7 @@ def max_flow(
         node_capacities=node_capacities,
         border_capacities=border_capacities,
         t_per_teu=t_per_teu,
+        corridor=corridor,
     )
     return extract_max_flow(p, solve_flow_problem(p, method=method))
 

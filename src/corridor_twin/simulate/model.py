@@ -34,6 +34,7 @@ import numpy as np
 from corridor_twin.errors import NoRouteError, OptionError
 from corridor_twin.network.compile import WEEK_H, CompiledNetwork, departures_h
 from corridor_twin.routing import k_routes, route
+from corridor_twin.routing.corridors import CORRIDOR_ALIASES, CORRIDORS
 from corridor_twin.simulate._plan import LegSpec, route_legs
 from corridor_twin.simulate._runtime import (
     Direct,
@@ -64,6 +65,11 @@ ROUTING_RULES: Mapping[str, Mapping[str, Any]] = {
 }
 """Routing options per demand ``corridor`` label: Middle Corridor (``titr``)
 flows avoid Russia, Belarus and Iran, as in the standard analyses."""
+
+_PRESET_LABELS = frozenset(
+    [*(c for c, p in CORRIDORS.items() if p.base is None), *CORRIDOR_ALIASES]
+)
+# A flow labelled with a corridor preset (middle, northern, ...) keeps to that preset.
 
 _INF = math.inf
 
@@ -343,6 +349,8 @@ class _Builder:
 
 def _routes(comp: CompiledNetwork, od: Any, options: SimulationOptions) -> list[Any]:
     kw = dict(ROUTING_RULES.get(od.corridor or "", {}))
+    if not kw and od.corridor in _PRESET_LABELS:
+        kw = {"corridor": od.corridor}
     if options.routing == "fixed" or options.k_routes == 1:
         return [route(comp, od.origin, od.destination, cargo=od.commodity, **kw)]
     rs = list(

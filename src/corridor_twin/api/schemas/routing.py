@@ -15,6 +15,7 @@ from corridor_twin.routing import Route, RouteSet
 __all__ = ["LegOut", "ParetoRequest", "RouteOut", "RouteRequest", "RouteSetOut"]
 
 Objective = Literal["time", "cost", "co2", "distance", "generalized"]
+CorridorName = Literal["middle", "northern", "southern", "road", "sea", "sea_suez"]
 Cargo = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
@@ -26,6 +27,11 @@ class _OdRequest(RequestModel):
         default_factory=list, max_length=50, description="ISO codes of countries to avoid."
     )
     modes: list[Mode] | None = Field(None, max_length=5, description="Allowed modes (all: null).")
+    corridor: CorridorName | None = Field(
+        None,
+        description="Keep to a corridor preset: middle (across the Caspian, never Russia, "
+        "Belarus or Iran), northern, southern, road, sea (= sea_suez); null: any route.",
+    )
     scenario: Annotated[str, Field(max_length=200)] | None = Field(
         None, description="Scenario applied to the network; null: baseline."
     )
@@ -116,6 +122,11 @@ class RouteOut(ApiModel):
     wtt_kg: float
     ttw_kg: float
     nodes: list[str]
+    key_nodes: list[str] = Field(
+        default_factory=list,
+        description="The route's key places: borders crossed, ports, mode and gauge changes.",
+    )
+    via: str = Field("", description='The route named by its key places, "via Kuryk, Alat, ...".')
     modes: list[str]
     legs: list[LegOut]
     coordinates_lonlat: list[tuple[float, float]] = Field(
@@ -137,7 +148,7 @@ class RouteOut(ApiModel):
             wait_transfer_h=waits["transfer"], wait_gauge_h=waits["gauge"],
             wait_dwell_h=waits["dwell"], cost_usd=r.cost_usd, co2e_kg=r.co2e_kg,
             wtt_kg=r.wtt_kg, ttw_kg=r.ttw_kg, nodes=list(r.nodes), modes=list(r.modes),
-            legs=legs, coordinates_lonlat=coords,
+            key_nodes=list(r.key_nodes), via=r.via, legs=legs, coordinates_lonlat=coords,
         )
 
 
