@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from corridor_twin import __version__
+from corridor_twin._version import __version__
 from corridor_twin.api.errors import FieldError
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.schemas import (

@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from corridor_twin import __version__
+from corridor_twin._version import __version__
 from corridor_twin.api.bootstrap import bootstrap_store
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from corridor_twin import __version__
+from corridor_twin._version import __version__
 from corridor_twin.errors import CorridorError
 from corridor_twin.network.model import Network
 

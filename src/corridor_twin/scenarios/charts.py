@@ -20,30 +20,27 @@ Examples
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._plot import pyplot
+from corridor_twin.flow.assign import assign
+from corridor_twin.network.compile import service_capacity_per_year
 from corridor_twin.network.model import Network
 from corridor_twin.scenarios.compare import Comparison
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["plot_utilisation", "write_charts"]
 
 
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError("charts need matplotlib: pip install 'corridor-twin[plot]'") from None
-    return plt
-
-
-def _bars(plt: Any, table: Any, metric: str, title: str, ylabel: str, path: Path) -> Path:
+def _bars(
+    plt: types.ModuleType, table: pd.DataFrame, metric: str, title: str, ylabel: str, path: Path
+) -> Path:
     rows = table[table["metric"] == metric]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     colours = ["#888888" if s == "baseline" else "#1f77b4" for s in rows["scenario"]]
@@ -58,26 +55,27 @@ def _bars(plt: Any, table: Any, metric: str, title: str, ylabel: str, path: Path
     return path
 
 
-def plot_utilisation(net: Network, link_flows: Any, path: str | os.PathLike[str],
+def plot_utilisation(net: Network, link_flows: pd.DataFrame, path: str | os.PathLike[str],
                      *, title: str = "") -> Path:
     """A map of links coloured by flow / capacity (grey: no capacity or no flow).
 
     ``link_flows`` is :attr:`AssignmentResult.link_flows`.
     """
-    plt = _pyplot()
-    from corridor_twin.network.compile import service_capacity_per_year
+    plt = pyplot()
 
     # Utilisation per link: the highest flow / capacity over what runs on it (the link's
     # own capacity, or a service's annual capacity from its service data).
     util: dict[str, float] = {}
-    for row in link_flows.drop_duplicates(["link", "reverse", "service"]).itertuples():
-        link = net.link(str(row.link).removesuffix("~r"))
+    lf = link_flows.drop_duplicates(["link", "reverse", "service"])
+    totals = lf["total_t_per_year"].to_numpy(dtype=np.float64)
+    for link_id, service, total in zip(lf["link"], lf["service"], totals, strict=True):
+        link = net.link(str(link_id).removesuffix("~r"))
         cap = link.capacity_t_per_year
-        if isinstance(row.service, str):
-            svc_t = service_capacity_per_year(net.service(row.service))[0]
+        if isinstance(service, str):
+            svc_t = service_capacity_per_year(net.service(service))[0]
             cap = svc_t if cap is None or svc_t < cap else cap
         if cap and np.isfinite(cap):
-            util[link.id] = max(util.get(link.id, 0.0), float(row.total_t_per_year) / cap)
+            util[link.id] = max(util.get(link.id, 0.0), float(total) / cap)
     fig, ax = plt.subplots(figsize=(11, 6))
     cmap = plt.get_cmap("RdYlGn_r")
     for lk in net.links:
@@ -105,7 +103,7 @@ def plot_utilisation(net: Network, link_flows: Any, path: str | os.PathLike[str]
 
 def write_charts(cmp: Comparison, directory: str | os.PathLike[str]) -> list[Path]:
     """Write the comparison's charts as PNG files; returns their paths."""
-    plt = _pyplot()
+    plt = pyplot()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -130,7 +128,6 @@ def write_charts(cmp: Comparison, directory: str | os.PathLike[str]) -> list[Pat
         fig.savefig(out / "assignment.png", dpi=110)
         plt.close(fig)
         paths.append(out / "assignment.png")
-        from corridor_twin.flow.assign import assign
 
         for name, net in cmp.networks.items():
             demand = cmp.demand.get(name)

@@ -18,29 +18,22 @@ Examples
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._plot import pyplot
 from corridor_twin.simulate.results import SimulationResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["write_charts"]
 
 
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError("charts need matplotlib: pip install 'corridor-twin[plot]'") from None
-    return plt
-
-
-def _save(plt: Any, fig: Any, path: Path) -> Path:
+def _save(plt: types.ModuleType, fig: Figure, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -49,7 +42,7 @@ def _save(plt: Any, fig: Any, path: Path) -> Path:
 
 def transit_histogram(res: SimulationResult, path: Path) -> Path:
     """Histogram of transit days per flow, P50 and P90 marked."""
-    plt = _pyplot()
+    plt = pyplot()
     sh = res.shipments()
     sh = sh[sh["status"] == "delivered"]
     flows = list(sh.groupby(["origin", "destination", "commodity"], sort=True))
@@ -69,7 +62,7 @@ def transit_histogram(res: SimulationResult, path: Path) -> Path:
 
 def port_queues(res: SimulationResult, path: Path) -> Path:
     """Shipments waiting for a sailing at each port line over time."""
-    plt = _pyplot()
+    plt = pyplot()
     q = res.queues()
     q = q[q["kind"] == "sailing"]
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -86,7 +79,7 @@ def port_queues(res: SimulationResult, path: Path) -> Path:
 
 def time_breakdown(res: SimulationResult, path: Path) -> Path:
     """Stacked bars: mean hours per delivered shipment by activity, per flow."""
-    plt = _pyplot()
+    plt = pyplot()
     b = res.breakdown()
     b["flow"] = b["origin"] + "→" + b["destination"] + " (" + b["commodity"] + ")"
     pivot = b.pivot_table(index="flow", columns="activity", values="mean_h", fill_value=0.0) / 24

@@ -39,6 +39,9 @@ import numpy as np
 
 from corridor_twin.errors import OptionError, ScenarioError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import Event, apply_scenario
+from corridor_twin.scenarios.changes import ScaleBorderDelay, ScaleCapacity, SetBorderDelay
+from corridor_twin.scenarios.operations import SetLoadFactor
 
 __all__ = [
     "CASPIAN_PORTS",
@@ -231,9 +234,6 @@ def split_scenario(
         If a windowed change is of a kind the simulation cannot take
         (``scale_capacity`` of anything but services, ``set_status`` to open).
     """
-    from corridor_twin.scenarios import Event, apply_scenario
-    from corridor_twin.scenarios.changes import ScaleBorderDelay, ScaleCapacity, SetBorderDelay
-    from corridor_twin.scenarios.operations import SetLoadFactor
 
     if scenario is None:
         return net, Disruptions()

@@ -24,8 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._version import __version__
+from corridor_twin.errors import DemandError, OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import apply_demand
+from corridor_twin.scenarios.demand import check_demand
 from corridor_twin.simulate.disruptions import split_scenario
 from corridor_twin.simulate.model import ModelRun, SimulationOptions, run_model
 from corridor_twin.simulate.results import SimulationResult
@@ -150,14 +153,11 @@ def simulate(
     base = net
     net, disruptions = split_scenario(net, scenario, start_date=options.start_date)
     if demand is not None:
-        from corridor_twin.scenarios import apply_demand
-        from corridor_twin.scenarios.demand import check_demand
 
         if scenario is not None:
             demand = apply_demand(demand, scenario, net)
         problems = check_demand(demand, net)
         if problems:
-            from corridor_twin.errors import DemandError
 
             raise DemandError(problems[0])
         child = np.random.default_rng(
@@ -183,8 +183,6 @@ def simulate(
         disruptions=disruptions,
         seed=model_seed,
     )
-    from corridor_twin import __version__
-
     manifest = {
         "package": "corridor-twin",
         "version": __version__,
