@@ -12,16 +12,15 @@ import argparse
 import sys
 from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK
 from corridor_twin.errors import PermissionDeniedError
-
-EXIT_OK = 0
 
 
 def _store(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from corridor_twin.api.app import open_store
     from corridor_twin.api.settings import ApiSettings
+    from corridor_twin.store import open_store
 
     update: dict[str, Any] = {}
     if args.database_url:

@@ -7,10 +7,9 @@ import json
 import sys
 from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK, scenario_arg
 from corridor_twin.errors import CorridorError, OptionError
 from corridor_twin.flow.assign import ASSIGNMENT_METHODS
-
-EXIT_OK = 0
 
 
 def _nodes(text: str) -> list[str]:
@@ -22,21 +21,7 @@ def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
         return net
     from corridor_twin.scenarios import apply_scenario
 
-    return apply_scenario(net, _load_scenario(args.scenario))
-
-
-def _load_scenario(name: str) -> Any:
-    from pathlib import Path
-
-    from corridor_twin.scenarios import list_scenarios, load_bundled, load_scenario
-
-    if name in list_scenarios():
-        return load_bundled(name)
-    if Path(name).exists():
-        return load_scenario(Path(name))
-    raise CorridorError(
-        f"no bundled scenario or file {name!r}; bundled: {', '.join(list_scenarios())}"
-    )
+    return apply_scenario(net, scenario_arg(args.scenario))
 
 
 def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
@@ -90,7 +75,7 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
 
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     if args.scenario:
-        sc = _load_scenario(args.scenario)
+        sc = scenario_arg(args.scenario)
         from corridor_twin.scenarios import apply_scenario
 
         net = apply_scenario(net, sc)
@@ -153,7 +138,7 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
     from corridor_twin.scenarios.analyses import STANDARD_ANALYSES
 
     names = args.scenarios or list_scenarios()
-    scenarios = [_load_scenario(n) for n in names]
+    scenarios = [scenario_arg(n) for n in names]
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     analyses = {
         k: v

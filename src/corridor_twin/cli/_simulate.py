@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from corridor_twin.cli._common import EXIT_OK, scenario_arg
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
 
 
 class ProgressBar:
@@ -60,9 +59,8 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 
 def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
-    from corridor_twin.cli._analysis import _load_scenario
 
-    scenario = _load_scenario(args.scenario) if args.scenario else None
+    scenario = scenario_arg(args.scenario) if args.scenario else None
     demand = shipments = None
     if args.shipments:
         from corridor_twin.simulate import read_shipments_csv

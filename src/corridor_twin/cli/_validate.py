@@ -11,9 +11,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK, table
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
 
 
 def _num(v: float) -> str:
@@ -22,10 +21,8 @@ def _num(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}"
 
 
-def render_table(report: Any) -> str:
+def rendertable(report: Any) -> str:
     """The report as a plain-text table, with the summary and the sources."""
-    from corridor_twin.cli import _table
-
     rows = []
     for r in report.rows:
         f = r.figure
@@ -47,14 +44,14 @@ def render_table(report: Any) -> str:
         f"Validation of the simulation: {report.days:g} days, seed {report.seed}, "
         f"{report.replications} replication(s)",
         "",
-        _table(rows, head),
+        table(rows, head),
         "",
         "Error metrics per unit group (times in hours; WAPE = sum|sim-obs| / sum|obs|, "
         "bias = sum(sim-obs) / sum(obs); observed = midpoint of a range)",
     ]
     s = report.summary()
     lines.append(
-        _table(
+        table(
             [
                 [g.group, int(g.figures), int(g.within_range), f"{g.wape:.1%}", f"{g.bias:+.1%}"]
                 for g in s.itertuples()
@@ -104,7 +101,7 @@ def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
     elif args.format == "csv":
         text = report.to_frame().to_csv(index=False).rstrip("\n")
     else:
-        text = render_table(report)
+        text = rendertable(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.out}")

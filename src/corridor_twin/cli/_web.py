@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from corridor_twin.cli._admin import add_store_options
+from corridor_twin.cli._common import EXIT_OK, load_network
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
 
 
 def _route_specs(specs: list[str]) -> list[tuple[str, str]]:
@@ -28,7 +28,6 @@ def export_html(args: argparse.Namespace) -> int:
 
     from corridor_twin.api.provider import BundledProvider
     from corridor_twin.api.schemas import RouteRequest
-    from corridor_twin.cli import _load
     from corridor_twin.web.export import export_data, render_html
 
     try:
@@ -40,7 +39,7 @@ def export_html(args: argparse.Namespace) -> int:
     except PydanticError as exc:
         first = exc.errors()[0]
         raise OptionError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    provider = BundledProvider(_load(args.network))
+    provider = BundledProvider(load_network(args.network))
     data = export_data(
         provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
     )
@@ -61,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from corridor_twin.api import ApiSettings, create_app
-    from corridor_twin.api.app import open_store
+    from corridor_twin.store import open_store
 
     if args.workers < 1:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
@@ -129,8 +128,6 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
-    from corridor_twin.cli._admin import add_store_options
-
     add_store_options(sp)
     sp.add_argument("--log-level", default="info",
                     choices=["critical", "error", "warning", "info", "debug"])
