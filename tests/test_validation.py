@@ -14,8 +14,8 @@ from corridor_twin.errors import OptionError
 from corridor_twin.simulate.validation import (
     EXTRA_SOURCES,
     OBSERVED,
-    ObservedFigure,
     ModelValidationReport,
+    ObservedFigure,
     ValidationRow,
     bias,
     validate_model,
