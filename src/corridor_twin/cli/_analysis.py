@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
-from corridor_twin.cli._common import EXIT_OK, scenario_arg
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
 from corridor_twin.errors import CorridorError, OptionError
 from corridor_twin.flow.assign import ASSIGNMENT_METHODS
+from corridor_twin.network.model import Network
 
 
 def _nodes(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
+def _scenario_net(args: argparse.Namespace, net: Network) -> Network:
     if not getattr(args, "scenario", None):
         return net
     from corridor_twin.scenarios import apply_scenario
@@ -24,7 +24,7 @@ def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
     return apply_scenario(net, scenario_arg(args.scenario))
 
 
-def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
+def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
     """Max-flow / min-cut between node sets."""
     from corridor_twin.flow import max_flow
     from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR
@@ -68,7 +68,7 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_assign(args: argparse.Namespace, net: Any) -> int:
+def cmd_assign(args: argparse.Namespace, net: Network) -> int:
     """System-optimal assignment of a demand table."""
     from corridor_twin.flow.assign import assign
     from corridor_twin.scenarios import apply_demand, load_bundled_demand, read_demand
@@ -132,7 +132,7 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_compare(args: argparse.Namespace, net: Any) -> int:
+def cmd_compare(args: argparse.Namespace, net: Network) -> int:
     """Compare scenarios with the baseline."""
     from corridor_twin.scenarios import compare, list_scenarios, load_bundled_demand, read_demand
     from corridor_twin.scenarios.analyses import STANDARD_ANALYSES
@@ -171,7 +171,7 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
+def cmd_scenarios(args: argparse.Namespace, net: Network) -> int:
     """List the bundled scenarios."""
     from corridor_twin.scenarios import list_scenarios, load_bundled
 
@@ -182,7 +182,7 @@ def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
+def cmd_reliability(args: argparse.Namespace, net: Network) -> int:
     """Monte Carlo transit-time reliability of the best route(s)."""
     from corridor_twin.simulate import reliability
 
@@ -199,7 +199,7 @@ def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: Any, net_opt: Any) -> None:
+def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     """Register the commands on the main parser's subparsers."""
     sp = sub.add_parser("capacity", help="max-flow / min-cut between node sets")
     net_opt(sp)

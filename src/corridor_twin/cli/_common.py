@@ -7,9 +7,9 @@ so the package's ``__init__`` can import them all at its top.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from corridor_twin.data import load_corridor
 from corridor_twin.errors import CorridorError
@@ -22,7 +22,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "Cell",
+    "NetOption",
     "Parser",
+    "SubParsers",
     "add_network_option",
     "load_network",
     "scenario_arg",
@@ -34,12 +36,19 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 Cell = str | float | int | bool | None
 """A value in a printed table."""
 
+NetOption = Callable[[argparse.ArgumentParser], None]
+"""Adds the ``--network`` option to a sub-command's parser."""
+
 
 class Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line and exit status 2."""
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"corridor: error: {message} (see '{self.prog} --help')\n")
+
+
+SubParsers: TypeAlias = "argparse._SubParsersAction[Parser]"
+"""What ``add_subparsers`` returns: sub-command modules add their parsers to it."""
 
 
 def add_network_option(sp: argparse.ArgumentParser) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from corridor_twin.cli import _web
-from corridor_twin.cli._common import EXIT_OK, EXIT_USAGE, Cell, load_network, table
+from corridor_twin.cli._common import EXIT_OK, EXIT_USAGE, Cell, SubParsers, load_network, table
 from corridor_twin.errors import CorridorError
 from corridor_twin.io import read_network, to_geojson
 from corridor_twin.network import validate
@@ -257,7 +257,7 @@ def _cmd_skim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: Any, net_opt: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_commands(sub: SubParsers, net_opt: Callable[[argparse.ArgumentParser], None]) -> None:
     """Register the commands on the ``corridor`` sub-parsers."""
     sp = sub.add_parser("info", help="summary of the network")
     net_opt(sp)
@@ -331,7 +331,7 @@ def add_commands(sub: Any, net_opt: Callable[[argparse.ArgumentParser], None]) -
     sp.set_defaults(func=_cmd_export)
 
 
-def add_schema(sub: Any) -> None:
+def add_schema(sub: SubParsers) -> None:
     """Register ``corridor schema`` (listed last in the help)."""
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from corridor_twin.cli._common import EXIT_OK, scenario_arg
+from corridor_twin._typing import FloatArray
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
 from corridor_twin.errors import OptionError
+from corridor_twin.network.model import Network
+from corridor_twin.simulate.replicate import ReplicationSet
+from corridor_twin.simulate.results import SimulationResult
 
 
 class ProgressBar:
@@ -43,8 +48,8 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    def fmt(v: Any) -> str:
+def _table(rows: Sequence[Sequence[object]], header: list[str]) -> str:
+    def fmt(v: object) -> str:
         if isinstance(v, float):
             return f"{v:,.1f}"
         if isinstance(v, int):
@@ -58,7 +63,7 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
+def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
 
     scenario = scenario_arg(args.scenario) if args.scenario else None
     demand = shipments = None
@@ -86,7 +91,7 @@ def _options(args: argparse.Namespace) -> Any:
     return SimulationOptions(**kw)
 
 
-def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
+def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
     """Simulate the corridor for a number of days; print a summary, write tables and charts."""
     if not args.days > 0:
         raise OptionError(f"--days must be positive, got {args.days:g}")
@@ -167,7 +172,7 @@ def _tables() -> tuple[str, ...]:
     return TABLES
 
 
-def _print_run(res: Any, top: int) -> None:
+def _print_run(res: SimulationResult, top: int) -> None:
     seed = res.manifest["seed"]["entropy"]
     rate = res.events / res.wall_s if res.wall_s > 0 else 0.0
     drain = res.manifest.get("drain_days", 0.0)
@@ -187,28 +192,30 @@ def _print_run(res: Any, top: int) -> None:
     print(_table(rows, ["origin", "destination", "commodity", "delivered", "P50", "P90"]))
     w = res.waits().head(top)
     rows = [
-        [r.kind, r.place, int(r.shipments), float(r.mean_wait_h), float(r.total_wait_h) / 24.0]
-        for r in w.itertuples()
+        [r["kind"], r["place"], int(r["shipments"]), float(r["mean_wait_h"]),
+         float(r["total_wait_h"]) / 24.0]
+        for r in w.to_dict("records")
     ]
     print(f"\nWaits by place (top {top} by total shipment-days)")
     print(_table(rows, ["kind", "place", "passages", "mean wait h", "total shipment-days"]))
     b = res.backlog()
     print("\nBacklog at the end (shipments not delivered)")
     if len(b):
-        g = b.groupby(["origin", "destination", "commodity", "state"])["shipments"].sum()
-        rows = [[*k, int(v)] for k, v in g.items()]
+        keys = ["origin", "destination", "commodity", "state"]
+        per = b.groupby(keys)["shipments"].sum().reset_index()
+        rows = [[*(r[k] for k in keys), int(r["shipments"])] for r in per.to_dict("records")]
         print(_table(rows, ["origin", "destination", "commodity", "state", "shipments"]))
     else:
         print("none")
 
 
-def _q(x: Any, q: float) -> float:
+def _q(x: FloatArray, q: float) -> float:
     import numpy as np
 
     return float(np.quantile(x, q))
 
 
-def _print_set(rs: Any, top: int) -> None:
+def _print_set(rs: ReplicationSet, top: int) -> None:
     ev = sum(r.events for r in rs.runs)
     wall = sum(r.wall_s for r in rs.runs)
     print(
@@ -218,21 +225,21 @@ def _print_set(rs: Any, top: int) -> None:
     s = rs.summary()
     rows = [
         [
-            r.origin,
-            r.destination,
-            r.commodity,
-            int(r.replications),
-            float(r.p50_days),
-            f"[{r.p50_days_lo:.1f}, {r.p50_days_hi:.1f}]",
-            float(r.p90_days),
-            f"[{r.p90_days_lo:.1f}, {r.p90_days_hi:.1f}]",
+            r["origin"],
+            r["destination"],
+            r["commodity"],
+            int(r["replications"]),
+            float(r["p50_days"]),
+            f"[{r['p50_days_lo']:.1f}, {r['p50_days_hi']:.1f}]",
+            float(r["p90_days"]),
+            f"[{r['p90_days_lo']:.1f}, {r['p90_days_hi']:.1f}]",
         ]
-        for r in s.itertuples()
+        for r in s.to_dict("records")
     ]
     print("\nTransit time per flow, mean over replications (days, 95% CI)")
     print(_table(rows, ["origin", "destination", "commodity", "reps", "P50", "CI", "P90", "CI"]))
     w = rs.waits().head(top)
-    rows = [[r.kind, r.place, float(r.mean_wait_h)] for r in w.itertuples()]
+    rows = [[r["kind"], r["place"], float(r["mean_wait_h"])] for r in w.to_dict("records")]
     print(f"\nWaits by place (top {top})")
     print(_table(rows, ["kind", "place", "mean wait h"]))
     print(
@@ -240,7 +247,7 @@ def _print_set(rs: Any, top: int) -> None:
     )
 
 
-def add_simulate(sub: Any, net_opt: Any) -> None:
+def add_simulate(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``simulate`` on the main parser's subparsers."""
     sp = sub.add_parser(
         "simulate", help="discrete-event simulation of the corridor (the operating twin)"

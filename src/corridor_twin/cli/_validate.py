@@ -9,10 +9,11 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
 
-from corridor_twin.cli._common import EXIT_OK, table
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, table
 from corridor_twin.errors import OptionError
+from corridor_twin.network.model import Network
+from corridor_twin.simulate.validation import ModelValidationReport
 
 
 def _num(v: float) -> str:
@@ -21,7 +22,7 @@ def _num(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}"
 
 
-def rendertable(report: Any) -> str:
+def rendertable(report: ModelValidationReport) -> str:
     """The report as a plain-text table, with the summary and the sources."""
     rows = []
     for r in report.rows:
@@ -53,8 +54,9 @@ def rendertable(report: Any) -> str:
     lines.append(
         table(
             [
-                [g.group, int(g.figures), int(g.within_range), f"{g.wape:.1%}", f"{g.bias:+.1%}"]
-                for g in s.itertuples()
+                [g["group"], int(g["figures"]), int(g["within_range"]), f"{g['wape']:.1%}",
+                 f"{g['bias']:+.1%}"]
+                for g in s.to_dict("records")
             ],
             ["group", "figures", "in range", "WAPE", "bias"],
         )
@@ -66,7 +68,7 @@ def rendertable(report: Any) -> str:
     return "\n".join(lines)
 
 
-def render_json(report: Any) -> str:
+def render_json(report: ModelValidationReport) -> str:
     """The report as JSON: figures, summary, run settings."""
     frame = report.to_frame()
     doc = {
@@ -80,7 +82,7 @@ def render_json(report: Any) -> str:
     return json.dumps(doc, indent=2)
 
 
-def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
+def cmd_validate_model(args: argparse.Namespace, net: Network) -> int:
     """Simulate with the bundled demand and compare with observed figures."""
     from corridor_twin.simulate.validation import validate_model
 
@@ -110,7 +112,7 @@ def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def add_validate_model(sub: Any, net_opt: Any) -> None:
+def add_validate_model(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``validate-model`` on the main parser's subparsers."""
     sp = sub.add_parser(
         "validate-model",

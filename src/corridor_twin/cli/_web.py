@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor_twin.cli._admin import add_store_options
-from corridor_twin.cli._common import EXIT_OK, load_network
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, load_network
 from corridor_twin.errors import OptionError
 
 
@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_export_options(sp: Any) -> None:
+def add_export_options(sp: argparse.ArgumentParser) -> None:
     """Options of ``corridor export`` that apply to ``html``."""
     sp.add_argument("--scenario", help="html: bundled scenario to show (default: baseline)")
     sp.add_argument("--route", action="append", metavar="FROM:TO",
@@ -121,7 +121,7 @@ def add_export_options(sp: Any) -> None:
                     help="html: skip the demand assignment that colours links by utilisation")
 
 
-def add_commands(sub: Any, net_opt: Any) -> None:
+def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``serve``."""
     sp = sub.add_parser("serve", help="run the web API and map page (uvicorn)")
     net_opt(sp)
