@@ -33,13 +33,12 @@ import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from corridor_twin.errors import OptionError, ScenarioError
 from corridor_twin.network.model import Network
-from corridor_twin.scenarios import Event, apply_scenario
+from corridor_twin.scenarios import Event, Scenario, apply_scenario
 from corridor_twin.scenarios.changes import ScaleBorderDelay, ScaleCapacity, SetBorderDelay
 from corridor_twin.scenarios.operations import SetLoadFactor
 
@@ -211,7 +210,7 @@ def _hours(date: datetime.date, start_date: datetime.date) -> float:
 
 
 def split_scenario(
-    net: Network, scenario: Any, *, start_date: datetime.date
+    net: Network, scenario: Scenario | None, *, start_date: datetime.date
 ) -> tuple[Network, Disruptions]:
     """Apply a scenario's permanent changes; return its windowed ones as disruptions.
 

@@ -20,6 +20,7 @@ import hashlib
 import math
 import platform
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from corridor_twin._version import __version__
 from corridor_twin.errors import DemandError, OptionError
 from corridor_twin.network.model import Network
-from corridor_twin.scenarios import apply_demand
+from corridor_twin.scenarios import DemandTable, Scenario, apply_demand
 from corridor_twin.scenarios.demand import check_demand
 from corridor_twin.simulate.disruptions import split_scenario
 from corridor_twin.simulate.model import ModelRun, SimulationOptions, run_model
@@ -89,14 +90,14 @@ def json_safe(value: Any) -> Any:
 
 def simulate(
     net: Network,
-    demand: Any = None,
+    demand: DemandTable | None = None,
     *,
     shipments: Shipments | None = None,
-    scenario: Any = None,
+    scenario: Scenario | None = None,
     days: float = 365.0,
     seed: SeedLike = None,
     options: SimulationOptions | None = None,
-    seasonality: Any = None,
+    seasonality: Sequence[float] | None = None,
     drain_days: float = 0.0,
 ) -> SimulationResult:
     """Simulate ``days`` of operations of a corridor network.

@@ -38,7 +38,7 @@ from corridor_twin.data import load_corridor
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
 from corridor_twin.routing import route
-from corridor_twin.scenarios import load_bundled_demand
+from corridor_twin.scenarios import DemandTable, load_bundled_demand
 from corridor_twin.simulate.run import simulate
 
 if TYPE_CHECKING:
@@ -483,7 +483,7 @@ def _measures(net: Network, days: float) -> dict[str, _Measure]:
 def validate_model(
     net: Network | None = None,
     *,
-    demand: Any = None,
+    demand: DemandTable | None = None,
     days: float = 365.0,
     seed: int = 1,
     replications: int = 1,
