@@ -308,7 +308,7 @@ def read_network(path: str | os.PathLike[str]) -> Network:
     return loads_network(text, path=p)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     if isinstance(value, tuple):

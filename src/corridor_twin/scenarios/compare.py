@@ -151,7 +151,7 @@ class Comparison:
 def _md_table(frame: pd.DataFrame) -> str:
     """A pipe table (no extra dependency)."""
 
-    def cell(v: Any) -> str:
+    def cell(v: object) -> str:
         if isinstance(v, float):
             if v != v:
                 return ""

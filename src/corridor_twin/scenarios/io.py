@@ -463,7 +463,7 @@ def load_scenarios(directory: str | os.PathLike[str]) -> dict[str, Scenario]:
 
 
 # -- writing -----------------------------------------------------------------------
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, datetime.date):
