@@ -30,14 +30,18 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from corridor_twin._version import __version__
+from corridor_twin.api.auth import TokenCache
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
+from corridor_twin.api.jobs import JobRunner
 from corridor_twin.api.middleware import BodySizeLimit
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.routes import API_ROUTERS, PUBLIC_ROUTERS
 from corridor_twin.api.settings import ApiSettings
+from corridor_twin.api.store_provider import StoreProvider
 from corridor_twin.errors import CorridorError
 from corridor_twin.store import Store, open_store
+from corridor_twin.web import mount_web
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -57,9 +61,6 @@ def _stale_checks(store: Store, every_s: float, stop: threading.Event) -> None:
 def _lifespan(
     settings: ApiSettings, store: Store | None, provider: NetworkProvider | None
 ) -> object:
-    from corridor_twin.api.auth import TokenCache
-    from corridor_twin.api.jobs import JobRunner
-    from corridor_twin.api.store_provider import StoreProvider
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -146,7 +147,6 @@ def create_app(
     app.include_router(api)
     install_error_handlers(app)
     if settings.web:
-        from corridor_twin.web import mount_web
 
         mount_web(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

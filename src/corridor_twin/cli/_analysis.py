@@ -8,8 +8,21 @@ import sys
 
 from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
 from corridor_twin.errors import CorridorError, OptionError
-from corridor_twin.flow.assign import ASSIGNMENT_METHODS
+from corridor_twin.flow import max_flow
+from corridor_twin.flow.assign import ASSIGNMENT_METHODS, assign
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import (
+    apply_demand,
+    apply_scenario,
+    compare,
+    list_scenarios,
+    load_bundled,
+    load_bundled_demand,
+    read_demand,
+)
+from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
+from corridor_twin.scenarios.charts import write_charts
+from corridor_twin.simulate import reliability
 
 
 def _nodes(text: str) -> list[str]:
@@ -19,15 +32,12 @@ def _nodes(text: str) -> list[str]:
 def _scenario_net(args: argparse.Namespace, net: Network) -> Network:
     if not getattr(args, "scenario", None):
         return net
-    from corridor_twin.scenarios import apply_scenario
 
     return apply_scenario(net, scenario_arg(args.scenario))
 
 
 def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
     """Max-flow / min-cut between node sets."""
-    from corridor_twin.flow import max_flow
-    from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR
 
     net = _scenario_net(args, net)
     mc = MIDDLE_CORRIDOR
@@ -70,13 +80,10 @@ def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
 
 def cmd_assign(args: argparse.Namespace, net: Network) -> int:
     """System-optimal assignment of a demand table."""
-    from corridor_twin.flow.assign import assign
-    from corridor_twin.scenarios import apply_demand, load_bundled_demand, read_demand
 
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     if args.scenario:
         sc = scenario_arg(args.scenario)
-        from corridor_twin.scenarios import apply_scenario
 
         net = apply_scenario(net, sc)
         demand = apply_demand(demand, sc, net)
@@ -134,8 +141,6 @@ def cmd_assign(args: argparse.Namespace, net: Network) -> int:
 
 def cmd_compare(args: argparse.Namespace, net: Network) -> int:
     """Compare scenarios with the baseline."""
-    from corridor_twin.scenarios import compare, list_scenarios, load_bundled_demand, read_demand
-    from corridor_twin.scenarios.analyses import STANDARD_ANALYSES
 
     names = args.scenarios or list_scenarios()
     scenarios = [scenario_arg(n) for n in names]
@@ -150,7 +155,6 @@ def cmd_compare(args: argparse.Namespace, net: Network) -> int:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
     if args.charts:
-        from corridor_twin.scenarios.charts import write_charts
 
         for p in write_charts(cmp, args.charts):
             print(f"wrote {p}", file=sys.stderr)
@@ -173,7 +177,6 @@ def cmd_compare(args: argparse.Namespace, net: Network) -> int:
 
 def cmd_scenarios(args: argparse.Namespace, net: Network) -> int:
     """List the bundled scenarios."""
-    from corridor_twin.scenarios import list_scenarios, load_bundled
 
     for name in list_scenarios():
         s = load_bundled(name)
@@ -184,7 +187,6 @@ def cmd_scenarios(args: argparse.Namespace, net: Network) -> int:
 
 def cmd_reliability(args: argparse.Namespace, net: Network) -> int:
     """Monte Carlo transit-time reliability of the best route(s)."""
-    from corridor_twin.simulate import reliability
 
     net = _scenario_net(args, net)
     res = reliability(net, args.origin, args.destination, cargo=args.cargo, k=args.k,

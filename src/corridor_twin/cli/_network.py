@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
-
 from corridor_twin.cli import _web
 from corridor_twin.cli._common import EXIT_OK, EXIT_USAGE, Cell, SubParsers, load_network, table
 from corridor_twin.errors import CorridorError
@@ -156,6 +154,8 @@ def _cmd_route(args: argparse.Namespace) -> int:
             )
         )
     elif args.format == "csv":
+        import pandas as pd  # only for CSV output: keeps the command's start fast
+
         frame = pd.concat(
             [r.to_frame().assign(route=i + 1) for i, r in enumerate(routes)], ignore_index=True
         )

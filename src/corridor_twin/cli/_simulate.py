@@ -13,8 +13,12 @@ from corridor_twin._typing import FloatArray
 from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import load_bundled_demand
+from corridor_twin.scenarios.demand import read_demand
+from corridor_twin.simulate import SimulationOptions, read_shipments_csv, replicate, simulate
+from corridor_twin.simulate.charts import write_charts
 from corridor_twin.simulate.replicate import ReplicationSet
-from corridor_twin.simulate.results import SimulationResult
+from corridor_twin.simulate.results import TABLES, SimulationResult
 
 
 class ProgressBar:
@@ -68,22 +72,18 @@ def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
     scenario = scenario_arg(args.scenario) if args.scenario else None
     demand = shipments = None
     if args.shipments:
-        from corridor_twin.simulate import read_shipments_csv
 
         shipments = read_shipments_csv(args.shipments, net)
     elif args.demand:
-        from corridor_twin.scenarios.demand import read_demand
 
         demand = read_demand(args.demand)
     else:
-        from corridor_twin.scenarios import load_bundled_demand
 
         demand = load_bundled_demand()
     return scenario, demand, shipments
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from corridor_twin.simulate import SimulationOptions
 
     kw: dict[str, Any] = {"routing": args.routing}
     if args.no_weather:
@@ -114,7 +114,6 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
         if len(season) != 12:
             raise OptionError(f"--seasonality needs 12 monthly factors, got {len(season)}")
     if args.replications == 1 and args.scheduler is None:
-        from corridor_twin.simulate import simulate
 
         res = simulate(
             net,
@@ -132,12 +131,10 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
             files = res.write(args.out, format=args.format, tables=tables)
             if args.charts:
-                from corridor_twin.simulate.charts import write_charts
 
                 files += write_charts(res, args.out)
             print(f"\nwrote {len(files)} files to {args.out}")
         return EXIT_OK
-    from corridor_twin.simulate import replicate
 
     bar = ProgressBar(args.replications)
     rs = replicate(
@@ -167,7 +164,6 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
 
 
 def _tables() -> tuple[str, ...]:
-    from corridor_twin.simulate.results import TABLES
 
     return TABLES
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, table
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
-from corridor_twin.simulate.validation import ModelValidationReport
+from corridor_twin.scenarios.demand import read_demand
+from corridor_twin.simulate.validation import ModelValidationReport, validate_model
 
 
 def _num(v: float) -> str:
@@ -84,7 +85,6 @@ def render_json(report: ModelValidationReport) -> str:
 
 def cmd_validate_model(args: argparse.Namespace, net: Network) -> int:
     """Simulate with the bundled demand and compare with observed figures."""
-    from corridor_twin.simulate.validation import validate_model
 
     if not (math.isfinite(args.days) and args.days > 0):
         raise OptionError(f"--days must be positive, got {args.days:g}")
@@ -92,7 +92,6 @@ def cmd_validate_model(args: argparse.Namespace, net: Network) -> int:
         raise OptionError(f"--replications must be >= 1, got {args.replications}")
     demand = None
     if args.demand:
-        from corridor_twin.scenarios.demand import read_demand
 
         demand = read_demand(args.demand)
     report = validate_model(
