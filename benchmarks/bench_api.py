@@ -72,7 +72,7 @@ def free_port() -> int:
 def bootstrap(data_dir: Path) -> str:
     """A fresh store in ``data_dir``; the admin's token."""
     from corridor_twin.api import ApiSettings
-    from corridor_twin.api.app import open_store
+    from corridor_twin.store import open_store
 
     store, token = open_store(ApiSettings(data_dir=data_dir))
     store.close()

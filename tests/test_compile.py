@@ -432,3 +432,53 @@ def test_warnings_do_not_stop_compilation(mini: Network) -> None:
 def test_node_index_of_unknown_node(mini: Network) -> None:
     with pytest.raises(UnknownNodeError, match="Junction"):
         compile_network(mini).node_index("KZ_CC")
+
+
+# -- the typed edge record and caches ---------------------------------------------------------
+
+
+def test_edge_record_declares_every_attribute_once(mini_path: Path) -> None:
+    from corridor_twin.network.compiled import (
+        EDGE_DEFAULTS,
+        EDGE_FLOAT_ATTRS,
+        EDGE_INT_ATTRS,
+        EdgeArrays,
+    )
+
+    fields = dataclasses.fields(EdgeArrays)
+    assert [f.name for f in fields] == [*EDGE_FLOAT_ATTRS, *EDGE_INT_ATTRS]
+    assert set(EDGE_DEFAULTS) == {f.name for f in fields}
+    for f in fields:
+        assert f.metadata["description"], f.name
+        assert f.metadata["dtype"] in {"float64", "int32"}, f.name
+    c = compile_network(read_network(mini_path))
+    for name, arr in c.edge.items():
+        dtype = np.float64 if name in EDGE_FLOAT_ATTRS else np.int32
+        assert arr.dtype == dtype, name
+    assert c.edge.float_column("travel_h") is c.edge.travel_h
+    assert c.edge.int_column("link") is c.edge.link
+    with pytest.raises(KeyError, match="known"):
+        c.edge.float_column("kind")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.edge.travel_h = c.edge.length_km  # type: ignore[misc]
+
+
+def test_cache_slot_is_typed_bounded_and_per_network(mini_path: Path) -> None:
+    from corridor_twin.network.compiled import CacheSlot
+
+    slot: CacheSlot[int, list[int]] = CacheSlot("test.slot", size=2)
+    a = compile_network(read_network(mini_path))
+    b = compile_network(read_network(mini_path))
+    made: list[int] = []
+
+    def make(k: int) -> list[int]:
+        made.append(k)
+        return [k]
+
+    assert slot.get(a, 1, lambda: make(1)) == [1]
+    assert slot.get(a, 1, lambda: make(1)) == [1]  # cached
+    assert slot.get(b, 1, lambda: make(1)) == [1]  # another network has its own cache
+    slot.get(a, 2, lambda: make(2))
+    slot.get(a, 3, lambda: make(3))  # drops the oldest (1)
+    slot.get(a, 1, lambda: make(1))
+    assert made == [1, 1, 2, 3, 1]

@@ -14,8 +14,8 @@ from corridor_twin.errors import OptionError
 from corridor_twin.simulate.validation import (
     EXTRA_SOURCES,
     OBSERVED,
+    ModelValidationReport,
     ObservedFigure,
-    ValidationReport,
     ValidationRow,
     bias,
     validate_model,
@@ -65,7 +65,7 @@ def test_summary_groups_days_with_hours_and_computes_wape_and_bias() -> None:
         ValidationRow(_fig("b", 24.0, 24.0, "h"), 12.0),
         ValidationRow(_fig("c", 100.0, 100.0, "teu"), 90.0),
     )
-    rep = ValidationReport(rows=rows, days=10.0, seed=1, replications=1)
+    rep = ModelValidationReport(rows=rows, days=10.0, seed=1, replications=1)
     s = rep.summary().set_index("group")
     assert s.loc["time_h", "figures"] == 2
     assert s.loc["time_h", "wape"] == pytest.approx((24 + 12) / 48)

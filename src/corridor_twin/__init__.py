@@ -12,6 +12,7 @@ Examples
 ('teu', True)
 """
 
+from corridor_twin._version import __version__
 from corridor_twin.data import load_corridor
 from corridor_twin.errors import (
     CorridorError,
@@ -55,8 +56,6 @@ from corridor_twin.scenarios import (
     network_diff,
 )
 from corridor_twin.simulate import ReliabilityModel, reliability
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CompiledNetwork",

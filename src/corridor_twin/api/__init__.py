@@ -4,7 +4,7 @@
 uvicorn. The app opens the store (:mod:`corridor_twin.store`) when it starts:
 the SQLite file in the user's data directory by default, PostgreSQL by
 ``CORRIDOR_DATABASE_URL``; an empty store is bootstrapped with the corridor
-and an admin token (:mod:`corridor_twin.api.bootstrap`).
+and an admin token (:mod:`corridor_twin.store.bootstrap`).
 
 * networks: the compute endpoints use a :class:`StoreProvider` on the stored
   network (latest version, or ``?version=``); any object with the

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from corridor_twin import __version__
+from corridor_twin._version import __version__
 from corridor_twin.api.errors import FieldError
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.schemas import (
@@ -50,6 +50,9 @@ from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, rout
 from corridor_twin.scenarios import Analysis, compare
 from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
 from corridor_twin.simulate import route_components, simulate_transit_h, summarize
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "assignment",
@@ -188,7 +191,7 @@ def capacity(provider: NetworkProvider, req: CapacityRequest) -> CapacityOut:
     )
 
 
-def _records(frame: Any) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as JSON records (NaN and infinities become null)."""
     out: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
     return out

@@ -4,7 +4,7 @@ Nothing is created at import time; every app owns its settings, its store
 (opened in the app's lifespan, never at import), its network provider
 (compiled networks cached per app), its job runner and its dependency
 overrides. On an empty store the lifespan bootstraps it
-(:func:`~corridor_twin.api.bootstrap.bootstrap_store`) and leaves the admin's
+(:func:`~corridor_twin.store.bootstrap.bootstrap_store`) and leaves the admin's
 token in ``app.state.initial_token``.
 
 Examples
@@ -29,53 +29,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from corridor_twin import __version__
-from corridor_twin.api.bootstrap import bootstrap_store
+from corridor_twin._version import __version__
+from corridor_twin.api.auth import TokenCache
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
+from corridor_twin.api.jobs import JobRunner
 from corridor_twin.api.middleware import BodySizeLimit
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.routes import API_ROUTERS, PUBLIC_ROUTERS
 from corridor_twin.api.settings import ApiSettings
+from corridor_twin.api.store_provider import StoreProvider
 from corridor_twin.errors import CorridorError
-from corridor_twin.network.model import Network
-from corridor_twin.store import Store, StoreSettings
+from corridor_twin.store import Store, open_store
+from corridor_twin.web import mount_web
 
-__all__ = ["API_PREFIX", "create_app", "initial_network", "open_store"]
+__all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
 
 log = logging.getLogger(__name__)
-
-
-def initial_network(settings: ApiSettings) -> tuple[Network, bool]:
-    """The network an empty store starts with, and whether it is the bundled corridor."""
-    if settings.network_path is not None:
-        from corridor_twin.io import read_network
-
-        return read_network(settings.network_path), False
-    from corridor_twin.data import CORRIDOR_FILE, corridor_text
-    from corridor_twin.io import loads_network
-
-    return loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>"), True
-
-
-def open_store(settings: ApiSettings) -> tuple[Store, str | None]:
-    """Open the store of ``settings`` and bootstrap it if empty; return it and the admin token.
-
-    The token is ``None`` unless this call bootstrapped the store.
-    """
-    where = StoreSettings(database_url=settings.database_url, data_dir=settings.data_dir)
-    store = Store.open(where)
-    try:
-        token = None
-        if not store.users():
-            net, bundled = initial_network(settings)
-            token = bootstrap_store(store, net, network_name=settings.network_name, demo=bundled)
-    except BaseException:
-        store.close()
-        raise
-    return store, token
 
 
 def _stale_checks(store: Store, every_s: float, stop: threading.Event) -> None:
@@ -89,9 +61,6 @@ def _stale_checks(store: Store, every_s: float, stop: threading.Event) -> None:
 def _lifespan(
     settings: ApiSettings, store: Store | None, provider: NetworkProvider | None
 ) -> object:
-    from corridor_twin.api.auth import TokenCache
-    from corridor_twin.api.jobs import JobRunner
-    from corridor_twin.api.store_provider import StoreProvider
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -178,7 +147,6 @@ def create_app(
     app.include_router(api)
     install_error_handlers(app)
     if settings.web:
-        from corridor_twin.web import mount_web
 
         mount_web(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

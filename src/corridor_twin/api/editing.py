@@ -11,7 +11,7 @@ version and returns the current one with no changes.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from corridor_twin.api.errors import RecordError
 from corridor_twin.api.schemas.store import (
@@ -24,11 +24,11 @@ from corridor_twin.api.schemas.store import (
 )
 from corridor_twin.errors import ConflictError, DataError, NotFoundError, ValidationError
 from corridor_twin.io.yaml_io import record_to_dict
-from corridor_twin.network.model import TABLES
+from corridor_twin.network.model import TABLES, Network
 from corridor_twin.network.schema import attributes
 from corridor_twin.network.validate import Finding
 from corridor_twin.store import Principal as Account
-from corridor_twin.store import Store, UpdateRecord, apply_edits
+from corridor_twin.store import Store, UpdateRecord, VersionInfo, apply_edits
 
 __all__ = ["expected_version", "patch_record", "record"]
 
@@ -76,9 +76,9 @@ def record(
     )
 
 
-def _index(net: Any, table: str, record_id: str) -> int:
+def _index(net: Network, table: str, record_id: str) -> int:
     try:
-        i: int = net.index_of(table, record_id)
+        i = net.index_of(table, record_id)
     except NotFoundError as exc:  # incl. UnknownNodeError, a 422 elsewhere: here a path
         raise NotFoundError(str(exc)) from None
     return i
@@ -168,5 +168,5 @@ def patch_record(
     )
 
 
-def _version(info: Any) -> VersionOut:
+def _version(info: VersionInfo) -> VersionOut:
     return VersionOut.model_validate(info, from_attributes=True)

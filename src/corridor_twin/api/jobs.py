@@ -49,6 +49,7 @@ from corridor_twin.api.schemas.simulation import (
     SimulationRequest,
 )
 from corridor_twin.errors import ConflictError, CorridorError, OptionError
+from corridor_twin.simulate import replicate
 from corridor_twin.store import RUN_KINDS, RunInfo, Store
 from corridor_twin.store import Principal as Account
 
@@ -91,7 +92,6 @@ def _compare(provider: NetworkProvider, req: CompareRequest, progress: Progress)
 
 
 def _simulation(provider: NetworkProvider, req: SimulationRequest, progress: Progress) -> BaseModel:
-    from corridor_twin.simulate import replicate
 
     progress(0.0, f"replication 1 of {req.replications}")
     scenario = None if req.scenario is None else provider.scenario(req.scenario)

@@ -12,205 +12,37 @@ Examples
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-from corridor_twin import __version__
+from corridor_twin._version import __version__
+from corridor_twin.cli import _admin, _analysis, _network, _route, _simulate, _validate, _web
+from corridor_twin.cli._common import EXIT_USAGE, Parser, add_network_option, load_network
 from corridor_twin.errors import CorridorError
-from corridor_twin.network.model import Network
 
 __all__ = ["main", "run"]
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit 2, like every other bad input
-        self.exit(EXIT_USAGE, f"corridor: error: {message} (see '{self.prog} --help')\n")
-
-
-def _load(path: str | None) -> Network:
-    if path is None:
-        from corridor_twin.data import load_corridor
-
-        return load_corridor()
-    from corridor_twin.io import read_network
-
-    return read_network(path)
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        if v != v:
-            return ""
-        if v == float("inf"):
-            return "inf"
-        return f"{v:,.1f}" if abs(v) < 1e5 else f"{v:,.0f}"
-    return "" if v is None else str(v)
-
-
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    cells = [header, *[[_fmt(v) for v in r] for r in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    numeric = [all(_is_num(r[i]) for r in rows) and bool(rows) for i in range(len(header))]
-    lines = []
-    for j, row in enumerate(cells):
-        parts = [
-            c.rjust(w) if numeric[i] else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if j == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _cmd_info(args: argparse.Namespace) -> int:
-    net = _load(args.network)
-    from collections import Counter
-
-    print(f"{net.meta.name}: {net.meta.description or ''}".rstrip(": "))
-    print(
-        f"nodes {len(net.nodes)}, links {len(net.links)}, transfers {len(net.transfers)}, "
-        f"borders {len(net.borders)}, services {len(net.services)}, "
-        f"restrictions {len(net.restrictions)}, sources {len(net.sources)}"
-    )
-    countries = Counter(n.country for n in net.nodes)
-    print("countries: " + ", ".join(f"{c} {k}" for c, k in sorted(countries.items())))
-    modes = Counter(lk.mode for lk in net.links)
-    km = {m: sum(lk.length_km for lk in net.links if lk.mode == m) for m in modes}
-    print(
-        "links by mode: "
-        + ", ".join(f"{m} {n} ({km[m]:,.0f} km)" for m, n in sorted(modes.items()))
-    )
-    status = Counter(lk.status for lk in net.links)
-    print("link status: " + ", ".join(f"{s} {n}" for s, n in sorted(status.items())))
-    print("commodities: " + ", ".join(c.id for c in net.commodities))
-    active = [r.id for r in net.restrictions if r.active]
-    print("active restrictions: " + (", ".join(active) if active else "none"))
-    comp = net.compiled()
-    print(f"compiled: {comp.n_vertices} vertices, {comp.n_edges} edges")
-    return EXIT_OK
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from corridor_twin.io import read_network
-    from corridor_twin.network import validate
-
-    net = read_network(args.file)
-    report = validate(net, strict=args.strict)
-    for f in report.findings:
-        print(f, file=sys.stderr if f in report.errors else sys.stdout)
-    n_err, n_warn = len(report.errors), len(report.warnings)
-    print(
-        f"{args.file}: {len(net.nodes)} nodes, {len(net.links)} links; "
-        f"{n_err} error(s), {n_warn} warning(s)"
-    )
-    return EXIT_OK if report.ok else EXIT_USAGE
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    if args.what == "html":
-        from corridor_twin.cli._web import export_html
-
-        return export_html(args)
-    net = _load(args.network)
-    from corridor_twin.io import to_geojson
-
-    text = json.dumps(to_geojson(net), ensure_ascii=False, indent=1)
-    if args.output in (None, "-"):
-        print(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _cmd_schema(args: argparse.Namespace) -> int:
-    from corridor_twin.network.records import describe
-
-    frame = describe()
-    if args.table:
-        frame = frame[frame["table"] == args.table]
-    if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    else:
-        cols = ["table", "attribute", "dtype", "unit", "default", "required", "description"]
-        print(
-            _table(
-                frame[cols].astype(object).where(frame[cols].notna(), None).values.tolist(), cols
-            )
-        )
-    return EXIT_OK
-
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = Parser(
         prog="corridor",
         description="Digital twin of multimodal freight corridors "
         "(bundled: the Trans-Caspian Middle Corridor).",
     )
     p.add_argument("--version", action="version", version=f"corridor-twin {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    def net_opt(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument(
-            "--network", metavar="FILE", help="network YAML file (default: the bundled corridor)"
-        )
+    net_opt = add_network_option
 
-    sp = sub.add_parser("info", help="summary of the network")
-    net_opt(sp)
-    sp.set_defaults(func=_cmd_info)
-
-    sp = sub.add_parser("validate", help="check a network file")
-    sp.add_argument("file", help="network YAML file")
-    sp.add_argument(
-        "--strict",
-        action="store_true",
-        help="warnings count as errors; every figure needs a source and year",
-    )
-    sp.set_defaults(func=_cmd_validate)
-
-    from corridor_twin.cli._route import add_route_commands
-
-    add_route_commands(sub, net_opt)
-
-    from corridor_twin.cli import _web
-
-    sp = sub.add_parser("export", help="export the network (GeoJSON) or an offline HTML map")
-    sp.add_argument("what", choices=["geojson", "html"])
-    net_opt(sp)
-    sp.add_argument("-o", "--output", help="output file (default: standard output)")
-    _web.add_export_options(sp)
-    sp.set_defaults(func=_cmd_export)
-
-    from corridor_twin.cli._analysis import add_commands
-
-    add_commands(sub, net_opt)
+    _network.add_commands(sub, net_opt)
+    _route.add_route_commands(sub, net_opt)
+    _analysis.add_commands(sub, net_opt)
     _web.add_commands(sub, net_opt)
-    from corridor_twin.cli import _admin
-
     _admin.add_commands(sub)
-
-    from corridor_twin.cli._simulate import add_simulate
-
-    add_simulate(sub, net_opt)
-
-    from corridor_twin.cli._validate import add_validate_model
-
-    add_validate_model(sub, net_opt)
-
-    sp = sub.add_parser("schema", help="print the network file schema")
-    sp.add_argument("--table", help="only this table (nodes, links, ...)")
-    sp.add_argument("--format", choices=["table", "csv"], default="table")
-    sp.set_defaults(func=_cmd_schema)
+    _simulate.add_simulate(sub, net_opt)
+    _validate.add_validate_model(sub, net_opt)
+    _network.add_schema(sub)
     return p
 
 
@@ -222,12 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if hasattr(args, "func2"):
-            status: int = args.func2(args, _load(args.network))
+            status: int = args.func2(args, load_network(args.network))
         else:
             status = args.func(args)
     except CorridorError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader (e.g. `| head`) stopped: not an input error; run() exits quietly
     except OSError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -241,4 +75,6 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit; point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)

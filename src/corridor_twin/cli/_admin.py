@@ -12,16 +12,15 @@ import argparse
 import sys
 from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK, SubParsers
 from corridor_twin.errors import PermissionDeniedError
-
-EXIT_OK = 0
 
 
 def _store(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
-    from corridor_twin.api.app import open_store
     from corridor_twin.api.settings import ApiSettings
+    from corridor_twin.store import open_store
 
     update: dict[str, Any] = {}
     if args.database_url:
@@ -69,14 +68,14 @@ def cmd_admin(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_store_options(sp: Any) -> None:
+def add_store_options(sp: argparse.ArgumentParser) -> None:
     """Where the store is (else ``CORRIDOR_DATABASE_URL`` / ``CORRIDOR_DATA_DIR``)."""
     sp.add_argument("--database-url", help="store URL (default: CORRIDOR_DATABASE_URL, "
                     "else SQLite in the data directory)")
     sp.add_argument("--data-dir", help="directory of the SQLite store (CORRIDOR_DATA_DIR)")
 
 
-def add_commands(sub: Any) -> None:
+def add_commands(sub: SubParsers) -> None:
     """Register ``admin``."""
     sp = sub.add_parser("admin", help="manage organisations, users, tokens and ownership")
     add_store_options(sp)

@@ -7,10 +7,26 @@ import json
 import sys
 from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK, scenario_arg
+from corridor_twin.cli._format import number, table
+from corridor_twin.cli._options import add_lens_options, lens
 from corridor_twin.errors import CorridorError, OptionError
-from corridor_twin.flow.assign import ASSIGNMENT_METHODS
-
-EXIT_OK = 0
+from corridor_twin.flow import max_flow
+from corridor_twin.flow.assign import ASSIGNMENT_METHODS, assign
+from corridor_twin.routing.places import country_name, short_name
+from corridor_twin.scenarios import (
+    apply_demand,
+    apply_scenario,
+    compare,
+    list_scenarios,
+    load_bundled,
+    load_bundled_demand,
+    network_diff,
+    read_demand,
+)
+from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
+from corridor_twin.scenarios.charts import write_charts
+from corridor_twin.simulate import reliability
 
 
 def _nodes(text: str) -> list[str]:
@@ -20,30 +36,15 @@ def _nodes(text: str) -> list[str]:
 def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
     if not getattr(args, "scenario", None):
         return net
-    from corridor_twin.scenarios import apply_scenario
 
-    return apply_scenario(net, _load_scenario(args.scenario))
-
-
-def _load_scenario(name: str) -> Any:
-    from pathlib import Path
-
-    from corridor_twin.scenarios import list_scenarios, load_bundled, load_scenario
-
-    if name in list_scenarios():
-        return load_bundled(name)
-    if Path(name).exists():
-        return load_scenario(Path(name))
-    raise CorridorError(
-        f"no bundled scenario or file {name!r}; bundled: {', '.join(list_scenarios())}"
-    )
+    return apply_scenario(net, scenario_arg(args.scenario))
 
 
 def scenario_title(name: str | None) -> str:
     """``baseline`` or ``scenario NAME: first sentence of its description``."""
     if not name:
         return "baseline (no scenario)"
-    sc = _load_scenario(name)
+    sc = scenario_arg(name)
     text = " ".join((sc.description or "").split())
     first = text.split(". ")[0].rstrip(".")
     if len(first) > 110:
@@ -52,7 +53,6 @@ def scenario_title(name: str | None) -> str:
 
 
 def _changed_ids(base: Any, new: Any) -> list[str]:
-    from corridor_twin.scenarios import network_diff
 
     frame = network_diff(base, new).to_frame()
     keep = frame[~frame["table"].isin(["sources", "meta"])]
@@ -62,7 +62,6 @@ def _changed_ids(base: Any, new: Any) -> list[str]:
 
 
 def _element(net: Any, kind: str, rid: str, name: str) -> str:
-    from corridor_twin.routing.places import short_name
 
     if kind == "node":
         node = net.node(rid)
@@ -76,11 +75,6 @@ def _cut_rows(net: Any, res: Any) -> list[list[Any]]:
 
 def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     """Max-flow / min-cut between node sets, with the scenario named and compared."""
-    from corridor_twin.cli._format import number, table
-    from corridor_twin.cli._options import lens
-    from corridor_twin.flow import max_flow
-    from corridor_twin.routing.places import country_name, short_name
-    from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR
 
     base_net = net
     net = _scenario_net(args, net)
@@ -172,13 +166,10 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
 
 def cmd_assign(args: argparse.Namespace, net: Any) -> int:
     """System-optimal assignment of a demand table."""
-    from corridor_twin.flow.assign import assign
-    from corridor_twin.scenarios import apply_demand, load_bundled_demand, read_demand
 
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     if args.scenario:
-        sc = _load_scenario(args.scenario)
-        from corridor_twin.scenarios import apply_scenario
+        sc = scenario_arg(args.scenario)
 
         net = apply_scenario(net, sc)
         demand = apply_demand(demand, sc, net)
@@ -222,7 +213,6 @@ def _by_unit(net: Any, frame: Any, column: str) -> str:
 
 def _direction(res: Any, net: Any, kind: str, rid: str) -> str:
     """The element's name with its direction (``~r`` ids run against the link)."""
-    from corridor_twin.routing.places import short_name
 
     base, rev = rid.removesuffix("~r"), rid.endswith("~r")
     lf = res.link_flows
@@ -238,7 +228,6 @@ def _direction(res: Any, net: Any, kind: str, rid: str) -> str:
 
 
 def _print_assignment(args: argparse.Namespace, net: Any, demand: Any, res: Any) -> None:
-    from corridor_twin.cli._format import number, table
 
     t = res.totals
     kind = "user equilibrium" if args.method == "equilibrium" else "system optimum"
@@ -329,11 +318,9 @@ def _print_assignment(args: argparse.Namespace, net: Any, demand: Any, res: Any)
 
 def cmd_compare(args: argparse.Namespace, net: Any) -> int:
     """Compare scenarios with the baseline."""
-    from corridor_twin.scenarios import compare, list_scenarios, load_bundled_demand, read_demand
-    from corridor_twin.scenarios.analyses import STANDARD_ANALYSES
 
     names = args.scenarios or list_scenarios()
-    scenarios = [_load_scenario(n) for n in names]
+    scenarios = [scenario_arg(n) for n in names]
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     analyses = {
         k: v
@@ -345,7 +332,6 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
     if args.charts:
-        from corridor_twin.scenarios.charts import write_charts
 
         for p in write_charts(cmp, args.charts):
             print(f"wrote {p}", file=sys.stderr)
@@ -364,7 +350,6 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
 
 
 def _cell(value: float, delta: float, pct: float) -> str:
-    from corridor_twin.cli._format import number
 
     if value != value:
         return ""
@@ -380,7 +365,6 @@ def _cell(value: float, delta: float, pct: float) -> str:
 
 def _print_comparison(cmp: Any) -> None:
     """Headline, then one table per analysis: a row per figure, a column per scenario."""
-    from corridor_twin.cli._format import number, table
 
     print(f"Scenario comparison vs {cmp.baseline}; (=) no change, (+x) change vs baseline")
     for line in cmp.headline():
@@ -409,7 +393,6 @@ def _print_comparison(cmp: Any) -> None:
 
 def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
     """List the bundled scenarios."""
-    from corridor_twin.scenarios import list_scenarios, load_bundled
 
     for name in list_scenarios():
         s = load_bundled(name)
@@ -420,9 +403,6 @@ def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
 
 def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
     """Monte Carlo transit-time reliability of the best route(s), as a table."""
-    from corridor_twin.cli._format import table
-    from corridor_twin.cli._options import lens
-    from corridor_twin.simulate import reliability
 
     if args.k < 1:
         raise OptionError(f"--k must be at least 1, got {args.k}")
@@ -472,7 +452,6 @@ def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
 
 def add_commands(sub: Any, net_opt: Any) -> None:
     """Register the commands on the main parser's subparsers."""
-    from corridor_twin.cli._options import add_lens_options
 
     sp = sub.add_parser("capacity", help="max-flow / min-cut between node sets")
     net_opt(sp)

@@ -14,12 +14,23 @@ from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
+from corridor_twin.cli._analysis import _scenario_net
+from corridor_twin.cli._common import load_network
 from corridor_twin.cli._format import table
 from corridor_twin.cli._options import CORRIDOR_CHOICES, add_lens_options, lens, positive_int
 from corridor_twin.errors import CorridorError, NoRouteError, OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.routing import (
+    GeneralizedCost,
+    earliest_arrival,
+    k_routes,
+    pareto_routes,
+    route,
+    skim,
+)
 from corridor_twin.routing.corridors import classify_path, get_corridor
 from corridor_twin.routing.places import short_name
+from corridor_twin.simulate import reliability
 
 __all__ = ["add_route_commands", "print_route", "summary_table"]
 
@@ -114,7 +125,6 @@ def summary_table(
 
 
 def _generalized(args: argparse.Namespace) -> Any:
-    from corridor_twin.routing import GeneralizedCost
 
     given = [
         o
@@ -165,8 +175,6 @@ def _corridor_list(text: str) -> list[str]:
 
 
 def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str, Any]) -> int:
-    from corridor_twin.routing import route
-    from corridor_twin.simulate import reliability
 
     names = _corridor_list(args.compare_corridors)
     found: list[tuple[str, Any, Any]] = []
@@ -265,13 +273,10 @@ def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str,
 
 def cmd_route(args: argparse.Namespace) -> int:
     """Plan a route (or k, a Pareto set, one per corridor) and print it."""
-    from corridor_twin.cli import _load
-    from corridor_twin.routing import earliest_arrival, k_routes, pareto_routes, route
 
     _check_route_options(args)
-    net = _load(args.network)
+    net = load_network(args.network)
     if args.scenario:
-        from corridor_twin.cli._analysis import _scenario_net
 
         net = _scenario_net(args, net)
     common = lens(args, net)
@@ -351,10 +356,8 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def cmd_skim(args: argparse.Namespace) -> int:
     """OD matrices of time, cost and CO2e."""
-    from corridor_twin.cli import _load
-    from corridor_twin.routing import skim
 
-    net = _load(args.network)
+    net = load_network(args.network)
     origins = [x.strip() for x in args.origins.split(",") if x.strip()]
     destinations = [x.strip() for x in args.destinations.split(",") if x.strip()]
     if not origins or not destinations:

@@ -5,12 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from corridor_twin._typing import FloatArray
+from corridor_twin.cli._analysis import scenario_title
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
+from corridor_twin.cli._progress import working
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
+from corridor_twin.network.model import Network
+from corridor_twin.scenarios import load_bundled_demand
+from corridor_twin.scenarios.demand import read_demand
+from corridor_twin.simulate import SimulationOptions, read_shipments_csv, replicate, simulate
+from corridor_twin.simulate.charts import write_charts
+from corridor_twin.simulate.replicate import ReplicationSet
+from corridor_twin.simulate.results import TABLES, SimulationResult
 
 
 class ProgressBar:
@@ -44,8 +54,8 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _table(rows: list[list[Any]], header: list[str]) -> str:
-    def fmt(v: Any) -> str:
+def _table(rows: Sequence[Sequence[object]], header: list[str]) -> str:
+    def fmt(v: object) -> str:
         if isinstance(v, float):
             return f"{v:,.1f}"
         if isinstance(v, int):
@@ -59,28 +69,23 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
-    from corridor_twin.cli._analysis import _load_scenario
+def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
 
-    scenario = _load_scenario(args.scenario) if args.scenario else None
+    scenario = scenario_arg(args.scenario) if args.scenario else None
     demand = shipments = None
     if args.shipments:
-        from corridor_twin.simulate import read_shipments_csv
 
         shipments = read_shipments_csv(args.shipments, net)
     elif args.demand:
-        from corridor_twin.scenarios.demand import read_demand
 
         demand = read_demand(args.demand)
     else:
-        from corridor_twin.scenarios import load_bundled_demand
 
         demand = load_bundled_demand()
     return scenario, demand, shipments
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from corridor_twin.simulate import SimulationOptions
 
     kw: dict[str, Any] = {"routing": args.routing}
     if args.no_weather:
@@ -88,7 +93,7 @@ def _options(args: argparse.Namespace) -> Any:
     return SimulationOptions(**kw)
 
 
-def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
+def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
     """Simulate the corridor for a number of days; print a summary, write tables and charts."""
     if not args.days > 0:
         raise OptionError(f"--days must be positive, got {args.days:g}")
@@ -110,12 +115,9 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             raise OptionError("--seasonality needs 12 comma-separated numbers") from None
         if len(season) != 12:
             raise OptionError(f"--seasonality needs 12 monthly factors, got {len(season)}")
-    from corridor_twin.cli._analysis import scenario_title
-    from corridor_twin.cli._progress import working
 
     print(f"Simulation, {scenario_title(args.scenario)}")
     if args.replications == 1 and args.scheduler is None:
-        from corridor_twin.simulate import simulate
 
         with working(f"simulating {args.days:g} days (seed {args.seed})"):
             res = simulate(
@@ -134,13 +136,11 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
             files = res.write(args.out, format=args.format, tables=tables)
             if args.charts:
-                from corridor_twin.simulate.charts import write_charts
 
                 with working("drawing the charts"):
                     files += write_charts(res, args.out, network=net)
             print(f"\nwrote {len(files)} files to {args.out}")
         return EXIT_OK
-    from corridor_twin.simulate import replicate
 
     bar = ProgressBar(args.replications)
     rs = replicate(
@@ -170,12 +170,11 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
 
 
 def _tables() -> tuple[str, ...]:
-    from corridor_twin.simulate.results import TABLES
 
     return TABLES
 
 
-def _print_run(res: Any, top: int) -> None:
+def _print_run(res: SimulationResult, top: int) -> None:
     seed = res.manifest["seed"]["entropy"]
     rate = res.events / res.wall_s if res.wall_s > 0 else 0.0
     drain = res.manifest.get("drain_days", 0.0)
@@ -195,28 +194,30 @@ def _print_run(res: Any, top: int) -> None:
     print(_table(rows, ["origin", "destination", "commodity", "delivered", "P50", "P90"]))
     w = res.waits().head(top)
     rows = [
-        [r.kind, r.place, int(r.shipments), float(r.mean_wait_h), float(r.total_wait_h) / 24.0]
-        for r in w.itertuples()
+        [r["kind"], r["place"], int(r["shipments"]), float(r["mean_wait_h"]),
+         float(r["total_wait_h"]) / 24.0]
+        for r in w.to_dict("records")
     ]
     print(f"\nWaits by place (top {top} by total shipment-days)")
     print(_table(rows, ["kind", "place", "passages", "mean wait h", "total shipment-days"]))
     b = res.backlog()
     print("\nBacklog at the end (shipments not delivered)")
     if len(b):
-        g = b.groupby(["origin", "destination", "commodity", "state"])["shipments"].sum()
-        rows = [[*k, int(v)] for k, v in g.items()]
+        keys = ["origin", "destination", "commodity", "state"]
+        per = b.groupby(keys)["shipments"].sum().reset_index()
+        rows = [[*(r[k] for k in keys), int(r["shipments"])] for r in per.to_dict("records")]
         print(_table(rows, ["origin", "destination", "commodity", "state", "shipments"]))
     else:
         print("none")
 
 
-def _q(x: Any, q: float) -> float:
+def _q(x: FloatArray, q: float) -> float:
     import numpy as np
 
     return float(np.quantile(x, q))
 
 
-def _print_set(rs: Any, top: int) -> None:
+def _print_set(rs: ReplicationSet, top: int) -> None:
     ev = sum(r.events for r in rs.runs)
     wall = sum(r.wall_s for r in rs.runs)
     print(
@@ -226,21 +227,21 @@ def _print_set(rs: Any, top: int) -> None:
     s = rs.summary()
     rows = [
         [
-            r.origin,
-            r.destination,
-            r.commodity,
-            int(r.replications),
-            float(r.p50_days),
-            f"[{r.p50_days_lo:.1f}, {r.p50_days_hi:.1f}]",
-            float(r.p90_days),
-            f"[{r.p90_days_lo:.1f}, {r.p90_days_hi:.1f}]",
+            r["origin"],
+            r["destination"],
+            r["commodity"],
+            int(r["replications"]),
+            float(r["p50_days"]),
+            f"[{r['p50_days_lo']:.1f}, {r['p50_days_hi']:.1f}]",
+            float(r["p90_days"]),
+            f"[{r['p90_days_lo']:.1f}, {r['p90_days_hi']:.1f}]",
         ]
-        for r in s.itertuples()
+        for r in s.to_dict("records")
     ]
     print("\nTransit time per flow, mean over replications (days, 95% CI)")
     print(_table(rows, ["origin", "destination", "commodity", "reps", "P50", "CI", "P90", "CI"]))
     w = rs.waits().head(top)
-    rows = [[r.kind, r.place, float(r.mean_wait_h)] for r in w.itertuples()]
+    rows = [[r["kind"], r["place"], float(r["mean_wait_h"])] for r in w.to_dict("records")]
     print(f"\nWaits by place (top {top})")
     print(_table(rows, ["kind", "place", "mean wait h"]))
     print(
@@ -248,7 +249,7 @@ def _print_set(rs: Any, top: int) -> None:
     )
 
 
-def add_simulate(sub: Any, net_opt: Any) -> None:
+def add_simulate(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``simulate`` on the main parser's subparsers."""
     sp = sub.add_parser(
         "simulate", help="discrete-event simulation of the corridor (the operating twin)"

@@ -9,11 +9,12 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
 
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, table
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
+from corridor_twin.network.model import Network
+from corridor_twin.scenarios.demand import read_demand
+from corridor_twin.simulate.validation import ModelValidationReport, validate_model
 
 
 def _num(v: float) -> str:
@@ -22,10 +23,8 @@ def _num(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.1f}"
 
 
-def render_table(report: Any) -> str:
+def rendertable(report: ModelValidationReport) -> str:
     """The report as a plain-text table, with the summary and the sources."""
-    from corridor_twin.cli import _table
-
     rows = []
     for r in report.rows:
         f = r.figure
@@ -47,17 +46,18 @@ def render_table(report: Any) -> str:
         f"Validation of the simulation: {report.days:g} days, seed {report.seed}, "
         f"{report.replications} replication(s)",
         "",
-        _table(rows, head),
+        table(rows, head),
         "",
         "Error metrics per unit group (times in hours; WAPE = sum|sim-obs| / sum|obs|, "
         "bias = sum(sim-obs) / sum(obs); observed = midpoint of a range)",
     ]
     s = report.summary()
     lines.append(
-        _table(
+        table(
             [
-                [g.group, int(g.figures), int(g.within_range), f"{g.wape:.1%}", f"{g.bias:+.1%}"]
-                for g in s.itertuples()
+                [g["group"], int(g["figures"]), int(g["within_range"]), f"{g['wape']:.1%}",
+                 f"{g['bias']:+.1%}"]
+                for g in s.to_dict("records")
             ],
             ["group", "figures", "in range", "WAPE", "bias"],
         )
@@ -69,7 +69,7 @@ def render_table(report: Any) -> str:
     return "\n".join(lines)
 
 
-def render_json(report: Any) -> str:
+def render_json(report: ModelValidationReport) -> str:
     """The report as JSON: figures, summary, run settings."""
     frame = report.to_frame()
     doc = {
@@ -83,9 +83,8 @@ def render_json(report: Any) -> str:
     return json.dumps(doc, indent=2)
 
 
-def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
+def cmd_validate_model(args: argparse.Namespace, net: Network) -> int:
     """Simulate with the bundled demand and compare with observed figures."""
-    from corridor_twin.simulate.validation import validate_model
 
     if not (math.isfinite(args.days) and args.days > 0):
         raise OptionError(f"--days must be positive, got {args.days:g}")
@@ -93,7 +92,6 @@ def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
         raise OptionError(f"--replications must be >= 1, got {args.replications}")
     demand = None
     if args.demand:
-        from corridor_twin.scenarios.demand import read_demand
 
         demand = read_demand(args.demand)
     report = validate_model(
@@ -104,7 +102,7 @@ def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
     elif args.format == "csv":
         text = report.to_frame().to_csv(index=False).rstrip("\n")
     else:
-        text = render_table(report)
+        text = rendertable(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
@@ -113,7 +111,7 @@ def cmd_validate_model(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def add_validate_model(sub: Any, net_opt: Any) -> None:
+def add_validate_model(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``validate-model`` on the main parser's subparsers."""
     sp = sub.add_parser(
         "validate-model",

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from corridor_twin.cli._admin import add_store_options
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, load_network
+from corridor_twin.cli._options import add_lens_options, lens, positive_int
 from corridor_twin.errors import OptionError
-
-EXIT_OK = 0
 
 
 def _route_specs(specs: list[str]) -> list[tuple[str, str]]:
@@ -28,11 +29,9 @@ def export_html(args: argparse.Namespace) -> int:
 
     from corridor_twin.api.provider import BundledProvider
     from corridor_twin.api.schemas import RouteRequest
-    from corridor_twin.cli import _load
-    from corridor_twin.cli._options import lens
     from corridor_twin.web.export import export_data, render_html
 
-    net = _load(args.network)
+    net = load_network(args.network)
     given = [o for o, v in (("--avoid", args.avoid), ("--corridor", args.corridor)) if v]
     if given and not args.route:
         raise OptionError(f"{' and '.join(given)} only apply to routes: add --route FROM:TO")
@@ -68,7 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from corridor_twin.api import ApiSettings, create_app
-    from corridor_twin.api.app import open_store
+    from corridor_twin.store import open_store
 
     if args.workers < 1:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
@@ -116,9 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_export_options(sp: Any) -> None:
+def add_export_options(sp: argparse.ArgumentParser) -> None:
     """Options of ``corridor export`` that apply to ``html``."""
-    from corridor_twin.cli._options import add_lens_options, positive_int
 
     sp.add_argument("--scenario", help="html: bundled scenario to show (default: baseline)")
     sp.add_argument("--route", action="append", metavar="FROM:TO",
@@ -133,15 +131,13 @@ def add_export_options(sp: Any) -> None:
                     help="html: skip the demand assignment that colours links by utilisation")
 
 
-def add_commands(sub: Any, net_opt: Any) -> None:
+def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     """Register ``serve``."""
     sp = sub.add_parser("serve", help="run the web API and map page (uvicorn)")
     net_opt(sp)
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8000)
     sp.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
-    from corridor_twin.cli._admin import add_store_options
-
     add_store_options(sp)
     sp.add_argument("--log-level", default="info",
                     choices=["critical", "error", "warning", "info", "debug"])

@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linprog
 
 from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution, no_demand_solution
 
@@ -25,6 +24,9 @@ def solve_full_lp(
     ``time_limit_s`` stops HiGHS (status ``limit``); failures are reported in
     the status and message, never raised.
     """
+    # scipy.optimize is heavy to import (about 0.4 s) and only this solver needs it.
+    from scipy.optimize import linprog
+
     if model.n_variables == 0:
         return no_demand_solution(model)
     options: dict[str, Any] = {"presolve": True}

@@ -208,11 +208,17 @@ def _flow_frame(res: MaxFlowResult) -> pd.DataFrame:
     nf, nt = ed.node_from, ed.node_to
     frames = []
 
-    def grouped(sel: Any, keys: dict[str, Any], cap: Any, label: Any, kname: str) -> None:
+    def grouped(
+        sel: BoolArray,
+        keys: dict[str, Int32Array],
+        cap: Callable[[pd.DataFrame], FloatArray],
+        label: Callable[[pd.DataFrame], pd.DataFrame],
+        kname: str,
+    ) -> None:
         if not np.any(sel):
             return
         df = pd.DataFrame({**{k: v[sel] for k, v in keys.items()}, "flow": flow[sel]})
-        g = df.groupby(list(keys), sort=True, as_index=False)["flow"].sum()
+        g = df.groupby(list(keys), sort=True, as_index=False).agg(flow=("flow", "sum"))
         g["capacity"] = cap(g)
         g["kind"] = kname
         frames.append(label(g))

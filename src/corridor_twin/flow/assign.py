@@ -41,13 +41,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
-from corridor_twin._typing import FloatArray, IntArray
+from corridor_twin._typing import BoolArray, FloatArray, IntArray
 from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._extract import AssignmentResult, extract_assignment
 from corridor_twin.flow._full import solve_full_lp
@@ -60,6 +61,9 @@ from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compil
 from corridor_twin.network.model import Network
 from corridor_twin.routing.costs import GeneralizedCost, edge_costs, objective_weights
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "ASSIGNMENT_METHODS",
     "AssignmentMethod",
@@ -67,6 +71,7 @@ __all__ = [
     "AssignmentResult",
     "AssignmentSolution",
     "Demand",
+    "DemandRows",
     "assign",
     "build_assignment",
     "extract_assignment",
@@ -77,15 +82,22 @@ _MOVE = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _LOAD = EDGE_KINDS.index("load")
 
 
-def _demand_rows(demand: Any) -> tuple[Demand, ...]:
+DemandRows: TypeAlias = "Iterable[Demand] | Iterable[Mapping[str, object]] | pd.DataFrame"
+"""Demand as :class:`Demand` rows, dicts (or objects) with the same fields, or a DataFrame
+with columns origin, destination, commodity, amount_per_year."""
+
+
+def _demand_rows(demand: DemandRows) -> tuple[Demand, ...]:
+    records: Iterable[object] = demand
     if hasattr(demand, "to_dict") and hasattr(demand, "columns"):
+        frame = cast("pd.DataFrame", demand)  # any frame-like with columns and to_dict
         need = {"origin", "destination", "commodity", "amount_per_year"}
-        missing = need - set(demand.columns)
+        missing = need - set(frame.columns)
         if missing:
             raise DataError(f"demand table lacks column(s) {sorted(missing)}")
-        demand = demand[list(need)].to_dict("records")
+        records = frame[list(need)].to_dict("records")
     rows = []
-    for i, r in enumerate(demand):
+    for i, r in enumerate(records):
         if isinstance(r, Demand):
             rows.append(r)
             continue
@@ -120,7 +132,7 @@ def _edge_caps(comp: CompiledNetwork) -> tuple[FloatArray, FloatArray]:
 
 def build_assignment(
     net: Network | CompiledNetwork,
-    demand: Iterable[Demand] | Any,
+    demand: DemandRows,
     *,
     objective: str = "generalized",
     generalized: GeneralizedCost | None = None,
@@ -259,11 +271,11 @@ def build_assignment(
     )
 
 
-def _floats(parts: list[Any]) -> FloatArray:
+def _floats(parts: Sequence[npt.ArrayLike]) -> FloatArray:
     return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
 
-def _ints(parts: list[Any]) -> IntArray:
+def _ints(parts: Sequence[npt.ArrayLike]) -> IntArray:
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -272,7 +284,7 @@ def _capacity_rows(
     vg: IntArray,
     ve: IntArray,
     tpu: FloatArray,
-    is_teu: Any,
+    is_teu: BoolArray,
     cap_t: FloatArray,
     cap_teu: FloatArray,
     node_capacities: bool,
@@ -291,7 +303,12 @@ def _capacity_rows(
     names: list[tuple[str, str, str]] = []
 
     def add_rows(
-        keys: IntArray, coef: FloatArray, caps: FloatArray, label: Any, unit: str, sel: Any
+        keys: IntArray,
+        coef: FloatArray,
+        caps: FloatArray,
+        label: Callable[[int], tuple[str, str]],
+        unit: str,
+        sel: BoolArray,
     ) -> None:
         """One row per distinct key among the selected variables."""
         if not sel.any():
@@ -461,7 +478,7 @@ def solve_assignment(
 
 def assign(
     net: Network | CompiledNetwork,
-    demand: Sequence[Demand] | Any,
+    demand: DemandRows,
     *,
     objective: str = "generalized",
     generalized: GeneralizedCost | None = None,

@@ -24,9 +24,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,7 +34,8 @@ from corridor_twin._typing import FloatArray
 from corridor_twin.errors import OptionError
 from corridor_twin.network.compile import CompiledNetwork, service_capacity_per_year
 from corridor_twin.network.compiled import CacheSlot
-from corridor_twin.network.model import Network, Provenance
+from corridor_twin.network.model import Network
+from corridor_twin.network.records import Border, Link, Node, Provenance, Service, Transfer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +57,7 @@ UNITS = ("t", "teu")
 """Units a capacity can be expressed in: tonnes or TEU per year."""
 CAPACITY_KINDS = ("link", "service", "transfer", "border", "node")
 """Kinds of capacity-bearing elements."""
+_Capacitated = Node | Link | Transfer | Border | Service
 _EK = {"link": 0, "ride": 1, "transfer": 5, "gauge": 6}  # indices into EDGE_KINDS
 _FIELD = {"t": "capacity_t_per_year", "teu": "capacity_teu_per_year"}
 _SVC_FIELD = {"t": "capacity_t", "teu": "capacity_teu"}
@@ -139,7 +141,7 @@ def record_capacities(
     if k <= 0:
         raise OptionError(f"t_per_teu must be > 0, got {k}")
 
-    def arr(records: Any) -> FloatArray:
+    def arr(records: Iterable[Node | Link | Transfer | Border]) -> FloatArray:
         return np.asarray(
             [_pick(r.capacity_t_per_year, r.capacity_teu_per_year, u, k, convert)[0]
              for r in records],
@@ -341,7 +343,7 @@ class CapacityTable:
         )
 
 
-def _prov(rec: Any, field: str | None) -> Provenance:
+def _prov(rec: Node | Link | Transfer | Border | Service, field: str | None) -> Provenance:
     p: Provenance = rec.provenance_of(field) if field else rec.provenance
     return p
 
@@ -383,14 +385,16 @@ def capacity_table(
     names = {n.id: n.name for n in net.nodes}
     entries: list[CapacityEntry] = []
 
-    def figure(rec: Any, t: float | None, teu: float | None) -> tuple[float, str, str | None]:
+    def figure(
+        rec: _Capacitated, t: float | None, teu: float | None
+    ) -> tuple[float, str, str | None]:
         cap, basis = _pick(t, teu, u, k, convert)
         if basis == "unlimited":
             return cap, basis, None
         fld = _FIELD[u] if basis == "given" else _FIELD["teu" if u == "t" else "t"]
         return cap, basis, fld
 
-    def add(kind: str, rec: Any, name: str, a: str, b: str, cap: float, basis: str,
+    def add(kind: str, rec: _Capacitated, name: str, a: str, b: str, cap: float, basis: str,
             fld: str | None, note: str | None) -> None:
         p = _prov(rec, fld.split(",")[0] if fld else None)
         if basis == "converted":

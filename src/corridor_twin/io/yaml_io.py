@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from corridor_twin._files import read_text_file
 from corridor_twin.errors import NetworkFileError
 from corridor_twin.network.model import TABLES, Meta, Network, Provenance, Source
 from corridor_twin.network.schema import Attribute, attributes
@@ -303,17 +304,11 @@ def read_network(path: str | os.PathLike[str]) -> Network:
     NetworkFileError
         If the file is missing, unreadable or malformed.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NetworkFileError("no such file", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetworkFileError(f"cannot read file: {exc}", path=str(p)) from None
+    p, text = read_text_file(path, NetworkFileError)
     return loads_network(text, path=p)
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     if isinstance(value, tuple):

@@ -211,25 +211,25 @@ class Network:
         """A copy with whole tables replaced (``nodes=...``, ``links=...``)."""
         return dataclasses.replace(self, **tables)
 
-    def _update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Network:
+    def _update(self, table: str, record_id: str, changes: Mapping[str, object]) -> Network:
         records = list(getattr(self, table))
         i = self.index_of(table, record_id)
         records[i] = dataclasses.replace(records[i], **changes)
         return self.replace(**{table: tuple(records)})
 
-    def update_node(self, node_id: str, **changes: Any) -> Network:
+    def update_node(self, node_id: str, **changes: object) -> Network:
         """A copy with one node's attributes changed."""
         return self._update("nodes", node_id, changes)
 
-    def update_link(self, link_id: str, **changes: Any) -> Network:
+    def update_link(self, link_id: str, **changes: object) -> Network:
         """A copy with one link's attributes changed."""
         return self._update("links", link_id, changes)
 
-    def update_record(self, table: str, record_id: str, **changes: Any) -> Network:
+    def update_record(self, table: str, record_id: str, **changes: object) -> Network:
         """A copy with one record of any table changed."""
         return self._update(table, record_id, changes)
 
-    def add(self, table: str, records: Iterable[Any]) -> Network:
+    def add(self, table: str, records: Iterable[object]) -> Network:
         """A copy with records appended to a table."""
         return self.replace(**{table: (*getattr(self, table), *records)})
 

@@ -24,7 +24,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from corridor_twin.errors import NoRouteError
+from corridor_twin.flow import max_flow
+from corridor_twin.flow.assign import assign
 from corridor_twin.network.model import Network
+from corridor_twin.routing import route
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +66,6 @@ REFERENCE_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 
 def _max_flow(net: Network) -> Any:
-    from corridor_twin.flow import max_flow
 
     mc = MIDDLE_CORRIDOR
     return max_flow(
@@ -99,7 +101,6 @@ def bottlenecks(net: Network, demand: DemandTable | None) -> pd.DataFrame:
 
 def assignment(net: Network, demand: DemandTable | None) -> dict[str, float]:
     """Totals of the system-optimal assignment of the demand table (none: nothing to do)."""
-    from corridor_twin.flow.assign import assign
 
     if demand is None or not demand.rows:
         return {}
@@ -124,7 +125,6 @@ def routes(net: Network, demand: DemandTable | None) -> pd.DataFrame:
     """Fastest route of each reference pair: days, USD and kg CO2e per unit."""
     import pandas as pd
 
-    from corridor_twin.routing import route
 
     rows = []
     for o, d, cargo in REFERENCE_PAIRS:

@@ -20,7 +20,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from corridor_twin.errors import NotFoundError, ScenarioError
+from corridor_twin.data import load_corridor
+from corridor_twin.errors import NetworkFileError, NotFoundError, ScenarioError
+from corridor_twin.io import read_network
 from corridor_twin.network.model import Network
 from corridor_twin.scenarios.demand import DemandTable, loads_demand
 from corridor_twin.scenarios.io import loads_scenario
@@ -96,9 +98,6 @@ def resolve_base(scenario: Scenario, *, relative_to: str | Path | None = None) -
     ScenarioError
         If the base file cannot be read.
     """
-    from corridor_twin.data import load_corridor
-    from corridor_twin.errors import NetworkFileError
-    from corridor_twin.io import read_network
 
     if scenario.base == "titr":
         return load_corridor()

@@ -25,22 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._plot import pyplot
 from corridor_twin.network.model import Network
 from corridor_twin.scenarios.compare import Comparison
 
 __all__ = ["plot_utilisation", "write_charts"]
 
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError("charts need matplotlib: pip install 'corridor-twin[plot]'") from None
-    return plt
 
 
 def _thousands(ax: Any, axis: str = "x") -> None:
@@ -137,7 +127,7 @@ def plot_utilisation(net: Network, link_flows: Any, path: str | os.PathLike[str]
     links without flow thin grey; ports and terminals are labelled.
     ``link_flows`` is :attr:`AssignmentResult.link_flows`.
     """
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.lines import Line2D
 
     from corridor_twin.network.compile import service_capacity_per_year
@@ -227,7 +217,7 @@ def plot_utilisation(net: Network, link_flows: Any, path: str | os.PathLike[str]
 
 def write_charts(cmp: Comparison, directory: str | os.PathLike[str]) -> list[Path]:
     """Write the comparison's charts as PNG files; returns their paths."""
-    plt = _pyplot()
+    plt = pyplot()
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []

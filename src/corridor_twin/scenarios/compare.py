@@ -200,7 +200,7 @@ def _num(v: float) -> str:
 def _md_table(frame: pd.DataFrame) -> str:
     """A pipe table (no extra dependency)."""
 
-    def cell(v: Any) -> str:
+    def cell(v: object) -> str:
         if isinstance(v, float):
             if v != v:
                 return ""

@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from corridor_twin._files import read_text_file
 from corridor_twin.errors import DemandError, NetworkFileError, ScenarioError
+from corridor_twin.io.yaml_io import line_of, load_yaml
 from corridor_twin.network.model import Network, Provenance, Source
 from corridor_twin.network.schema import COMMODITY_UNITS
 from corridor_twin.scenarios._base import Cited, check_number, derive, fmt
@@ -354,8 +356,6 @@ def loads_demand(text: str, *, path: str | os.PathLike[str] | None = None) -> De
     DemandError
         On syntax errors and bad rows, naming the file, line and key.
     """
-    from corridor_twin.io.yaml_io import line_of, load_yaml
-
     spath = None if path is None else str(path)
     try:
         doc = load_yaml(text, path=spath)
@@ -440,13 +440,7 @@ def loads_demand_csv(text: str, *, path: str | os.PathLike[str] | None = None) -
 
 def read_demand(path: str | os.PathLike[str]) -> DemandTable:
     """Read a demand table from a ``.yaml``/``.yml``/``.json`` or ``.csv`` file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DemandError("no such file", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DemandError(f"cannot read file: {exc}", path=str(p)) from None
+    p, text = read_text_file(path, DemandError)
     if p.suffix.lower() == ".csv":
         return loads_demand_csv(text, path=p)
     return loads_demand(text, path=p)

@@ -53,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from corridor_twin._files import read_text_file
 from corridor_twin.errors import DemandError, NetworkFileError, OptionError, ScenarioError
 from corridor_twin.io.yaml_io import line_of, load_yaml, parse_record, record_to_dict
 from corridor_twin.network.model import Source
@@ -410,13 +411,7 @@ def loads_scenario(text: str, *, path: str | os.PathLike[str] | None = None) -> 
 
 def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read a scenario file (``.yaml``, ``.yml`` or ``.json``)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("no such file", path=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read file: {exc}", path=str(p)) from None
+    p, text = read_text_file(path, ScenarioError)
     return loads_scenario(text, path=p)
 
 
@@ -451,7 +446,7 @@ def load_scenarios(directory: str | os.PathLike[str]) -> dict[str, Scenario]:
     for p in sorted(d.iterdir()):
         if p.suffix.lower() not in (".yaml", ".yml", ".json") or not p.is_file():
             continue
-        text = p.read_text(encoding="utf-8")
+        _, text = read_text_file(p, ScenarioError)
         try:
             doc = load_yaml(text, path=p)
         except NetworkFileError as exc:
@@ -468,7 +463,7 @@ def load_scenarios(directory: str | os.PathLike[str]) -> dict[str, Scenario]:
 
 
 # -- writing -----------------------------------------------------------------------
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, datetime.date):

@@ -49,11 +49,12 @@ from corridor_twin.simulate.shipments import (
     read_shipments_csv,
     shipments_from_demand,
 )
-from corridor_twin.simulate.validation import ValidationReport, validate_model
+from corridor_twin.simulate.validation import ModelValidationReport, validate_model
 
 __all__ = [
     "CaspianWeather",
     "Disruptions",
+    "ModelValidationReport",
     "ReliabilityModel",
     "ReliabilityResult",
     "ReplicationSet",
@@ -62,7 +63,6 @@ __all__ = [
     "SimulationResult",
     "TransitComponents",
     "TransitStats",
-    "ValidationReport",
     "read_shipments_csv",
     "reliability",
     "replicate",

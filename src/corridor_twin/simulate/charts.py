@@ -23,22 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._plot import pyplot
 from corridor_twin.network.model import Network
 from corridor_twin.simulate.results import SimulationResult
 
 __all__ = ["write_charts"]
 
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise OptionError("charts need matplotlib: pip install 'corridor-twin[plot]'") from None
-    return plt
 
 
 def _save(plt: Any, fig: Any, path: Path) -> Path:
@@ -50,7 +40,7 @@ def _save(plt: Any, fig: Any, path: Path) -> Path:
 
 def transit_histogram(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
     """Histogram of transit days per flow, P50 and P90 marked."""
-    plt = _pyplot()
+    plt = pyplot()
     name = _namer(network)
     sh = res.shipments()
     sh = sh[sh["status"] == "delivered"]
@@ -82,7 +72,7 @@ def _namer(network: Network | None) -> Any:
 def port_queues(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
     """Small multiples, one panel per port: shipments waiting for a sailing, one line per
     destination (vessel line), as a 7-day mean with the daily range shaded."""
-    plt = _pyplot()
+    plt = pyplot()
     name = _namer(network)
     q = res.queues()
     q = q[q["kind"] == "sailing"].copy()
@@ -156,7 +146,7 @@ _ACTIVITY_COLOURS = {
 def time_breakdown(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
     """Stacked bars: mean days per delivered shipment by activity, per flow (longest on
     top), the legend below the bars so it hides none."""
-    plt = _pyplot()
+    plt = pyplot()
     name = _namer(network)
     b = res.breakdown()
     b["flow"] = [

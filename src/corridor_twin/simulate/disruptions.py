@@ -33,12 +33,14 @@ import datetime
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from corridor_twin.errors import OptionError, ScenarioError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import Event, Scenario, apply_scenario
+from corridor_twin.scenarios.changes import ScaleBorderDelay, ScaleCapacity, SetBorderDelay
+from corridor_twin.scenarios.operations import SetLoadFactor
 
 __all__ = [
     "CASPIAN_PORTS",
@@ -208,7 +210,7 @@ def _hours(date: datetime.date, start_date: datetime.date) -> float:
 
 
 def split_scenario(
-    net: Network, scenario: Any, *, start_date: datetime.date
+    net: Network, scenario: Scenario | None, *, start_date: datetime.date
 ) -> tuple[Network, Disruptions]:
     """Apply a scenario's permanent changes; return its windowed ones as disruptions.
 
@@ -231,9 +233,6 @@ def split_scenario(
         If a windowed change is of a kind the simulation cannot take
         (``scale_capacity`` of anything but services, ``set_status`` to open).
     """
-    from corridor_twin.scenarios import Event, apply_scenario
-    from corridor_twin.scenarios.changes import ScaleBorderDelay, ScaleCapacity, SetBorderDelay
-    from corridor_twin.scenarios.operations import SetLoadFactor
 
     if scenario is None:
         return net, Disruptions()

@@ -28,6 +28,8 @@ import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = ["Engine", "Stream", "next_open_h"]
 
 
@@ -105,7 +107,7 @@ class Stream:
 
     __slots__ = ("_buf", "_cv", "_family", "_i", "_rng", "block")
 
-    def __init__(self, rng: Any, family: str, cv: float, block: int = 256) -> None:
+    def __init__(self, rng: np.random.Generator, family: str, cv: float, block: int = 256) -> None:
         self._rng = rng
         self._family = family if cv > 0 else "constant"
         self._cv = float(cv)

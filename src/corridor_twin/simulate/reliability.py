@@ -20,6 +20,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from corridor_twin._typing import FloatArray
 from corridor_twin.errors import OptionError
@@ -142,7 +143,7 @@ class ReliabilityModel:
             )
 
 
-def _f64(values: Any) -> FloatArray:
+def _f64(values: npt.ArrayLike) -> FloatArray:
     return np.asarray(values, dtype=np.float64).reshape(-1)
 
 
@@ -357,7 +358,9 @@ class _Plan:
         )
 
 
-def _draw_chunk(plan: _Plan, rng: np.random.Generator, out: FloatArray, buf: Any) -> None:
+def _draw_chunk(
+    plan: _Plan, rng: np.random.Generator, out: FloatArray, buf: npt.NDArray[np.float32]
+) -> None:
     m = out.shape[0]
     out.fill(plan.constant)
     n = len(plan.ln_mean)

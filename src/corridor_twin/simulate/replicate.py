@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,9 +30,11 @@ import numpy as np
 
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import DemandTable, Scenario
 from corridor_twin.simulate.model import SimulationOptions
 from corridor_twin.simulate.results import SimulationResult
 from corridor_twin.simulate.run import simulate
+from corridor_twin.simulate.shipments import Shipments
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,10 +154,10 @@ class ReplicationSet:
 
 def replicate(
     net: Network,
-    demand: Any = None,
+    demand: DemandTable | None = None,
     *,
-    shipments: Any = None,
-    scenario: Any = None,
+    shipments: Shipments | None = None,
+    scenario: Scenario | None = None,
     replications: int = 10,
     days: float = 365.0,
     seed: int | None = None,
@@ -164,7 +166,7 @@ def replicate(
     scheduler: str | None = None,
     keep_results: bool = False,
     progress: Callable[[int, int], None] | None = None,
-    seasonality: Any = None,
+    seasonality: Sequence[float] | None = None,
     drain_days: float = 0.0,
 ) -> ReplicationSet:
     """Run replications of :func:`~corridor_twin.simulate.simulate` in parallel.

@@ -20,12 +20,16 @@ import hashlib
 import math
 import platform
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from corridor_twin.errors import OptionError
+from corridor_twin._version import __version__
+from corridor_twin.errors import DemandError, OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios import DemandTable, Scenario, apply_demand
+from corridor_twin.scenarios.demand import check_demand
 from corridor_twin.simulate.disruptions import split_scenario
 from corridor_twin.simulate.model import ModelRun, SimulationOptions, run_model
 from corridor_twin.simulate.results import SimulationResult
@@ -86,14 +90,14 @@ def json_safe(value: Any) -> Any:
 
 def simulate(
     net: Network,
-    demand: Any = None,
+    demand: DemandTable | None = None,
     *,
     shipments: Shipments | None = None,
-    scenario: Any = None,
+    scenario: Scenario | None = None,
     days: float = 365.0,
     seed: SeedLike = None,
     options: SimulationOptions | None = None,
-    seasonality: Any = None,
+    seasonality: Sequence[float] | None = None,
     drain_days: float = 0.0,
 ) -> SimulationResult:
     """Simulate ``days`` of operations of a corridor network.
@@ -150,14 +154,11 @@ def simulate(
     base = net
     net, disruptions = split_scenario(net, scenario, start_date=options.start_date)
     if demand is not None:
-        from corridor_twin.scenarios import apply_demand
-        from corridor_twin.scenarios.demand import check_demand
 
         if scenario is not None:
             demand = apply_demand(demand, scenario, net)
         problems = check_demand(demand, net)
         if problems:
-            from corridor_twin.errors import DemandError
 
             raise DemandError(problems[0])
         child = np.random.default_rng(
@@ -183,8 +184,6 @@ def simulate(
         disruptions=disruptions,
         seed=model_seed,
     )
-    from corridor_twin import __version__
-
     manifest = {
         "package": "corridor-twin",
         "version": __version__,

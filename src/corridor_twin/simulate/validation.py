@@ -34,8 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridor_twin.data import load_corridor
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.routing import route
+from corridor_twin.scenarios import DemandTable, load_bundled_demand
+from corridor_twin.simulate.run import simulate
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,8 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EXTRA_SOURCES",
     "OBSERVED",
+    "ModelValidationReport",
     "ObservedFigure",
-    "ValidationReport",
     "ValidationRow",
     "bias",
     "validate_model",
@@ -280,7 +284,7 @@ def _group(unit: str) -> tuple[str, float]:
 
 
 @dataclass(frozen=True)
-class ValidationReport:
+class ModelValidationReport:
     """Observed vs simulated figures, with error metrics.
 
     Attributes
@@ -305,7 +309,7 @@ class ValidationReport:
     def __repr__(self) -> str:
         inside = sum(r.within for r in self.rows)
         return (
-            f"<ValidationReport {len(self.rows)} figures, {inside} within the observed range; "
+            f"<ModelValidationReport {len(self.rows)} figures, {inside} within the observed range; "
             f"{self.days:g} days, seed {self.seed}, {self.replications} replication(s)>"
         )
 
@@ -452,7 +456,6 @@ _Measure = Callable[["SimulationResult", "pd.DataFrame"], float]
 
 def _measures(net: Network, days: float) -> dict[str, _Measure]:
     """Measuring functions by metric key; each takes a result and its ``waits()``."""
-    from corridor_twin.routing import route
 
     mal_dui_d = route(net, "PL_MAL", "DE_DUI", cargo="container").time_h / 24.0
     alat = ["transfer:AZ_ALAT"]
@@ -480,12 +483,12 @@ def _measures(net: Network, days: float) -> dict[str, _Measure]:
 def validate_model(
     net: Network | None = None,
     *,
-    demand: Any = None,
+    demand: DemandTable | None = None,
     days: float = 365.0,
     seed: int = 1,
     replications: int = 1,
     figures: Sequence[ObservedFigure] = OBSERVED,
-) -> ValidationReport:
+) -> ModelValidationReport:
     """Simulate the corridor and compare it with the observed figures.
 
     Parameters
@@ -506,7 +509,7 @@ def validate_model(
 
     Returns
     -------
-    ValidationReport
+    ModelValidationReport
 
     Raises
     ------
@@ -519,14 +522,11 @@ def validate_model(
         raise OptionError(f"seed must be an integer, got {seed!r}")
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise OptionError(f"replications must be an integer >= 1, got {replications!r}")
-    from corridor_twin.simulate.run import simulate
 
     if net is None:
-        from corridor_twin.data import load_corridor
 
         net = load_corridor()
     if demand is None:
-        from corridor_twin.scenarios import load_bundled_demand
 
         demand = load_bundled_demand()
     measures = _measures(net, float(days))
@@ -545,7 +545,7 @@ def validate_model(
     rows = tuple(ValidationRow(f, float(np.mean(values[f.metric]))) for f in figures)
     known = {s.key: s.title for s in net.sources}
     sources = {f.source: EXTRA_SOURCES.get(f.source, known.get(f.source, "")) for f in figures}
-    return ValidationReport(
+    return ModelValidationReport(
         rows=rows,
         days=float(days),
         seed=int(seed),

@@ -24,6 +24,7 @@ Examples
 """
 
 from corridor_twin.store.auth import ROLES, Principal, hash_token
+from corridor_twin.store.bootstrap import StoreConfig, bootstrap_store, open_store
 from corridor_twin.store.edits import (
     DeleteRecord,
     FieldChange,
@@ -66,12 +67,15 @@ __all__ = [
     "RecordEdit",
     "RunInfo",
     "Store",
+    "StoreConfig",
     "StoreSettings",
     "TokenInfo",
     "UpdateRecord",
     "UserInfo",
     "VersionInfo",
     "apply_edits",
+    "bootstrap_store",
     "edit_from_dict",
     "hash_token",
+    "open_store",
 ]

@@ -44,7 +44,7 @@ def utc_opt(value: datetime | None) -> datetime | None:
     return None if value is None else utc(value)
 
 
-def dumps_json(value: Any) -> str:
+def dumps_json(value: object) -> str:
     """Canonical JSON text (sorted keys; non-JSON values as strings)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 

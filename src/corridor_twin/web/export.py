@@ -86,7 +86,7 @@ def export_data(
     }
 
 
-def _json_script(element_id: str, payload: Any) -> str:
+def _json_script(element_id: str, payload: object) -> str:
     # "</" inside a <script> would end it early; "<\/" means the same in JSON strings.
     text = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     return f'<script type="application/json" id="{element_id}">{text}</script>\n'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
@@ -12,6 +12,7 @@ from corridor_twin.api.schemas import ErrorOut
 from corridor_twin.api.schemas.store import DocumentIn, DocumentOut
 from corridor_twin.errors import DataError
 from corridor_twin.scenarios.io import loads_scenario
+from corridor_twin.store import DocumentInfo
 
 router = APIRouter(
     tags=["documents"],
@@ -25,7 +26,7 @@ DocName = Annotated[str, Path(min_length=1, max_length=200)]
 DocVersion = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
-def _out(doc: Any, text: str | None = None) -> DocumentOut:
+def _out(doc: DocumentInfo, text: str | None = None) -> DocumentOut:
     return DocumentOut.model_validate({**vars(doc), "text": text})
 
 

@@ -20,6 +20,7 @@ from corridor_twin.api.schemas.store import (
     RuleOut,
     VersionOut,
 )
+from corridor_twin.errors import NotFoundError
 
 router = APIRouter(
     prefix="/networks",
@@ -162,7 +163,6 @@ def revoke(
 ) -> Response:
     """Remove an ownership rule (admins)."""
     if rule_id not in {r.id for r in store.ownership(name)}:
-        from corridor_twin.errors import NotFoundError
 
         raise NotFoundError(f"network {name!r} has no ownership rule {rule_id}")
     store.revoke(rule_id, by=account)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, SupportsFloat
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -36,7 +36,7 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def finite(value: Any) -> float | None:
+def finite(value: SupportsFloat | None) -> float | None:
     """A float, or ``None`` for infinite, NaN or missing values."""
     if value is None:
         return None

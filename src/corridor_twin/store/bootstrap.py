@@ -16,17 +16,34 @@ lifespan) runs when the store has no users yet. It creates, in this order:
 
 A store that already has users is left alone (``None`` is returned), so
 restarts and several worker processes starting at once are safe.
+:func:`open_store` opens a store and bootstraps it if empty; the service
+(:func:`corridor_twin.api.create_app`) and the ``corridor admin`` command both
+use it.
 """
 
 from __future__ import annotations
 
 import logging
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
 
+from corridor_twin.data import CORRIDOR_FILE, corridor_text
 from corridor_twin.errors import ConflictError
+from corridor_twin.io import loads_network, read_network
 from corridor_twin.network.model import Network
-from corridor_twin.store import Store
+from corridor_twin.store.settings import StoreSettings
+from corridor_twin.store.store import Store
 
-__all__ = ["ADMIN_ORGANISATION", "ADMIN_USER", "DEMO_OWNERSHIP", "bootstrap_store"]
+__all__ = [
+    "ADMIN_ORGANISATION",
+    "ADMIN_USER",
+    "DEMO_OWNERSHIP",
+    "StoreConfig",
+    "bootstrap_store",
+    "initial_network",
+    "open_store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +75,6 @@ def bootstrap_store(store: Store, network: Network, *, network_name: str, demo: 
         Also create the demo organisations of :data:`DEMO_OWNERSHIP` (only
         meaningful on the bundled corridor, whose node ids they name).
     """
-    from importlib import resources
-
     data = resources.files("corridor_twin.scenarios").joinpath("data")
 
     try:
@@ -82,3 +97,44 @@ def bootstrap_store(store: Store, network: Network, *, network_name: str, demo: 
                 store.grant(network_name, table, pattern, org, by=admin)
     log.info("bootstrapped the store: network %r, admin user %r", network_name, ADMIN_USER)
     return token
+
+
+class StoreConfig(Protocol):
+    """Where the store is and what an empty one starts with (``ApiSettings`` is one)."""
+
+    @property
+    def database_url(self) -> str | None: ...
+
+    @property
+    def data_dir(self) -> Path | None: ...
+
+    @property
+    def network_path(self) -> Path | None: ...
+
+    @property
+    def network_name(self) -> str: ...
+
+
+def initial_network(config: StoreConfig) -> tuple[Network, bool]:
+    """The network an empty store starts with, and whether it is the bundled corridor."""
+    if config.network_path is not None:
+        return read_network(config.network_path), False
+    return loads_network(corridor_text(), path=f"<bundled {CORRIDOR_FILE}>"), True
+
+
+def open_store(config: StoreConfig) -> tuple[Store, str | None]:
+    """Open the store of ``config`` and bootstrap it if empty; return it and the admin token.
+
+    The token is ``None`` unless this call bootstrapped the store.
+    """
+    where = StoreSettings(database_url=config.database_url, data_dir=config.data_dir)
+    store = Store.open(where)
+    try:
+        token = None
+        if not store.users():
+            net, bundled = initial_network(config)
+            token = bootstrap_store(store, net, network_name=config.network_name, demo=bundled)
+    except BaseException:
+        store.close()
+        raise
+    return store, token
