@@ -376,7 +376,7 @@ def cmd_skim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _skim_cells(r: dict[str, Any]) -> list[Any]:
+def _skim_cells(r: dict[Any, Any]) -> list[Any]:
     return [r["time_h"], r["cost_usd"], r["co2e_kg"], r["length_km"]]
 
 
