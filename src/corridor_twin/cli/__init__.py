@@ -228,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorridorError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader (e.g. `| head`) stopped: not an input error; run() exits quietly
     except OSError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -241,4 +243,8 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit; point it at devnull.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)

@@ -75,7 +75,7 @@ def _cut_rows(net: Any, res: Any) -> list[list[Any]]:
 
 def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     """Max-flow / min-cut between node sets, with the scenario named and compared."""
-    from corridor_twin.cli._format import number, table
+    from corridor_twin.cli._format import number, table, unit_label
     from corridor_twin.cli._options import lens
     from corridor_twin.flow import max_flow
     from corridor_twin.routing.places import country_name, short_name
@@ -119,7 +119,7 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     if args.format == "csv":
         sys.stdout.write(cut.to_csv(index=False))
         return EXIT_OK
-    unit = res.unit.upper()
+    unit = unit_label(res.unit)
     names = (
         [short_name(net.find_node(x)) for x in sources],
         [short_name(net.find_node(x)) for x in sinks],

@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from corridor_twin.cli._format import table
+from corridor_twin.cli._format import table, unit_label
 from corridor_twin.cli._options import CORRIDOR_CHOICES, add_lens_options, lens, positive_int
 from corridor_twin.errors import CorridorError, NoRouteError, OptionError
 from corridor_twin.network.model import Network
@@ -37,7 +37,7 @@ def _waits(leg: Any) -> str:
 
 def print_route(r: Any, title: str, net: Network) -> None:
     """One route: a legs table (short place names, waits by kind) and its totals."""
-    unit = r.unit.upper()
+    unit = unit_label(r.unit)
     print(f"{title}: {r.origin} -> {r.destination}, {r.commodity} (figures per {unit})")
     names = {n.id: short_name(n) for n in net.nodes}
     rows = [
@@ -94,7 +94,7 @@ def summary_table(
     reliability: list[Any] | None = None,
 ) -> str:
     """One row per route, side by side: key places, time, cost, CO2e (and P50/P90)."""
-    unit = routes[0].unit.upper() if routes else "unit"
+    unit = unit_label(routes[0].unit) if routes else "unit"
     head = [label_header, "via", "modes", "days", "moving h", "waiting h", f"USD/{unit}"]
     head += [f"kg CO2e/{unit}", "km"]
     if reliability is not None:
@@ -234,7 +234,7 @@ def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str,
     first = found[0][1]
     print(
         f"{short_name(o)} -> {short_name(d)}, {first.commodity}: best route by {args.optimize} "
-        f"in each corridor (figures per {first.unit.upper()}"
+        f"in each corridor (figures per {unit_label(first.unit)}"
         + (f"; P50/P90 from {args.draws:,} Monte Carlo draws, seed 0" if args.draws else "")
         + ")"
     )
@@ -255,7 +255,7 @@ def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str,
         print(
             f"{base_name} vs {name}: {abs(dt):.1f} days {'longer' if dt > 0 else 'shorter'}, "
             f"{abs(dc):,.0f} USD {'dearer' if dc > 0 else 'cheaper'}, "
-            f"{abs(de):,.0f} kg CO2e {'more' if de > 0 else 'less'} per {r.unit.upper()}"
+            f"{abs(de):,.0f} kg CO2e {'more' if de > 0 else 'less'} per {unit_label(r.unit)}"
         )
     for m in missing:
         print(f"no route in {m}")
@@ -338,7 +338,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         r0 = routes[0]
         print(
             f"{len(routes)} routes ({kind}): {r0.origin} -> {r0.destination}, {r0.commodity} "
-            f"(figures per {r0.unit.upper()}; --legs for each route's legs)"
+            f"(figures per {unit_label(r0.unit)}; --legs for each route's legs)"
         )
         print(summary_table(routes, net))
         if args.legs:
@@ -365,7 +365,7 @@ def cmd_skim(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
-        unit = s.unit.upper()
+        unit = unit_label(s.unit)
         rows = [
             [r["origin"], r["destination"], float(r["time_h"]) / 24.0, *_skim_cells(r)]
             for r in frame.to_dict("records")
