@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -244,7 +245,5 @@ def run() -> None:
         sys.exit(130)
     except BrokenPipeError:
         # Python would complain again when flushing stdout at exit; point it at devnull.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
