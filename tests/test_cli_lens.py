@@ -345,3 +345,16 @@ def test_corridor_serves_and_simulation_option() -> None:
     assert not corridor_serves(comp, "middle", "RU_AKS")
     with pytest.raises(OptionError, match="corridor must be one of"):
         SimulationOptions(corridor="atlantis")
+
+
+def test_compare_headline_says_why_the_throughput_does_not_move(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys, "compare", "more-caspian-ferries", "--analyses", "throughput,bottlenecks"
+    )
+    assert code == 0
+    assert (
+        "more-caspian-ferries: Middle Corridor throughput unchanged at 100,000 TEU/year, "
+        "because what binds (node AZ_ALAT) is not among its changes"
+    ) in out

@@ -339,14 +339,19 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
         for k, v in STANDARD_ANALYSES.items()
         if not args.analyses or k in args.analyses.split(",")
     }
-    cmp = compare(net, scenarios, analyses, demand=demand)
+    from corridor_twin.cli._progress import working
+
+    with working(f"comparing {len(scenarios)} scenario(s) with the baseline"):
+        cmp = compare(net, scenarios, analyses, demand=demand)
     if args.out:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
     if args.charts:
         from corridor_twin.scenarios.charts import write_charts
 
-        for p in write_charts(cmp, args.charts):
+        with working("drawing the charts"):
+            charts = write_charts(cmp, args.charts)
+        for p in charts:
             print(f"wrote {p}", file=sys.stderr)
     if args.format == "json":
         print(

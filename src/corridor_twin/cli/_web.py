@@ -54,9 +54,12 @@ def export_html(args: argparse.Namespace) -> int:
         first = exc.errors()[0]
         raise OptionError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     provider = BundledProvider(net)
-    data = export_data(
-        provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
-    )
+    from corridor_twin.cli._progress import working
+
+    with working("planning the routes and assigning the demand"):
+        data = export_data(
+            provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
+        )
     html = render_html(data)
     if args.output in (None, "-"):
         sys.stdout.write(html)
