@@ -17,7 +17,7 @@ from corridor_twin.cli._format import table, unit_label
 from corridor_twin.cli._options import CORRIDOR_CHOICES, add_lens_options, lens, positive_int
 from corridor_twin.errors import CorridorError, NoRouteError, OptionError
 from corridor_twin.network.model import Network
-from corridor_twin.routing.corridors import classify_path, get_corridor
+from corridor_twin.routing.corridors import get_corridor
 from corridor_twin.routing.places import short_name
 
 __all__ = ["add_route_commands", "print_route", "summary_table"]
@@ -79,9 +79,7 @@ def print_route(r: Any, title: str, net: Network) -> None:
 
 
 def _corridor_of(r: Any, net: Network) -> str:
-    if not len(r.edges):
-        return ""
-    cid = classify_path(net.compiled(), r.edges)
+    cid = r.corridor
     return f"{get_corridor(cid).label}" if cid else ""
 
 
@@ -95,20 +93,26 @@ def summary_table(
 ) -> str:
     """One row per route, side by side: key places, time, cost, CO2e (and P50/P90)."""
     unit = unit_label(routes[0].unit) if routes else "unit"
-    head = [label_header, "via", "modes", "days", "moving h", "waiting h", f"USD/{unit}"]
+    with_corridor = labels is None
+    head = [label_header, *(["corridor"] if with_corridor else []), "via", "modes", "days"]
+    head += ["moving h", "waiting h", f"USD/{unit}"]
     head += [f"kg CO2e/{unit}", "km"]
     if reliability is not None:
         head += ["P50 days", "P90 days"]
     rows = []
     for i, r in enumerate(routes):
-        row = [labels[i] if labels else str(i + 1), r.via.removeprefix("via ")]
+        row = [labels[i] if labels else str(i + 1)]
+        if with_corridor:
+            row.append(r.corridor or "-")
+        row.append(r.via.removeprefix("via "))
         row += ["/".join(r.modes), r.time_days, r.travel_h, r.wait_h, r.cost_usd]
         row += [r.co2e_kg, r.length_km]
         if reliability is not None:
             s = reliability[i]
             row += [None, None] if s is None else [s.p50_h / 24.0, s.p90_h / 24.0]
         rows.append(row)
-    digits = {3: 1, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 1}
+    first = 4 if with_corridor else 3  # the days column
+    digits = {first: 1, **{first + j: 0 for j in range(1, 6)}, first + 6: 1, first + 7: 1}
     return table(rows, head, digits=digits)
 
 
