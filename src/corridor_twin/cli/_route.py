@@ -101,7 +101,7 @@ def summary_table(
         head += ["P50 days", "P90 days"]
     rows = []
     for i, r in enumerate(routes):
-        row = [labels[i] if labels else str(i + 1)]
+        row: list[Any] = [labels[i] if labels else str(i + 1)]
         if with_corridor:
             row.append(r.corridor or "-")
         row.append(r.via.removeprefix("via "))
