@@ -82,7 +82,6 @@ PAIRS = [
                 "nodes",
                 "modes",
                 "legs",
-                "key_nodes",
                 "via",
             }
         ),
@@ -96,6 +95,8 @@ PAIRS = [
                 "wait_gauge_h",
                 "wait_dwell_h",
                 "coordinates_lonlat",
+                # the route by its key places ("via Kuryk, Alat"); `via` lists their node ids
+                "name",
             }
         ),
     ),

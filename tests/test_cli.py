@@ -197,7 +197,7 @@ def test_route_k(cli, mini: Network) -> None:  # type: ignore[no-untyped-def]
     assert out.startswith("2 routes (2 best by time)")
     assert "Route 1 of 2" not in out
     header = out.splitlines()[1].split()
-    assert header[:3] == ["#", "via", "modes"]
+    assert header[:4] == ["#", "corridor", "via", "modes"]
     code, out, _ = cli(*ROUTE, "--k", "2", "--legs")
     assert "Route 1 of 2 (2 best by time)" in out
     assert "Route 2 of 2 (2 best by time)" in out

@@ -40,8 +40,12 @@ def countries(doc: dict[str, object]) -> set[str]:
     net = load_corridor()
     routes = doc["routes"]
     assert isinstance(routes, list)
-    return {net.node(leg[k]).country for r in routes for leg in r["legs"]
-            for k in ("from_node", "to_node")}
+    return {
+        net.node(leg[k]).country
+        for r in routes
+        for leg in r["legs"]
+        for k in ("from_node", "to_node")
+    }
 
 
 # -- the corridor lens ---------------------------------------------------------------------------
@@ -72,14 +76,17 @@ def test_compare_corridors_one_table(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_compare_corridors_json_and_bad_list(capsys: pytest.CaptureFixture[str]) -> None:
-    _code, out, _ = run(capsys, *AI, "--compare-corridors", "middle,northern", "--draws", "0",
-                       "--format", "json")
+    _code, out, _ = run(
+        capsys, *AI, "--compare-corridors", "middle,northern", "--draws", "0", "--format", "json"
+    )
     doc = json.loads(out)
     assert [r["corridor"] for r in doc["routes"]] == ["middle", "northern"]
     one_line_error(run(capsys, *AI, "--compare-corridors", "middle"), "two or more")
     one_line_error(run(capsys, *AI, "--compare-corridors", "middle,atlantis"), "atlantis")
-    one_line_error(run(capsys, *AI, "--compare-corridors", "middle,northern", "--k", "2"),
-                   "--compare-corridors")
+    one_line_error(
+        run(capsys, *AI, "--compare-corridors", "middle,northern", "--k", "2"),
+        "--compare-corridors",
+    )
 
 
 def test_unknown_corridor_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,13 +94,35 @@ def test_unknown_corridor_is_refused(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_corridor_on_skim_reliability_capacity(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "skim", "--from", "Almaty", "--to", "Istanbul", "--corridor",
-                       "middle", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "skim",
+        "--from",
+        "Almaty",
+        "--to",
+        "Istanbul",
+        "--corridor",
+        "middle",
+        "--format",
+        "json",
+    )
     assert code == 0
     middle = route(load_corridor(), "Almaty", "Istanbul", corridor="middle")
     assert json.loads(out)[0]["time_h"] == pytest.approx(middle.time_h)
-    code, out, _ = run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul",
-                       "--corridor", "middle", "--draws", "2000", "--seed", "1")
+    code, out, _ = run(
+        capsys,
+        "reliability",
+        "--from",
+        "Almaty",
+        "--to",
+        "Istanbul",
+        "--corridor",
+        "middle",
+        "--draws",
+        "2000",
+        "--seed",
+        "1",
+    )
     assert code == 0
     assert "Alat" in out
     assert "P90 days" in out
@@ -118,26 +147,32 @@ def test_avoid_takes_country_names(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(by_name) == json.loads(by_code)
 
 
-@pytest.mark.parametrize(("value", "word"), [("XX", "no node in XX"), ("Atlantis", "not a country"),
-                                             ("FR", "no node in FR")])
-def test_avoid_unknown_country_is_refused(capsys: pytest.CaptureFixture[str], value: str,
-                                          word: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [("XX", "no node in XX"), ("Atlantis", "not a country"), ("FR", "no node in FR")],
+)
+def test_avoid_unknown_country_is_refused(
+    capsys: pytest.CaptureFixture[str], value: str, word: str
+) -> None:
     one_line_error(run(capsys, *AI, "--avoid", value), f"--avoid '{value}'", word)
     one_line_error(run(capsys, "capacity", "--avoid", value), word)
-    one_line_error(run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul",
-                       "--avoid", value), word)
+    one_line_error(
+        run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul", "--avoid", value), word
+    )
 
 
 def test_k_zero_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     one_line_error(run(capsys, *AI, "--k", "0"), "--k", "at least 1")
-    one_line_error(run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul", "--k", "0"),
-                   "--k")
+    one_line_error(
+        run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul", "--k", "0"), "--k"
+    )
     one_line_error(run(capsys, "export", "html", "--k", "0"), "--k")
 
 
 def test_value_of_time_needs_generalized(capsys: pytest.CaptureFixture[str]) -> None:
-    one_line_error(run(capsys, *AI, "--value-of-time", "5"), "--value-of-time",
-                   "--optimize generalized")
+    one_line_error(
+        run(capsys, *AI, "--value-of-time", "5"), "--value-of-time", "--optimize generalized"
+    )
     one_line_error(run(capsys, *AI, "--co2-price", "80", "--optimize", "cost"), "--co2-price")
     code, _, _ = run(capsys, *AI, "--value-of-time", "5", "--optimize", "generalized")
     assert code == 0
@@ -148,8 +183,9 @@ def test_k_with_pareto_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_modes_without_a_route_say_why(capsys: pytest.CaptureFixture[str]) -> None:
-    one_line_error(run(capsys, *AI, "--modes", "ferry"), "no route", "with ferry only",
-                   "has only rail links")
+    one_line_error(
+        run(capsys, *AI, "--modes", "ferry"), "no route", "with ferry only", "has only rail links"
+    )
     one_line_error(run(capsys, *AI, "--modes", "rail,teleport"), "unknown mode", "teleport")
 
 
@@ -192,8 +228,22 @@ def test_capacity_is_a_table_and_names_the_scenario(capsys: pytest.CaptureFixtur
 
 
 def test_reliability_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul", "--k", "2",
-                       "--draws", "2000", "--seed", "2", "--deadline-days", "14")
+    code, out, _ = run(
+        capsys,
+        "reliability",
+        "--from",
+        "Almaty",
+        "--to",
+        "Istanbul",
+        "--k",
+        "2",
+        "--draws",
+        "2000",
+        "--seed",
+        "2",
+        "--deadline-days",
+        "14",
+    )
     assert code == 0
     assert "<ReliabilityResult" not in out
     assert "P50 days" in out
@@ -213,10 +263,19 @@ def test_assign_has_units_and_no_raw_numbers(capsys: pytest.CaptureFixture[str])
     assert "S_ASCO_KUR_ALAT Alat -> Kuryk" in out
 
 
-def test_compare_report_starts_with_the_headline(capsys: pytest.CaptureFixture[str],
-                                                tmp_path: Path) -> None:
-    code, out, _ = run(capsys, "compare", "baku-port-phase-2", "more-caspian-ferries",
-                       "--analyses", "throughput,assignment", "--out", str(tmp_path))
+def test_compare_report_starts_with_the_headline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "compare",
+        "baku-port-phase-2",
+        "more-caspian-ferries",
+        "--analyses",
+        "throughput,assignment",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0
     assert "NaN" not in out
     assert "e+0" not in out
@@ -233,14 +292,69 @@ def test_shipment_csv_takes_names_and_a_corridor(tmp_path: Path) -> None:
 
     net = load_corridor()
     f = tmp_path / "s.csv"
-    f.write_text("origin,destination,commodity,amount,unit,release_h,corridor\n"
-                 "almaty,Istanbul,Container,2,teu,0,middle\n"
-                 "KZ_ALA,TR_IST,container,1,teu,5,\n", encoding="utf-8")
+    f.write_text(
+        "origin,destination,commodity,amount,unit,release_h,corridor\n"
+        "almaty,Istanbul,Container,2,teu,0,middle\n"
+        "KZ_ALA,TR_IST,container,1,teu,5,\n",
+        encoding="utf-8",
+    )
     sh = read_shipments_csv(f, net)
     assert sh.n == 2
     assert {(o.origin, o.destination, o.commodity, o.corridor) for o in sh.ods} == {
-        ("KZ_ALA", "TR_IST", "container", "middle"), ("KZ_ALA", "TR_IST", "container", None)}
-    f.write_text("origin,destination,commodity,amount,unit,release_h,corridor\n"
-                 "Almaty,Istanbul,container,2,teu,0,atlantis\n", encoding="utf-8")
+        ("KZ_ALA", "TR_IST", "container", "middle"),
+        ("KZ_ALA", "TR_IST", "container", None),
+    }
+    f.write_text(
+        "origin,destination,commodity,amount,unit,release_h,corridor\n"
+        "Almaty,Istanbul,container,2,teu,0,atlantis\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DemandError, match=r"s\.csv:2: unknown corridor 'atlantis'"):
         read_shipments_csv(f, net)
+
+
+def test_simulate_names_the_scenario_and_keeps_to_a_corridor(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "--days",
+        "3",
+        "--seed",
+        "1",
+        "--scenario",
+        "caspian-storm-week",
+        "--corridor",
+        "middle",
+    )
+    assert code == 0
+    assert out.startswith("Simulation, scenario caspian-storm-week")
+    one_line_error(
+        run(capsys, "simulate", "--days", "3", "--corridor", "atlantis"), "invalid choice"
+    )
+
+
+def test_corridor_serves_and_simulation_option() -> None:
+    from corridor_twin.errors import OptionError
+    from corridor_twin.routing.paths import corridor_serves
+    from corridor_twin.simulate import SimulationOptions
+
+    comp = load_corridor().compiled()
+    assert corridor_serves(comp, "middle", "KZ_ALA")
+    assert not corridor_serves(comp, "middle", "RU_AKS")
+    with pytest.raises(OptionError, match="corridor must be one of"):
+        SimulationOptions(corridor="atlantis")
+
+
+def test_compare_headline_says_why_the_throughput_does_not_move(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        capsys, "compare", "more-caspian-ferries", "--analyses", "throughput,bottlenecks"
+    )
+    assert code == 0
+    assert (
+        "more-caspian-ferries: Middle Corridor throughput unchanged at 100,000 TEU/year, "
+        "because what binds (node AZ_ALAT) is not among its changes"
+    ) in out

@@ -292,10 +292,16 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
     """Transit-time distribution of the best (or k best) routes, seeded."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    where: dict[str, Any] = {
+        "cargo": req.cargo,
+        "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
+        "modes": req.modes,
+        "corridor": req.corridor,
+    }
     if req.k == 1:
-        found = [route(net, req.origin, req.destination, cargo=req.cargo)]
+        found = [route(net, req.origin, req.destination, **where)]
     else:
-        found = list(k_routes(net, req.origin, req.destination, k=req.k, cargo=req.cargo))
+        found = list(k_routes(net, req.origin, req.destination, k=req.k, **where))
     deadline_h = None if req.deadline_days is None else req.deadline_days * 24.0
     children = np.random.default_rng(req.seed).spawn(len(found))
     results = []

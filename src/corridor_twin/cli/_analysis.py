@@ -7,12 +7,14 @@ import json
 import sys
 from typing import Any
 
-from corridor_twin.cli._common import EXIT_OK, scenario_arg
-from corridor_twin.cli._format import number, table
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
+from corridor_twin.cli._format import number, table, unit_label
 from corridor_twin.cli._options import add_lens_options, lens
+from corridor_twin.cli._progress import working
 from corridor_twin.errors import CorridorError, OptionError
 from corridor_twin.flow import max_flow
 from corridor_twin.flow.assign import ASSIGNMENT_METHODS, assign
+from corridor_twin.network.model import Network
 from corridor_twin.routing.places import country_name, short_name
 from corridor_twin.scenarios import (
     apply_demand,
@@ -33,7 +35,7 @@ def _nodes(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
-def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
+def _scenario_net(args: argparse.Namespace, net: Network) -> Network:
     if not getattr(args, "scenario", None):
         return net
 
@@ -73,7 +75,7 @@ def _cut_rows(net: Any, res: Any) -> list[list[Any]]:
     return [[c.kind, _element(net, c.kind, c.id, c.name), c.capacity] for c in res.cut]
 
 
-def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
+def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
     """Max-flow / min-cut between node sets, with the scenario named and compared."""
 
     base_net = net
@@ -114,7 +116,7 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     if args.format == "csv":
         sys.stdout.write(cut.to_csv(index=False))
         return EXIT_OK
-    unit = res.unit.upper()
+    unit = unit_label(res.unit)
     names = (
         [short_name(net.find_node(x)) for x in sources],
         [short_name(net.find_node(x)) for x in sinks],
@@ -164,7 +166,7 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_assign(args: argparse.Namespace, net: Any) -> int:
+def cmd_assign(args: argparse.Namespace, net: Network) -> int:
     """System-optimal assignment of a demand table."""
 
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
@@ -316,7 +318,7 @@ def _print_assignment(args: argparse.Namespace, net: Any, demand: Any, res: Any)
         print(table(rows, ["cargo", "origin", "destination", "unmet/year", "unit"], digits={3: 0}))
 
 
-def cmd_compare(args: argparse.Namespace, net: Any) -> int:
+def cmd_compare(args: argparse.Namespace, net: Network) -> int:
     """Compare scenarios with the baseline."""
 
     names = args.scenarios or list_scenarios()
@@ -327,13 +329,17 @@ def cmd_compare(args: argparse.Namespace, net: Any) -> int:
         for k, v in STANDARD_ANALYSES.items()
         if not args.analyses or k in args.analyses.split(",")
     }
-    cmp = compare(net, scenarios, analyses, demand=demand)
+
+    with working(f"comparing {len(scenarios)} scenario(s) with the baseline"):
+        cmp = compare(net, scenarios, analyses, demand=demand)
     if args.out:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
     if args.charts:
 
-        for p in write_charts(cmp, args.charts):
+        with working("drawing the charts"):
+            charts = write_charts(cmp, args.charts)
+        for p in charts:
             print(f"wrote {p}", file=sys.stderr)
     if args.format == "json":
         print(
@@ -391,7 +397,7 @@ def _print_comparison(cmp: Any) -> None:
         print(table(rows, ["figure", cmp.baseline, *scen]))
 
 
-def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
+def cmd_scenarios(args: argparse.Namespace, net: Network) -> int:
     """List the bundled scenarios."""
 
     for name in list_scenarios():
@@ -401,7 +407,7 @@ def cmd_scenarios(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
+def cmd_reliability(args: argparse.Namespace, net: Network) -> int:
     """Monte Carlo transit-time reliability of the best route(s), as a table."""
 
     if args.k < 1:
@@ -450,7 +456,7 @@ def cmd_reliability(args: argparse.Namespace, net: Any) -> int:
     return EXIT_OK
 
 
-def add_commands(sub: Any, net_opt: Any) -> None:
+def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     """Register the commands on the main parser's subparsers."""
 
     sp = sub.add_parser("capacity", help="max-flow / min-cut between node sets")

@@ -17,7 +17,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["frame_table", "number", "table"]
+__all__ = ["frame_table", "number", "table", "unit_label"]
+
+
+def unit_label(unit: str) -> str:
+    """``TEU`` for TEU, ``t`` for tonnes (as written in figures)."""
+    return "TEU" if unit.lower() == "teu" else unit
 
 
 def number(v: Any, digits: int | None = None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from corridor_twin.cli._analysis import _scenario_net
 from corridor_twin.cli._common import load_network
-from corridor_twin.cli._format import table
+from corridor_twin.cli._format import table, unit_label
 from corridor_twin.cli._options import CORRIDOR_CHOICES, add_lens_options, lens, positive_int
 from corridor_twin.errors import CorridorError, NoRouteError, OptionError
 from corridor_twin.network.model import Network
@@ -28,7 +28,7 @@ from corridor_twin.routing import (
     route,
     skim,
 )
-from corridor_twin.routing.corridors import classify_path, get_corridor
+from corridor_twin.routing.corridors import get_corridor
 from corridor_twin.routing.places import short_name
 from corridor_twin.simulate import reliability
 
@@ -49,7 +49,7 @@ def _waits(leg: Any) -> str:
 
 def print_route(r: Any, title: str, net: Network) -> None:
     """One route: a legs table (short place names, waits by kind) and its totals."""
-    unit = r.unit.upper()
+    unit = unit_label(r.unit)
     print(f"{title}: {r.origin} -> {r.destination}, {r.commodity} (figures per {unit})")
     names = {n.id: short_name(n) for n in net.nodes}
     rows = [
@@ -91,9 +91,7 @@ def print_route(r: Any, title: str, net: Network) -> None:
 
 
 def _corridor_of(r: Any, net: Network) -> str:
-    if not len(r.edges):
-        return ""
-    cid = classify_path(net.compiled(), r.edges)
+    cid = r.corridor
     return f"{get_corridor(cid).label}" if cid else ""
 
 
@@ -106,21 +104,27 @@ def summary_table(
     reliability: list[Any] | None = None,
 ) -> str:
     """One row per route, side by side: key places, time, cost, CO2e (and P50/P90)."""
-    unit = routes[0].unit.upper() if routes else "unit"
-    head = [label_header, "via", "modes", "days", "moving h", "waiting h", f"USD/{unit}"]
+    unit = unit_label(routes[0].unit) if routes else "unit"
+    with_corridor = labels is None
+    head = [label_header, *(["corridor"] if with_corridor else []), "via", "modes", "days"]
+    head += ["moving h", "waiting h", f"USD/{unit}"]
     head += [f"kg CO2e/{unit}", "km"]
     if reliability is not None:
         head += ["P50 days", "P90 days"]
     rows = []
     for i, r in enumerate(routes):
-        row = [labels[i] if labels else str(i + 1), r.via.removeprefix("via ")]
+        row: list[Any] = [labels[i] if labels else str(i + 1)]
+        if with_corridor:
+            row.append(r.corridor or "-")
+        row.append(r.via.removeprefix("via "))
         row += ["/".join(r.modes), r.time_days, r.travel_h, r.wait_h, r.cost_usd]
         row += [r.co2e_kg, r.length_km]
         if reliability is not None:
             s = reliability[i]
             row += [None, None] if s is None else [s.p50_h / 24.0, s.p90_h / 24.0]
         rows.append(row)
-    digits = {3: 1, 4: 0, 5: 0, 6: 0, 7: 0, 8: 0, 9: 1, 10: 1}
+    first = 4 if with_corridor else 3  # the days column
+    digits = {first: 1, **{first + j: 0 for j in range(1, 6)}, first + 6: 1, first + 7: 1}
     return table(rows, head, digits=digits)
 
 
@@ -243,7 +247,7 @@ def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str,
     first = found[0][1]
     print(
         f"{short_name(o)} -> {short_name(d)}, {first.commodity}: best route by {args.optimize} "
-        f"in each corridor (figures per {first.unit.upper()}"
+        f"in each corridor (figures per {unit_label(first.unit)}"
         + (f"; P50/P90 from {args.draws:,} Monte Carlo draws, seed 0" if args.draws else "")
         + ")"
     )
@@ -264,7 +268,7 @@ def _compare_corridors(args: argparse.Namespace, net: Network, common: dict[str,
         print(
             f"{base_name} vs {name}: {abs(dt):.1f} days {'longer' if dt > 0 else 'shorter'}, "
             f"{abs(dc):,.0f} USD {'dearer' if dc > 0 else 'cheaper'}, "
-            f"{abs(de):,.0f} kg CO2e {'more' if de > 0 else 'less'} per {r.unit.upper()}"
+            f"{abs(de):,.0f} kg CO2e {'more' if de > 0 else 'less'} per {unit_label(r.unit)}"
         )
     for m in missing:
         print(f"no route in {m}")
@@ -344,7 +348,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         r0 = routes[0]
         print(
             f"{len(routes)} routes ({kind}): {r0.origin} -> {r0.destination}, {r0.commodity} "
-            f"(figures per {r0.unit.upper()}; --legs for each route's legs)"
+            f"(figures per {unit_label(r0.unit)}; --legs for each route's legs)"
         )
         print(summary_table(routes, net))
         if args.legs:
@@ -369,7 +373,7 @@ def cmd_skim(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(frame.to_json(orient="records", indent=2))
     else:
-        unit = s.unit.upper()
+        unit = unit_label(s.unit)
         rows = [
             [r["origin"], r["destination"], float(r["time_h"]) / 24.0, *_skim_cells(r)]
             for r in frame.to_dict("records")

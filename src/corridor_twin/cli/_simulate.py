@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from corridor_twin._typing import FloatArray
 from corridor_twin.cli._analysis import scenario_title
 from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
+from corridor_twin.cli._format import table
+from corridor_twin.cli._options import CORRIDOR_CHOICES
 from corridor_twin.cli._progress import working
 from corridor_twin.errors import OptionError
 from corridor_twin.network.model import Network
@@ -54,19 +55,8 @@ class ProgressBar:
         self.stream.flush()
 
 
-def _table(rows: Sequence[Sequence[object]], header: list[str]) -> str:
-    def fmt(v: object) -> str:
-        if isinstance(v, float):
-            return f"{v:,.1f}"
-        if isinstance(v, int):
-            return f"{v:,}"
-        return str(v)
-
-    cells = [header] + [[fmt(v) for v in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _table(rows: list[list[Any]], header: list[str]) -> str:
+    return table(rows, header)
 
 
 def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
@@ -88,6 +78,8 @@ def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
 def _options(args: argparse.Namespace) -> Any:
 
     kw: dict[str, Any] = {"routing": args.routing}
+    if args.corridor:
+        kw["corridor"] = args.corridor
     if args.no_weather:
         kw["weather"] = None
     return SimulationOptions(**kw)
@@ -276,6 +268,13 @@ def add_simulate(sub: SubParsers, net_opt: NetOption) -> None:
     sp.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
     sp.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786)")
     sp.add_argument("--routing", choices=["adaptive", "fixed"], default="adaptive")
+
+    sp.add_argument(
+        "--corridor",
+        choices=CORRIDOR_CHOICES,
+        metavar="NAME",
+        help="every flow keeps to this corridor preset (" + ", ".join(CORRIDOR_CHOICES) + ")",
+    )
     sp.add_argument("--no-weather", action="store_true", help="no Caspian storm model")
     sp.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     sp.add_argument("--format", choices=["csv", "parquet"], default="csv")

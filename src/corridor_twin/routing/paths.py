@@ -88,6 +88,13 @@ def _corridor(corridor: str | Corridor | None) -> Corridor | None:
     return c
 
 
+def corridor_serves(comp: CompiledNetwork, corridor: str | Corridor, node_id: str) -> bool:
+    """Whether a corridor preset allows any edge at a node (so a route may start or end there)."""
+    ni = comp.node_index(node_id)
+    touching = (comp.edge.node_from == ni) | (comp.edge.node_to == ni)
+    return bool(corridor_mask(comp, corridor)[touching].any())
+
+
 def restrict_costs(costs: EdgeCosts, mask: BoolArray) -> EdgeCosts:
     """Edge costs with the edges outside ``mask`` disabled (``inf``, not usable)."""
     usable = costs.usable & mask
@@ -132,9 +139,7 @@ def _request(
             raise OptionError(f"{node.name} ({node.id}) is in {node.country}, which you avoid")
         if node.status != "open":
             raise NoRouteError(f"{node.name} ({node.id}) is {node.status}")
-        if preset is not None and not bool(
-            corridor_mask(comp, preset)[comp.edge.node_from == comp.node_index(node.id)].any()
-        ):
+        if preset is not None and not corridor_serves(comp, preset, node.id):
             raise NoRouteError(
                 f"{node.name} ({node.id}) is outside the {preset.id} corridor ({preset.label})"
             )

@@ -13,6 +13,7 @@ import numpy as np
 from corridor_twin._typing import FloatArray, Int32Array
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
+from corridor_twin.routing.corridors import classify_path
 from corridor_twin.routing.places import describe_via, key_nodes
 
 if TYPE_CHECKING:
@@ -243,6 +244,14 @@ class Route:
         return describe_via(self.data.network, self.key_nodes)
 
     @property
+    def corridor(self) -> str | None:
+        """The corridor preset the route belongs to (``middle``, ``northern``, ...), or None
+        (see :func:`~corridor_twin.routing.corridors.classify_path`)."""
+        if not len(self.edges):
+            return None
+        return classify_path(self.data.network.compiled(), self.edges)
+
+    @property
     def modes(self) -> tuple[str, ...]:
         """Modes used, in order, without repeats."""
         out: list[str] = []
@@ -285,6 +294,7 @@ class Route:
                 "ttw_kg": self.ttw_kg,
                 "via": " > ".join(self.nodes),
                 "key_places": self.via,
+                "corridor": self.corridor,
             }
         )
         if self.departure is not None:

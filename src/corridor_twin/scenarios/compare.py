@@ -150,10 +150,33 @@ class Comparison:
                     rel = f", {_pct(float(pct))}" if pct == pct else ""
                     change = f"{_num(base)} -> {_num(value)} ({delta:+,.0f}{rel})"
                     moved.append(f"{METRIC_LABELS[metric]} {change}")
+            why = self._unmoved_throughput(name)
+            if why:
+                moved.append(why)
             out.append(
                 f"{name}: " + ("; ".join(moved) if moved else "none of the compared figures move")
             )
         return out
+
+    def _unmoved_throughput(self, name: str) -> str:
+        """"throughput unchanged, because ..." when the throughput does not move and the
+        bottlenecks analysis says what binds."""
+        tp, bn = self.results.get("throughput"), self.results.get("bottlenecks")
+        if tp is None or bn is None:
+            return ""
+        row = tp[(tp["scenario"] == name) & (tp["metric"] == "max_teu_per_year")]
+        if not len(row) or float(row["delta"].iloc[0]) != 0.0:
+            return ""
+        base = bn[bn["scenario"] == self.baseline]
+        binding = list(dict.fromkeys(f"{k} {i}" for k, i in zip(base["kind"], base["id"],
+                                                                  strict=True)))
+        touched = set(self.diffs[name].to_frame()["id"]) if name in self.diffs else set()
+        if not binding or touched & set(base["id"]):
+            return ""
+        return (
+            f"Middle Corridor throughput unchanged at {_num(float(row['value'].iloc[0]))} "
+            f"TEU/year, because what binds ({', '.join(binding)}) is not among its changes"
+        )
 
     def to_markdown(self) -> str:
         """A Markdown report: the headline, what each scenario changed, each analysis's deltas."""

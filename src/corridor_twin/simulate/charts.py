@@ -55,6 +55,7 @@ def transit_histogram(res: SimulationResult, path: Path, network: Network | None
             ax.axvline(v, color="#d62728", linestyle=style, label=f"P{int(q * 100)} {v:.1f} d")
         ax.set_title(f"{name(o)} → {name(d)} ({c}), {len(x):,} shipments", fontsize=9)
         ax.set_xlabel("transit time, days")
+        ax.set_ylabel("shipments", fontsize=8)
         ax.legend(fontsize=8)
     return _save(plt, fig, path)
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from corridor_twin.api.schemas.common import ApiModel, Name, RequestModel
-from corridor_twin.api.schemas.routing import Cargo, RouteOut
+from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel
+from corridor_twin.api.schemas.routing import Cargo, CorridorName, RouteOut
+from corridor_twin.network.schema import Mode
 
 __all__ = ["HistogramOut", "ReliabilityOut", "ReliabilityRequest", "TransitStatsOut"]
 
@@ -24,6 +25,13 @@ class ReliabilityRequest(RequestModel):
     deadline_days: float | None = Field(None, gt=0, le=3650, allow_inf_nan=False)
     bins: int = Field(40, ge=5, le=200, description="Histogram bins.")
     scenario: Annotated[str, Field(max_length=200)] | None = None
+    avoid_countries: list[Country] = Field(
+        default_factory=list, max_length=50, description="ISO codes of countries to avoid."
+    )
+    modes: list[Mode] | None = Field(None, max_length=5, description="Allowed modes (all: null).")
+    corridor: CorridorName | None = Field(
+        None, description="Keep the simulated routes to a corridor preset (e.g. middle)."
+    )
 
 
 class HistogramOut(ApiModel):

@@ -122,11 +122,12 @@ class RouteOut(ApiModel):
     wtt_kg: float
     ttw_kg: float
     nodes: list[str]
-    key_nodes: list[str] = Field(
+    name: str = Field("", description='The route by its key places, e.g. "via Kuryk, Alat".')
+    via: list[str] = Field(
         default_factory=list,
-        description="The route's key places: borders crossed, ports, mode and gauge changes.",
+        description="Node ids of the key places (borders crossed, ports, mode and gauge "
+        "changes), in order.",
     )
-    via: str = Field("", description='The route named by its key places, "via Kuryk, Alat, ...".')
     modes: list[str]
     legs: list[LegOut]
     coordinates_lonlat: list[tuple[float, float]] = Field(
@@ -148,7 +149,7 @@ class RouteOut(ApiModel):
             wait_transfer_h=waits["transfer"], wait_gauge_h=waits["gauge"],
             wait_dwell_h=waits["dwell"], cost_usd=r.cost_usd, co2e_kg=r.co2e_kg,
             wtt_kg=r.wtt_kg, ttw_kg=r.ttw_kg, nodes=list(r.nodes), modes=list(r.modes),
-            key_nodes=list(r.key_nodes), via=r.via, legs=legs, coordinates_lonlat=coords,
+            name=r.via, via=list(r.key_nodes), legs=legs, coordinates_lonlat=coords,
         )
 
 
