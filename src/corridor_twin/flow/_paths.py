@@ -204,6 +204,16 @@ def path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> I
     return emap[np.asarray(edges[::-1], dtype=np.int64)]
 
 
+def column_entries(a_csc: sp.csc_matrix, cols: IntArray) -> tuple[IntArray, FloatArray]:
+    """Row indices and values of the entries of columns ``cols`` of ``a_csc``, column by
+    column (a gather on the CSC arrays: no sparse slicing in the hot loops)."""
+    starts = a_csc.indptr[cols]
+    lens = a_csc.indptr[np.asarray(cols) + 1] - starts
+    n = int(lens.sum())
+    idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(n)
+    return a_csc.indices[idx], a_csc.data[idx]
+
+
 def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int, IntArray],
             a_ub_csc: sp.csc_matrix) -> tuple[list[_Column], IntArray]:
     """Successive shortest paths on residual capacities: start columns and filled rows."""
@@ -233,14 +243,16 @@ def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int
             if not np.isfinite(d) or d >= penalty:
                 break
             vars_p = emap[np.asarray(path, dtype=np.int64)]
-            use = a_ub_csc[:, vars_p].sum(axis=1).A1 if a_ub.shape[0] else np.zeros(0)
-            rows = np.flatnonzero(use > 0)
-            amount = min(remaining, float(np.min(resid[rows] / use[rows]))) if len(rows) \
+            rows, vals = column_entries(a_ub_csc, vars_p)
+            rows, inv = np.unique(rows, return_inverse=True)
+            use = np.bincount(inv, weights=vals, minlength=len(rows))
+            rows, use = rows[use > 0], use[use > 0]
+            amount = min(remaining, float(np.min(resid[rows] / use))) if len(rows) \
                 else remaining
             cols.append((k, vars_p, float(model.c[vars_p].sum())))
             if amount <= 0:
                 break
-            resid[rows] -= amount * use[rows]
+            resid[rows] -= amount * use
             remaining -= amount
             for r in rows[resid[rows] <= _EPS * np.maximum(model.b_ub[rows], 1.0)].tolist():
                 filled.append(r)
@@ -263,7 +275,7 @@ def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
         return out
     w = w.copy()
     for _ in range(n):
-        rows = a_ub_csc[:, vars_p].indices
+        rows = column_entries(a_ub_csc, vars_p)[0]
         rows = rows[tight[rows]]
         if not len(rows):
             break

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
-from corridor_twin.flow._highs import HighsLp, SolveReport
+from corridor_twin.flow._highs import HighsLp, SolveReport, Start
 from corridor_twin.flow._paths import (
     greedy_paths,
     pairs_of,
@@ -54,6 +54,7 @@ __all__ = ["solve_by_arcs"]
 log = logging.getLogger(__name__)
 
 
+
 class _ArcMaster:
     """The restricted arc LP in one HiGHS model.
 
@@ -62,7 +63,7 @@ class _ArcMaster:
     bypass variables of the model in the order they were added.
     """
 
-    WARM_PIVOTS = 10_000  # pivots a warm simplex re-solve may take before IPM takes over
+    WARM_PIVOTS = 5000  # pivots a warm simplex re-solve may take before IPM takes over
 
     def __init__(self, model: AssignmentModel) -> None:
         self.lp = HighsLp()
@@ -129,11 +130,12 @@ class _ArcMaster:
         self.n_rows += len(rows)
         self.rows_ub.extend(rows.tolist())
 
-    def solve(self, *, primal: bool) -> SolveReport:
-        """Re-solve from the previous basis: primal simplex after new columns, dual after
-        new rows, interior point when it needs too many pivots (degenerate rounds) and
-        before the first solve; the adapter falls back to other algorithms on failure."""
-        return self.lp.solve(start="primal" if primal else "dual", pivot_limit=self.WARM_PIVOTS)
+    def solve(self, start: Start) -> SolveReport:
+        """Solve: ``ipm`` from scratch (presolved interior point), ``primal`` simplex
+        from the previous basis after a few new columns, ``dual`` after a few new rows
+        (interior point takes over when a warm start needs too many pivots); the
+        adapter falls back to other algorithms on failure."""
+        return self.lp.solve(start=start, pivot_limit=self.WARM_PIVOTS)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model-space arc flows, balance-row duals and capacity-row duals."""
@@ -152,7 +154,8 @@ class _ArcMaster:
 
 
 def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                  n_detours: int = 4) -> AssignmentSolution:
+                  n_detours: int = 4, few_rows: int = 50,
+                  few_cols: float = 0.02) -> AssignmentSolution:
     """Solve an assignment model by arc-restricted column generation (module docstring)."""
     from corridor_twin.flow.assign import AssignmentSolution
 
@@ -178,32 +181,33 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     ws = _kernels.Workspace(comp.n_vertices)
     n_solves = 0
     rounds = 0
-    primal = True
+    how: Start = "ipm"
     retried: list[str] = []
     pi = np.zeros(model.A_ub.shape[0])
+    c0 = time.process_time()
     while True:
         rounds += 1
         if rounds > max_rounds:
             return AssignmentSolution("limit", "limit: column generation did not converge in "
                                       f"{max_rounds} rounds", np.nan, None, None,
                                       time.perf_counter() - t0)
-        while True:
-            report = master.solve(primal=primal)
-            n_solves += 1
-            primal = False
-            if report.fallbacks:
-                retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
-                log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
-            if report.status != "optimal":
-                return _fall_back(model, report, retried, t0)
-            x, y, pi = master.solution()
-            if not model.A_ub.shape[0]:
-                break
+        report = master.solve(how)
+        n_solves += 1
+        if report.fallbacks:
+            retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
+            log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
+        if report.status != "optimal":
+            return _fall_back(model, report, retried, t0)
+        x, y, pi = master.solution()
+        viol = np.zeros(0, dtype=np.int64)
+        if model.A_ub.shape[0]:
             viol = np.flatnonzero(model.A_ub @ x > model.b_ub * (1 + 1e-9) + 1e-7)
             viol = viol[master.ub_row[viol] < 0]
-            if not len(viol):
-                break
+        if 0 < len(viol) <= few_rows:
+            # A few violated rows: add them and re-solve warm before pricing again.
             master.add_rows(viol)
+            how = "dual"
+            continue
         rc = model.c - a_ub_t @ pi if len(master.rows_ub) else model.c
         limit = y[o_row] - y[d_row]
         limit = limit - tol * np.maximum(1.0, np.abs(limit))
@@ -212,13 +216,18 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
             tight[pi < -tol] = True
         new = [vp for _, vp in price(model, pairs, by_group, group_vars, rc, limit, tight,
                                      a_ub_csc, n_detours, ws)]
+        n_cols = len(master.vars)
         added = master.add_vars(np.concatenate(new)) if new else 0
+        master.add_rows(viol)
         log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
-                  "%d capacity rows, %.1f s", rounds, n_solves, master.objective(),
-                  len(master.vars), added, len(master.rows_ub), time.perf_counter() - t0)
-        if not added:
+                  "%d capacity rows (+%d), %.1f s (%.1f s CPU)", rounds, n_solves,
+                  master.objective(), len(master.vars), added, len(master.rows_ub), len(viol),
+                  time.perf_counter() - t0, time.process_time() - c0)
+        if not added and not len(viol):
             break
-        primal = True
+        # Many new rows or columns: a warm simplex would pivot for long through the
+        # degenerate master, a presolved interior point solve from scratch is faster.
+        how = "ipm" if len(viol) or added > few_cols * n_cols else "primal"
     return AssignmentSolution("optimal", f"optimal (arc-restricted column generation: "
                               f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
                               f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
@@ -231,7 +240,7 @@ def _fall_back(model: AssignmentModel, report: SolveReport, retried: list[str],
     """Every algorithm failed on the arc master: solve with path columns instead."""
     from corridor_twin.flow.assign import AssignmentSolution
 
-    why = f"arc-restricted master failed ({report.message}){retried_note(retried)}"
+    why = f"arc-restricted master failed ({report.message}){retried_note(retried[:-1])}"
     log.warning("assignment: %s; falling back to path column generation", why)
     sol = solve_by_paths(model)
     return AssignmentSolution(sol.status, f"{sol.message}; fell back to path column generation: "
