@@ -199,6 +199,7 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
         if report.status != "optimal":
             return _fall_back(model, report, retried, t0)
         x, y, pi = master.solution()
+        objective = master.objective()
         viol = np.zeros(0, dtype=np.int64)
         if model.A_ub.shape[0]:
             viol = np.flatnonzero(model.A_ub @ x > model.b_ub * (1 + 1e-9) + 1e-7)
@@ -221,7 +222,7 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
         master.add_rows(viol)
         log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
                   "%d capacity rows (+%d), %.1f s (%.1f s CPU)", rounds, n_solves,
-                  master.objective(), len(master.vars), added, len(master.rows_ub), len(viol),
+                  objective, len(master.vars), added, len(master.rows_ub), len(viol),
                   time.perf_counter() - t0, time.process_time() - c0)
         if not added and not len(viol):
             break
@@ -232,7 +233,7 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
                               f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
                               f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
                               f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
-                              master.objective(), x, pi, time.perf_counter() - t0)
+                              objective, x, pi, time.perf_counter() - t0)
 
 
 def _fall_back(model: AssignmentModel, report: SolveReport, retried: list[str],
