@@ -11,19 +11,36 @@ paths into new ones, so it needs fewer rounds.
 1. **Greedy start** (:func:`corridor_twin.flow._paths.greedy_paths`):
    successive shortest paths on residual capacities give the first arcs and
    the capacity rows that fill.
-2. **Master**: one persistent HiGHS model; new rows and columns are added and
-   each re-solve starts from the previous basis.
-3. **Pricing**: for each group (origin), one shortest-path tree on the arc
-   costs less the capacity duals, ``c - A_ub^T pi``; a destination whose
-   distance is below ``y[origin] - y[destination]`` (the balance-row duals)
-   gets the path's arcs, and a few detours around its tight rows.
-4. **Rows**: capacity rows the master's flows violate are added and the
-   master re-solved.
+2. **Master**: one persistent HiGHS model
+   (:class:`~corridor_twin.flow._highs.HighsLp`); rows and columns are only
+   added. After a round that adds many (violated capacity rows, or new arcs
+   beyond ``few_cols`` of the master's columns) it is solved from scratch by
+   HiGHS's presolve and interior point with crossover: on these degenerate
+   masters a warm simplex would pivot for minutes (at 60 commodities, 20,000
+   pivots and more after a round of 4,000 new arcs), while presolve removes
+   the chains of path vertices with one arc in and one out. After a small
+   round it is re-solved warm: primal simplex after new arcs, dual simplex
+   (Devex pricing) after up to ``few_rows`` new rows.
+3. **Rows** (row generation): capacity rows the master's flows violate join
+   the master; a few of them are added and the master re-solved at once,
+   many are added together with the round's new arcs.
+4. **Pricing** (column generation): for each group (origin), one
+   shortest-path tree on the arc costs less the capacity duals,
+   ``c - A_ub^T pi``; a destination whose distance is below
+   ``y[origin] - y[destination]`` (the balance-row duals) gets the path's
+   arcs, and a few detours around its tight rows.
 
 When no path prices out and no capacity is violated, the balance and capacity
 duals extended by the shortest-path distances are feasible for the full LP,
 so the restricted optimum is the full optimum (same objective, arc flows and
 capacity duals).
+
+A master solve that fails (HiGHS sometimes stops a degenerate dual simplex
+with status "Unknown") is retried from scratch with other algorithms by the
+adapter; if every algorithm fails, the model is solved by path column
+generation (:mod:`corridor_twin.flow._paths`) instead. The result's message
+says which solves were retried and how; the status is never ``error`` for
+want of a retry.
 """
 
 from __future__ import annotations
@@ -156,7 +173,15 @@ class _ArcMaster:
 def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
                   n_detours: int = 4, few_rows: int = 50,
                   few_cols: float = 0.02) -> AssignmentSolution:
-    """Solve an assignment model by arc-restricted column generation (module docstring)."""
+    """Solve an assignment model by arc-restricted column generation (module docstring).
+
+    ``tol``: relative reduced-cost tolerance of pricing; ``max_rounds``: rounds before
+    status ``limit``; ``n_detours``: extra paths per pair and round around its tight
+    rows; ``few_rows``: at most this many new violated rows are added and the master
+    re-solved warm before pricing; ``few_cols``: a round adding more new arcs than
+    this share of the master's columns (or any rows) is followed by a solve from
+    scratch instead of a warm one.
+    """
     from corridor_twin.flow.assign import AssignmentSolution
 
     t0 = time.perf_counter()
