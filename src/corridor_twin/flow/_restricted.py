@@ -71,7 +71,6 @@ __all__ = ["solve_by_arcs"]
 log = logging.getLogger(__name__)
 
 
-
 class _ArcMaster:
     """The restricted arc LP in one HiGHS model.
 
@@ -79,8 +78,6 @@ class _ArcMaster:
     ``model.A_ub``) in the order they were added; master columns are arc or
     bypass variables of the model in the order they were added.
     """
-
-    WARM_PIVOTS = 5000  # pivots a warm simplex re-solve may take before IPM takes over
 
     def __init__(self, model: AssignmentModel) -> None:
         self.lp = HighsLp()
@@ -126,8 +123,10 @@ class _ArcMaster:
             cols.append(ub.col[keep])
             vals.append(ub.data[keep])
         m = len(new_vars)
-        mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                            shape=(self.n_rows, m))
+        mat = sp.csc_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(self.n_rows, m),
+        )
         self.lp.add_cols(self.model.c[new_vars], np.zeros(m), np.full(m, np.inf), mat)
         self.col[new_vars] = len(self.vars) + np.arange(m)
         self.vars.extend(new_vars.tolist())
@@ -140,19 +139,21 @@ class _ArcMaster:
             return
         sub = self.a_ub[rows].tocoo()
         keep = self.col[sub.col] >= 0
-        mat = sp.csr_matrix((sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
-                            shape=(len(rows), len(self.vars)))
+        mat = sp.csr_matrix(
+            (sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
+            shape=(len(rows), len(self.vars)),
+        )
         self.lp.add_rows(np.full(len(rows), -np.inf), self.model.b_ub[rows], mat)
         self.ub_row[rows] = self.n_rows + np.arange(len(rows))
         self.n_rows += len(rows)
         self.rows_ub.extend(rows.tolist())
 
-    def solve(self, start: Start) -> SolveReport:
+    def solve(self, start: Start, pivot_limit: int) -> SolveReport:
         """Solve: ``ipm`` from scratch (presolved interior point), ``primal`` simplex
         from the previous basis after a few new columns, ``dual`` after a few new rows
         (interior point takes over when a warm start needs too many pivots); the
         adapter falls back to other algorithms on failure."""
-        return self.lp.solve(start=start, pivot_limit=self.WARM_PIVOTS)
+        return self.lp.solve(start=start, pivot_limit=pivot_limit)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model-space arc flows, balance-row duals and capacity-row duals."""
@@ -170,9 +171,16 @@ class _ArcMaster:
         return self.lp.objective()
 
 
-def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                  n_detours: int = 4, few_rows: int = 50,
-                  few_cols: float = 0.02) -> AssignmentSolution:
+def solve_by_arcs(
+    model: AssignmentModel,
+    *,
+    tol: float = 1e-9,
+    max_rounds: int = 1000,
+    n_detours: int = 4,
+    few_rows: int = 50,
+    few_cols: float = 0.02,
+    warm_pivots: int = 0,
+) -> AssignmentSolution:
     """Solve an assignment model by arc-restricted column generation (module docstring).
 
     ``tol``: relative reduced-cost tolerance of pricing; ``max_rounds``: rounds before
@@ -180,7 +188,8 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     rows; ``few_rows``: at most this many new violated rows are added and the master
     re-solved warm before pricing; ``few_cols``: a round adding more new arcs than
     this share of the master's columns (or any rows) is followed by a solve from
-    scratch instead of a warm one.
+    scratch instead of a warm one; ``warm_pivots``: pivots a warm simplex may take
+    before a solve from scratch takes over (0: always from scratch).
     """
     from corridor_twin.flow.assign import AssignmentSolution
 
@@ -213,10 +222,15 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     while True:
         rounds += 1
         if rounds > max_rounds:
-            return AssignmentSolution("limit", "limit: column generation did not converge in "
-                                      f"{max_rounds} rounds", np.nan, None, None,
-                                      time.perf_counter() - t0)
-        report = master.solve(how)
+            return AssignmentSolution(
+                "limit",
+                f"limit: column generation did not converge in {max_rounds} rounds",
+                np.nan,
+                None,
+                None,
+                time.perf_counter() - t0,
+            )
+        report = master.solve(how, warm_pivots)
         n_solves += 1
         if report.fallbacks:
             retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
@@ -229,7 +243,7 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
         if model.A_ub.shape[0]:
             viol = np.flatnonzero(model.A_ub @ x > model.b_ub * (1 + 1e-9) + 1e-7)
             viol = viol[master.ub_row[viol] < 0]
-        if 0 < len(viol) <= few_rows:
+        if 0 < len(viol) <= few_rows and warm_pivots:
             # A few violated rows: add them and re-solve warm before pricing again.
             master.add_rows(viol)
             how = "dual"
@@ -240,35 +254,63 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[pi < -tol] = True
-        new = [vp for _, vp in price(model, pairs, by_group, group_vars, rc, limit, tight,
-                                     a_ub_csc, n_detours, ws)]
+        new = [
+            vp
+            for _, vp in price(
+                model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc, n_detours, ws
+            )
+        ]
         n_cols = len(master.vars)
         added = master.add_vars(np.concatenate(new)) if new else 0
         master.add_rows(viol)
-        log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
-                  "%d capacity rows (+%d), %.1f s (%.1f s CPU)", rounds, n_solves,
-                  objective, len(master.vars), added, len(master.rows_ub), len(viol),
-                  time.perf_counter() - t0, time.process_time() - c0)
+        log.debug(
+            "round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
+            "%d capacity rows (+%d), %.1f s (%.1f s CPU)",
+            rounds,
+            n_solves,
+            objective,
+            len(master.vars),
+            added,
+            len(master.rows_ub),
+            len(viol),
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
         if not added and not len(viol):
             break
         # Many new rows or columns: a warm simplex would pivot for long through the
         # degenerate master, a presolved interior point solve from scratch is faster.
-        how = "ipm" if len(viol) or added > few_cols * n_cols else "primal"
-    return AssignmentSolution("optimal", f"optimal (arc-restricted column generation: "
-                              f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
-                              f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
-                              f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
-                              objective, x, pi, time.perf_counter() - t0)
+        small = not len(viol) and added <= few_cols * n_cols
+        how = "primal" if small and warm_pivots else "ipm"
+    return AssignmentSolution(
+        "optimal",
+        f"optimal (arc-restricted column generation: "
+        f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
+        f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
+        f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
+        objective,
+        x,
+        pi,
+        time.perf_counter() - t0,
+    )
 
 
-def _fall_back(model: AssignmentModel, report: SolveReport, retried: list[str],
-               t0: float) -> AssignmentSolution:
+def _fall_back(
+    model: AssignmentModel, report: SolveReport, retried: list[str], t0: float
+) -> AssignmentSolution:
     """Every algorithm failed on the arc master: solve with path columns instead."""
     from corridor_twin.flow.assign import AssignmentSolution
 
     why = f"arc-restricted master failed ({report.message}){retried_note(retried[:-1])}"
     log.warning("assignment: %s; falling back to path column generation", why)
     sol = solve_by_paths(model)
-    return AssignmentSolution(sol.status, f"{sol.message}; fell back to path column generation: "
-                              f"{why}", sol.objective_value, sol.x, sol.capacity_duals,
-                              time.perf_counter() - t0, sol.totals, sol.capacity_delay_h)
+    return AssignmentSolution(
+        sol.status,
+        f"{sol.message}; fell back to path column generation: {why}",
+        sol.objective_value,
+        sol.x,
+        sol.capacity_duals,
+        time.perf_counter() - t0,
+        sol.totals,
+        sol.capacity_delay_h,
+    )
