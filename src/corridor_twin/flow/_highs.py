@@ -2,8 +2,9 @@
 
 Both column generations (:mod:`corridor_twin.flow._paths` and
 :mod:`corridor_twin.flow._restricted`) keep one LP in HiGHS between solves,
-add rows and columns to it and re-solve from the previous basis. This module
-is the only place that talks to ``highspy``: :class:`HighsLp` holds the
+add rows and columns to it and re-solve it, warm from the previous basis or
+from scratch with presolve (:meth:`HighsLp.solve`). This module is the only
+place in the masters that talks to ``highspy``: :class:`HighsLp` holds the
 model, :func:`status_of` maps a HiGHS model status to the package's
 assignment statuses {optimal, infeasible, unbounded, limit, error}.
 
