@@ -78,8 +78,9 @@ class _Master:
         dem = np.asarray([p[2] for p in pairs], dtype=np.float64)
         self.lp.add_rows(dem, dem, sp.csr_matrix((n_k, 0)))
         byp = np.asarray([p[3] for p in pairs], dtype=np.int64)
-        self.lp.add_cols(model.c[byp], np.zeros(n_k), np.full(n_k, np.inf),
-                         sp.identity(n_k, format="csc"))
+        self.lp.add_cols(
+            model.c[byp], np.zeros(n_k), np.full(n_k, np.inf), sp.identity(n_k, format="csc")
+        )
         self.active = np.zeros(0, dtype=np.int64)
         self.cols: list[_Column] = []
         self._incidence: sp.csc_matrix | None = None
@@ -95,8 +96,9 @@ class _Master:
                 rows, lens = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
             indptr = np.zeros(len(self.cols) + 1, dtype=np.int64)
             np.cumsum(lens, out=indptr[1:])
-            self._incidence = sp.csc_matrix((np.ones(len(rows)), rows, indptr),
-                                            shape=(n_var, len(self.cols)))
+            self._incidence = sp.csc_matrix(
+                (np.ones(len(rows)), rows, indptr), shape=(n_var, len(self.cols))
+            )
             self._incidence.sum_duplicates()
         return self._incidence
 
@@ -109,14 +111,14 @@ class _Master:
         indptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum([len(c[1]) for c in cols], out=indptr[1:])
         new = sp.csc_matrix((np.ones(len(rows)), rows, indptr), shape=(n_var, m))
-        dem = sp.csc_matrix((np.ones(m), (np.asarray([c[0] for c in cols]), np.arange(m))),
-                            shape=(self.n_k, m))
+        dem = sp.csc_matrix(
+            (np.ones(m), (np.asarray([c[0] for c in cols]), np.arange(m))), shape=(self.n_k, m)
+        )
         if len(self.active):
             block = sp.vstack([dem, self.a_ub[self.active] @ new], format="csc")
         else:
             block = dem
-        self.lp.add_cols(np.asarray([c[2] for c in cols]), np.zeros(m), np.full(m, np.inf),
-                         block)
+        self.lp.add_cols(np.asarray([c[2] for c in cols]), np.zeros(m), np.full(m, np.inf), block)
         self.cols.extend(cols)
 
     def add_rows(self, rows: IntArray) -> None:
@@ -144,7 +146,7 @@ class _Master:
     def values(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Column values, demand-row duals and active capacity-row duals."""
         x, y = self.lp.values()
-        return x, y[: self.n_k], y[self.n_k:]
+        return x, y[: self.n_k], y[self.n_k :]
 
     def objective(self) -> float:
         return self.lp.objective()
@@ -152,7 +154,7 @@ class _Master:
     def arc_flows(self, pairs: list[Pair]) -> FloatArray:
         """Arc-variable flows of the current master solution."""
         f, _, _ = self.values()
-        x: FloatArray = np.asarray(self.incidence() @ f[self.n_k:], dtype=np.float64)
+        x: FloatArray = np.asarray(self.incidence() @ f[self.n_k :], dtype=np.float64)
         x[[p[3] for p in pairs]] = f[: self.n_k]
         return x
 
@@ -162,9 +164,18 @@ def retried_note(retried: list[str]) -> str:
     return f"; retried: {' | '.join(retried)}" if retried else ""
 
 
-def price(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[int]],
-          group_vars: dict[int, IntArray], rc: FloatArray, limit: FloatArray, tight: Any,
-          a_ub_csc: sp.csc_matrix, n_detours: int, ws: Any) -> list[tuple[int, IntArray]]:
+def price(
+    model: AssignmentModel,
+    pairs: list[Pair],
+    by_group: dict[int, list[int]],
+    group_vars: dict[int, IntArray],
+    rc: FloatArray,
+    limit: FloatArray,
+    tight: Any,
+    a_ub_csc: sp.csc_matrix,
+    n_detours: int,
+    ws: Any,
+) -> list[tuple[int, IntArray]]:
     """Improving paths: (pair, arc variables) for every pair whose shortest path on the
     reduced costs ``rc`` is below its ``limit``, with up to ``n_detours`` detours each."""
     comp = model.comp
@@ -187,8 +198,23 @@ def price(model: AssignmentModel, pairs: list[Pair], by_group: dict[int, list[in
             vp = path_vars(comp, pred, origin, dv, emap)
             found.append((k, vp))
             if len(ks) == 1 and n_detours:
-                found += [(k, d) for d in detours(model, comp, w, emap, vp, tight, a_ub_csc,
-                                                   origin, dv, float(limit[k]), n_detours, ws)]
+                found += [
+                    (k, d)
+                    for d in detours(
+                        model,
+                        comp,
+                        w,
+                        emap,
+                        vp,
+                        tight,
+                        a_ub_csc,
+                        origin,
+                        dv,
+                        float(limit[k]),
+                        n_detours,
+                        ws,
+                    )
+                ]
     return found
 
 
@@ -202,8 +228,22 @@ def path_vars(comp: Any, pred: Any, origin: int, dest: int, emap: IntArray) -> I
     return emap[np.asarray(edges[::-1], dtype=np.int64)]
 
 
-def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int, IntArray],
-            a_ub_csc: sp.csc_matrix) -> tuple[list[_Column], IntArray]:
+def column_entries(a_csc: sp.csc_matrix, cols: IntArray) -> tuple[IntArray, FloatArray]:
+    """Row indices and values of the entries of columns ``cols`` of ``a_csc``, column by
+    column (a gather on the CSC arrays: no sparse slicing in the hot loops)."""
+    starts = a_csc.indptr[cols]
+    lens = a_csc.indptr[np.asarray(cols) + 1] - starts
+    n = int(lens.sum())
+    idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(n)
+    return a_csc.indices[idx], a_csc.data[idx]
+
+
+def greedy_paths(
+    model: AssignmentModel,
+    pairs: list[Pair],
+    group_vars: dict[int, IntArray],
+    a_ub_csc: sp.csc_matrix,
+) -> tuple[list[_Column], IntArray]:
     """Successive shortest paths on residual capacities: start columns and filled rows."""
     comp = model.comp
     a_ub = model.A_ub
@@ -226,29 +266,50 @@ def greedy_paths(model: AssignmentModel, pairs: list[Pair], group_vars: dict[int
                 break
             w = np.full(comp.n_edges, np.inf)
             w[edges_g] = w_var[vars_g]
-            d, path = _kernels.bidirectional(comp.indptr, comp.indices, comp.rev_indptr,
-                                             comp.rev_edges, comp.tail, w, origin, dv, ws)
+            d, path = _kernels.bidirectional(
+                comp.indptr,
+                comp.indices,
+                comp.rev_indptr,
+                comp.rev_edges,
+                comp.tail,
+                w,
+                origin,
+                dv,
+                ws,
+            )
             if not np.isfinite(d) or d >= penalty:
                 break
             vars_p = emap[np.asarray(path, dtype=np.int64)]
-            use = a_ub_csc[:, vars_p].sum(axis=1).A1 if a_ub.shape[0] else np.zeros(0)
-            rows = np.flatnonzero(use > 0)
-            amount = min(remaining, float(np.min(resid[rows] / use[rows]))) if len(rows) \
-                else remaining
+            rows, vals = column_entries(a_ub_csc, vars_p)
+            rows, inv = np.unique(rows, return_inverse=True)
+            use = np.bincount(inv, weights=vals, minlength=len(rows))
+            rows, use = rows[use > 0], use[use > 0]
+            amount = min(remaining, float(np.min(resid[rows] / use))) if len(rows) else remaining
             cols.append((k, vars_p, float(model.c[vars_p].sum())))
             if amount <= 0:
                 break
-            resid[rows] -= amount * use[rows]
+            resid[rows] -= amount * use
             remaining -= amount
             for r in rows[resid[rows] <= _EPS * np.maximum(model.b_ub[rows], 1.0)].tolist():
                 filled.append(r)
-                w_var[a_ub.indices[a_ub.indptr[r]:a_ub.indptr[r + 1]]] = np.inf
+                w_var[a_ub.indices[a_ub.indptr[r] : a_ub.indptr[r + 1]]] = np.inf
     return cols, np.unique(np.asarray(filled, dtype=np.int64))
 
 
-def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
-             vars_p: IntArray, tight: Any, a_ub_csc: sp.csc_matrix, origin: int, dest: int,
-             limit: float, n: int, ws: Any) -> list[IntArray]:
+def detours(
+    model: AssignmentModel,
+    comp: Any,
+    w: FloatArray,
+    emap: IntArray,
+    vars_p: IntArray,
+    tight: Any,
+    a_ub_csc: sp.csc_matrix,
+    origin: int,
+    dest: int,
+    limit: float,
+    n: int,
+    ws: Any,
+) -> list[IntArray]:
     """Up to ``n`` more improving paths, each avoiding the tight rows of the last one.
 
     The optimum splits a pair's demand over many paths, one per combination of
@@ -261,16 +322,25 @@ def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
         return out
     w = w.copy()
     for _ in range(n):
-        rows = a_ub_csc[:, vars_p].indices
+        rows = column_entries(a_ub_csc, vars_p)[0]
         rows = rows[tight[rows]]
         if not len(rows):
             break
         a_ub = model.A_ub
         for r in np.unique(rows).tolist():
-            blocked = model.var_edge[a_ub.indices[a_ub.indptr[r]:a_ub.indptr[r + 1]]]
+            blocked = model.var_edge[a_ub.indices[a_ub.indptr[r] : a_ub.indptr[r + 1]]]
             w[blocked[blocked >= 0]] = np.inf
-        d, path = _kernels.bidirectional(comp.indptr, comp.indices, comp.rev_indptr,
-                                         comp.rev_edges, comp.tail, w, origin, dest, ws)
+        d, path = _kernels.bidirectional(
+            comp.indptr,
+            comp.indices,
+            comp.rev_indptr,
+            comp.rev_edges,
+            comp.tail,
+            w,
+            origin,
+            dest,
+            ws,
+        )
         if not np.isfinite(d) or d >= limit:
             break
         vars_p = emap[np.asarray(path, dtype=np.int64)]
@@ -278,16 +348,23 @@ def detours(model: AssignmentModel, comp: Any, w: FloatArray, emap: IntArray,
     return out
 
 
-def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
-                                             dict[int, IntArray]]:
+def pairs_of(
+    model: AssignmentModel,
+) -> tuple[list[Pair], dict[int, list[int]], dict[int, IntArray]]:
     """The model's origin-destination pairs, their indices by group, and each group's arcs."""
     comp = model.comp
     real = model.var_edge >= 0
     pairs: list[Pair] = []
     for j in np.flatnonzero(~real).tolist():
         node = int(model.var_dest[j])
-        pairs.append((int(model.var_group[j]), int(comp.destination_vertex[node]),
-                      float(model.bypass_demand[j]), j))
+        pairs.append(
+            (
+                int(model.var_group[j]),
+                int(comp.destination_vertex[node]),
+                float(model.bypass_demand[j]),
+                j,
+            )
+        )
     by_group: dict[int, list[int]] = {}
     for k, p in enumerate(pairs):
         by_group.setdefault(p[0], []).append(k)
@@ -295,8 +372,9 @@ def pairs_of(model: AssignmentModel) -> tuple[list[Pair], dict[int, list[int]],
     return pairs, by_group, group_vars
 
 
-def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                   n_detours: int = 4) -> AssignmentSolution:
+def solve_by_paths(
+    model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000, n_detours: int = 4
+) -> AssignmentSolution:
     """Solve an assignment model by column generation (see the module docstring)."""
     t0 = time.perf_counter()
     comp = model.comp
@@ -316,9 +394,14 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
     while True:
         rounds += 1
         if rounds > max_rounds:
-            return AssignmentSolution("limit", "limit: column generation did not converge in "
-                                      f"{max_rounds} rounds", np.nan, None, None,
-                                      time.perf_counter() - t0)
+            return AssignmentSolution(
+                "limit",
+                f"limit: column generation did not converge in {max_rounds} rounds",
+                np.nan,
+                None,
+                None,
+                time.perf_counter() - t0,
+            )
         # Re-solve the master, adding violated capacity rows until none is.
         primal = True
         while True:
@@ -329,9 +412,14 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
                 retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
                 log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
             if report.status != "optimal":
-                return AssignmentSolution(report.status,
-                                          f"{report.message}{retried_note(retried[:-1])}",
-                                          np.nan, None, None, time.perf_counter() - t0)
+                return AssignmentSolution(
+                    report.status,
+                    f"{report.message}{retried_note(retried[:-1])}",
+                    np.nan,
+                    None,
+                    None,
+                    time.perf_counter() - t0,
+                )
             x = master.arc_flows(pairs)
             if not model.A_ub.shape[0]:
                 break
@@ -352,8 +440,9 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[master.active[cap_dual < -tol]] = True
-        for k, vp in price(model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc,
-                           n_detours, ws):
+        for k, vp in price(
+            model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc, n_detours, ws
+        ):
             key = (k, *vp.tolist())
             if key not in seen:
                 seen.add(key)
@@ -362,8 +451,13 @@ def solve_by_paths(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int
             break
         master.add_columns(new)
     x = master.arc_flows(pairs)
-    return AssignmentSolution("optimal", f"optimal (column generation: {len(start)} greedy "
-                              f"paths, {rounds} rounds, {n_solves} master solves, "
-                              f"{len(master.cols)} paths, {len(master.active)} capacity rows)"
-                              + retried_note(retried),
-                              master.objective(), x, pi_full, time.perf_counter() - t0)
+    return AssignmentSolution(
+        "optimal",
+        f"optimal (column generation: {len(start)} greedy "
+        f"paths, {rounds} rounds, {n_solves} master solves, "
+        f"{len(master.cols)} paths, {len(master.active)} capacity rows)" + retried_note(retried),
+        master.objective(),
+        x,
+        pi_full,
+        time.perf_counter() - t0,
+    )

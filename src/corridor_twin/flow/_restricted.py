@@ -11,19 +11,36 @@ paths into new ones, so it needs fewer rounds.
 1. **Greedy start** (:func:`corridor_twin.flow._paths.greedy_paths`):
    successive shortest paths on residual capacities give the first arcs and
    the capacity rows that fill.
-2. **Master**: one persistent HiGHS model; new rows and columns are added and
-   each re-solve starts from the previous basis.
-3. **Pricing**: for each group (origin), one shortest-path tree on the arc
-   costs less the capacity duals, ``c - A_ub^T pi``; a destination whose
-   distance is below ``y[origin] - y[destination]`` (the balance-row duals)
-   gets the path's arcs, and a few detours around its tight rows.
-4. **Rows**: capacity rows the master's flows violate are added and the
-   master re-solved.
+2. **Master**: one persistent HiGHS model
+   (:class:`~corridor_twin.flow._highs.HighsLp`); rows and columns are only
+   added. After a round that adds many (violated capacity rows, or new arcs
+   beyond ``few_cols`` of the master's columns) it is solved from scratch by
+   HiGHS's presolve and interior point with crossover: on these degenerate
+   masters a warm simplex would pivot for minutes (at 60 commodities, 20,000
+   pivots and more after a round of 4,000 new arcs), while presolve removes
+   the chains of path vertices with one arc in and one out. After a small
+   round it is re-solved warm: primal simplex after new arcs, dual simplex
+   (Devex pricing) after up to ``few_rows`` new rows.
+3. **Rows** (row generation): capacity rows the master's flows violate join
+   the master; a few of them are added and the master re-solved at once,
+   many are added together with the round's new arcs.
+4. **Pricing** (column generation): for each group (origin), one
+   shortest-path tree on the arc costs less the capacity duals,
+   ``c - A_ub^T pi``; a destination whose distance is below
+   ``y[origin] - y[destination]`` (the balance-row duals) gets the path's
+   arcs, and a few detours around its tight rows.
 
 When no path prices out and no capacity is violated, the balance and capacity
 duals extended by the shortest-path distances are feasible for the full LP,
 so the restricted optimum is the full optimum (same objective, arc flows and
 capacity duals).
+
+A master solve that fails (HiGHS sometimes stops a degenerate dual simplex
+with status "Unknown") is retried from scratch with other algorithms by the
+adapter; if every algorithm fails, the model is solved by path column
+generation (:mod:`corridor_twin.flow._paths`) instead. The result's message
+says which solves were retried and how; the status is never ``error`` for
+want of a retry.
 """
 
 from __future__ import annotations
@@ -36,7 +53,7 @@ import scipy.sparse as sp
 
 import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray, IntArray
-from corridor_twin.flow._highs import HighsLp, SolveReport
+from corridor_twin.flow._highs import HighsLp, SolveReport, Start
 from corridor_twin.flow._lp import AssignmentModel, AssignmentSolution
 from corridor_twin.flow._paths import (
     greedy_paths,
@@ -58,8 +75,6 @@ class _ArcMaster:
     ``model.A_ub``) in the order they were added; master columns are arc or
     bypass variables of the model in the order they were added.
     """
-
-    WARM_PIVOTS = 10_000  # pivots a warm simplex re-solve may take before IPM takes over
 
     def __init__(self, model: AssignmentModel) -> None:
         self.lp = HighsLp()
@@ -105,8 +120,10 @@ class _ArcMaster:
             cols.append(ub.col[keep])
             vals.append(ub.data[keep])
         m = len(new_vars)
-        mat = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                            shape=(self.n_rows, m))
+        mat = sp.csc_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(self.n_rows, m),
+        )
         self.lp.add_cols(self.model.c[new_vars], np.zeros(m), np.full(m, np.inf), mat)
         self.col[new_vars] = len(self.vars) + np.arange(m)
         self.vars.extend(new_vars.tolist())
@@ -119,18 +136,21 @@ class _ArcMaster:
             return
         sub = self.a_ub[rows].tocoo()
         keep = self.col[sub.col] >= 0
-        mat = sp.csr_matrix((sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
-                            shape=(len(rows), len(self.vars)))
+        mat = sp.csr_matrix(
+            (sub.data[keep], (sub.row[keep], self.col[sub.col[keep]])),
+            shape=(len(rows), len(self.vars)),
+        )
         self.lp.add_rows(np.full(len(rows), -np.inf), self.model.b_ub[rows], mat)
         self.ub_row[rows] = self.n_rows + np.arange(len(rows))
         self.n_rows += len(rows)
         self.rows_ub.extend(rows.tolist())
 
-    def solve(self, *, primal: bool) -> SolveReport:
-        """Re-solve from the previous basis: primal simplex after new columns, dual after
-        new rows, interior point when it needs too many pivots (degenerate rounds) and
-        before the first solve; the adapter falls back to other algorithms on failure."""
-        return self.lp.solve(start="primal" if primal else "dual", pivot_limit=self.WARM_PIVOTS)
+    def solve(self, start: Start, pivot_limit: int) -> SolveReport:
+        """Solve: ``ipm`` from scratch (presolved interior point), ``primal`` simplex
+        from the previous basis after a few new columns, ``dual`` after a few new rows
+        (interior point takes over when a warm start needs too many pivots); the
+        adapter falls back to other algorithms on failure."""
+        return self.lp.solve(start=start, pivot_limit=pivot_limit)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model-space arc flows, balance-row duals and capacity-row duals."""
@@ -148,9 +168,26 @@ class _ArcMaster:
         return self.lp.objective()
 
 
-def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int = 1000,
-                  n_detours: int = 4) -> AssignmentSolution:
-    """Solve an assignment model by arc-restricted column generation (module docstring)."""
+def solve_by_arcs(
+    model: AssignmentModel,
+    *,
+    tol: float = 1e-9,
+    max_rounds: int = 1000,
+    n_detours: int = 4,
+    few_rows: int = 50,
+    few_cols: float = 0.02,
+    warm_pivots: int = 0,
+) -> AssignmentSolution:
+    """Solve an assignment model by arc-restricted column generation (module docstring).
+
+    ``tol``: relative reduced-cost tolerance of pricing; ``max_rounds``: rounds before
+    status ``limit``; ``n_detours``: extra paths per pair and round around its tight
+    rows; ``few_rows``: at most this many new violated rows are added and the master
+    re-solved warm before pricing; ``few_cols``: a round adding more new arcs than
+    this share of the master's columns (or any rows) is followed by a solve from
+    scratch instead of a warm one; ``warm_pivots``: pivots a warm simplex may take
+    before a solve from scratch takes over (0: always from scratch).
+    """
     t0 = time.perf_counter()
     comp = model.comp
     pairs, by_group, group_vars = pairs_of(model)
@@ -173,60 +210,100 @@ def solve_by_arcs(model: AssignmentModel, *, tol: float = 1e-9, max_rounds: int 
     ws = _kernels.Workspace(comp.n_vertices)
     n_solves = 0
     rounds = 0
-    primal = True
+    how: Start = "ipm"
     retried: list[str] = []
     pi = np.zeros(model.A_ub.shape[0])
+    c0 = time.process_time()
     while True:
         rounds += 1
         if rounds > max_rounds:
-            return AssignmentSolution("limit", "limit: column generation did not converge in "
-                                      f"{max_rounds} rounds", np.nan, None, None,
-                                      time.perf_counter() - t0)
-        while True:
-            report = master.solve(primal=primal)
-            n_solves += 1
-            primal = False
-            if report.fallbacks:
-                retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
-                log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
-            if report.status != "optimal":
-                return _fall_back(model, report, retried, t0)
-            x, y, pi = master.solution()
-            if not model.A_ub.shape[0]:
-                break
+            return AssignmentSolution(
+                "limit",
+                f"limit: column generation did not converge in {max_rounds} rounds",
+                np.nan,
+                None,
+                None,
+                time.perf_counter() - t0,
+            )
+        report = master.solve(how, warm_pivots)
+        n_solves += 1
+        if report.fallbacks:
+            retried.append(f"master solve {n_solves}: {'; '.join(report.fallbacks)}")
+            log.info("assignment master solve %d: %s", n_solves, "; ".join(report.fallbacks))
+        if report.status != "optimal":
+            return _fall_back(model, report, retried, t0)
+        x, y, pi = master.solution()
+        objective = master.objective()
+        viol = np.zeros(0, dtype=np.int64)
+        if model.A_ub.shape[0]:
             viol = np.flatnonzero(model.A_ub @ x > model.b_ub * (1 + 1e-9) + 1e-7)
             viol = viol[master.ub_row[viol] < 0]
-            if not len(viol):
-                break
+        if 0 < len(viol) <= few_rows and warm_pivots:
+            # A few violated rows: add them and re-solve warm before pricing again.
             master.add_rows(viol)
+            how = "dual"
+            continue
         rc = model.c - a_ub_t @ pi if len(master.rows_ub) else model.c
         limit = y[o_row] - y[d_row]
         limit = limit - tol * np.maximum(1.0, np.abs(limit))
         tight = np.zeros(model.A_ub.shape[0], dtype=bool)
         if len(tight):
             tight[pi < -tol] = True
-        new = [vp for _, vp in price(model, pairs, by_group, group_vars, rc, limit, tight,
-                                     a_ub_csc, n_detours, ws)]
+        new = [
+            vp
+            for _, vp in price(
+                model, pairs, by_group, group_vars, rc, limit, tight, a_ub_csc, n_detours, ws
+            )
+        ]
+        n_cols = len(master.vars)
         added = master.add_vars(np.concatenate(new)) if new else 0
-        log.debug("round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
-                  "%d capacity rows, %.1f s", rounds, n_solves, master.objective(),
-                  len(master.vars), added, len(master.rows_ub), time.perf_counter() - t0)
-        if not added:
+        master.add_rows(viol)
+        log.debug(
+            "round %d: %d master solves, objective %.6g, %d arc variables (+%d), "
+            "%d capacity rows (+%d), %.1f s (%.1f s CPU)",
+            rounds,
+            n_solves,
+            objective,
+            len(master.vars),
+            added,
+            len(master.rows_ub),
+            len(viol),
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
+        if not added and not len(viol):
             break
-        primal = True
-    return AssignmentSolution("optimal", f"optimal (arc-restricted column generation: "
-                              f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
-                              f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
-                              f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
-                              master.objective(), x, pi, time.perf_counter() - t0)
+        # Many new rows or columns: a warm simplex would pivot for long through the
+        # degenerate master, a presolved interior point solve from scratch is faster.
+        small = not len(viol) and added <= few_cols * n_cols
+        how = "primal" if small and warm_pivots else "ipm"
+    return AssignmentSolution(
+        "optimal",
+        f"optimal (arc-restricted column generation: "
+        f"{len(start)} greedy paths, {rounds} rounds, {n_solves} master "
+        f"solves, {len(master.vars)} of {model.n_variables} arc variables, "
+        f"{len(master.rows_ub)} capacity rows)" + retried_note(retried),
+        objective,
+        x,
+        pi,
+        time.perf_counter() - t0,
+    )
 
 
-def _fall_back(model: AssignmentModel, report: SolveReport, retried: list[str],
-               t0: float) -> AssignmentSolution:
+def _fall_back(
+    model: AssignmentModel, report: SolveReport, retried: list[str], t0: float
+) -> AssignmentSolution:
     """Every algorithm failed on the arc master: solve with path columns instead."""
-    why = f"arc-restricted master failed ({report.message}){retried_note(retried)}"
+    why = f"arc-restricted master failed ({report.message}){retried_note(retried[:-1])}"
     log.warning("assignment: %s; falling back to path column generation", why)
     sol = solve_by_paths(model)
-    return AssignmentSolution(sol.status, f"{sol.message}; fell back to path column generation: "
-                              f"{why}", sol.objective_value, sol.x, sol.capacity_duals,
-                              time.perf_counter() - t0, sol.totals, sol.capacity_delay_h)
+    return AssignmentSolution(
+        sol.status,
+        f"{sol.message}; fell back to path column generation: {why}",
+        sol.objective_value,
+        sol.x,
+        sol.capacity_duals,
+        time.perf_counter() - t0,
+        sol.totals,
+        sol.capacity_delay_h,
+    )
