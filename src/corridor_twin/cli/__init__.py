@@ -426,6 +426,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_validate_model(sub, net_opt)
 
+    from corridor_twin.cli._equilibrium import add_equilibrium
+
+    add_equilibrium(sub)
+
     sp = sub.add_parser("schema", help="print the network file schema")
     sp.add_argument("--table", help="only this table (nodes, links, ...)")
     sp.add_argument("--format", choices=["table", "csv"], default="table")
