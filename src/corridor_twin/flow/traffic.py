@@ -260,8 +260,9 @@ class TrafficSolution:
 
     ``status`` is ``converged`` (the relative gap reached the target) or
     ``limit`` (iterations or time ran out; ``message`` says which).
-    ``gaps`` and ``seconds`` hold the relative gap and the elapsed time after
-    each iteration. ``paths`` (path-based methods, when asked) is
+    ``gaps``, ``times_s`` and ``gap_iterations`` hold each exact relative gap
+    measured, the elapsed time and the iteration at which it was measured
+    (the path-based method measures it only near the target). ``paths`` (path-based methods, when asked) is
     ``(pair, flow, indptr, links)``: the pair index of each path, its flow,
     and its links (original link indices) in CSR form.
     """
@@ -275,6 +276,7 @@ class TrafficSolution:
     seconds: float
     gaps: FloatArray
     times_s: FloatArray
+    gap_iterations: IntArray
     paths: tuple[IntArray, FloatArray, IntArray, IntArray] | None = None
 
     def __repr__(self) -> str:
@@ -285,14 +287,20 @@ class TrafficSolution:
         )
 
 
-_Run = tuple[FloatArray, FloatArray, FloatArray, Any]
-"""(CSR-order volume, gaps per iteration, seconds per iteration, paths or None)."""
+_Run = tuple[FloatArray, FloatArray, FloatArray, IntArray, Any]
+"""(CSR-order volume, exact gaps, seconds at each, iteration of each, paths or None)."""
 
 
 def _gradient_projection(
     model: TrafficModel, gap: float, max_iterations: int, time_limit_s: float, keep_paths: bool
 ) -> _Run:
-    vol, gaps, times, paths = _k.gradient_projection(
+    if model.n_pairs == 0:
+        empty = (np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), np.zeros(0, np.int32))
+        zero = np.zeros(0)
+        return np.zeros(len(model.order)), zero, zero, np.zeros(0, np.int64), empty
+    # one Newton round per pair, two trees per origin per sweep, the exact gap
+    # measured once the sweep's estimate is within 3x the target
+    return _k.gradient_projection(
         model.kernel,
         model.origin,
         model.od_indptr,
@@ -301,11 +309,11 @@ def _gradient_projection(
         gap,
         max_iterations,
         time_limit_s,
-        1,
-        keep_paths,
-        2,
+        inner_passes=1,
+        keep_paths=keep_paths,
+        origin_passes=2,
+        estimate_factor=3.0,
     )
-    return vol, gaps, times, paths
 
 
 def _line_search(model: TrafficModel, x: FloatArray, d: FloatArray) -> float:
@@ -366,7 +374,7 @@ def _frank_wolfe_family(
         step = _line_search(model, x, d)
         x = x + step * d
         s_prev = target
-    return x, np.asarray(gaps), np.asarray(times), None
+    return x, np.asarray(gaps), np.asarray(times), np.arange(1, len(gaps) + 1), None
 
 
 UE_METHODS: dict[str, Callable[[TrafficModel, float, int, float, bool], _Run]] = {
@@ -377,7 +385,8 @@ UE_METHODS: dict[str, Callable[[TrafficModel, float, int, float, bool], _Run]] =
 """User-equilibrium methods by name; ``gradient_projection`` is the default.
 
 Each takes (model, target relative gap, max iterations, time limit in s (0 = none),
-keep paths) and returns (CSR-order volume, gaps, seconds, paths or None)."""
+keep paths) and returns (CSR-order volume, exact relative gaps, the seconds and the
+iteration at which each was measured, paths or None)."""
 
 
 def solve_traffic(
@@ -421,14 +430,14 @@ def solve_traffic(
     if time_limit_s is not None and not (math.isfinite(time_limit_s) and time_limit_s > 0):
         raise OptionError(f"time_limit_s must be a positive number, got {time_limit_s}")
     t0 = time.perf_counter()
-    vol, gaps, times, paths = UE_METHODS[method](
+    vol, gaps, times, iters, paths = UE_METHODS[method](
         model, float(relative_gap), int(max_iterations), time_limit_s or 0.0, keep_paths
     )
     seconds = time.perf_counter() - t0
     volume = np.empty_like(vol)
     volume[model.order] = vol
     reached = float(gaps[-1]) if len(gaps) else 0.0
-    its = len(gaps)
+    its = int(iters[-1]) if len(iters) else 0
     if reached <= relative_gap:
         status, message = (
             "converged",
@@ -456,6 +465,7 @@ def solve_traffic(
         seconds,
         np.asarray(gaps, dtype=np.float64),
         np.asarray(times),
+        np.asarray(iters, dtype=np.int64),
         paths,
     )
 
