@@ -402,7 +402,7 @@ def main() -> int:
                 )
             )
         rows.append(row)
-        print(json.dumps({k: v for k, v in row.items()}, default=float), flush=True)
+        print(json.dumps(dict(row.items()), default=float), flush=True)
     print_tables(rows, args)
     ok = True
     for label, passed, detail in checks:

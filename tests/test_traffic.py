@@ -82,7 +82,8 @@ def test_a_faster_route_gains_volume() -> None:
     faster = [(a, b, t * 0.8 if a == 1 and b == 3 else t, c) for a, b, t, c in ROUTES]
     after = _route_flows(_net(faster))
     assert after[3] > base[3] + 1.0
-    assert after[2] < base[2] and after[4] < base[4]
+    assert after[2] < base[2]
+    assert after[4] < base[4]
 
 
 def test_a_dearer_route_loses_volume() -> None:
@@ -91,7 +92,8 @@ def test_a_dearer_route_loses_volume() -> None:
     net = dataclasses.replace(_net(ROUTES), toll=toll, toll_factor=0.02)
     after = _route_flows(net)
     assert after[4] < base[4] - 1.0
-    assert after[2] > base[2] and after[3] > base[3]
+    assert after[2] > base[2]
+    assert after[3] > base[3]
     # the same network with its toll weight switched off at build time
     model = build_traffic(net, DEMAND, toll_factor=0.0)
     res = extract_traffic(model, solve_traffic(model, relative_gap=TIGHT))

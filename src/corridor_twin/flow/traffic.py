@@ -262,9 +262,10 @@ class TrafficSolution:
     ``limit`` (iterations or time ran out; ``message`` says which).
     ``gaps``, ``times_s`` and ``gap_iterations`` hold each exact relative gap
     measured, the elapsed time and the iteration at which it was measured
-    (the path-based method measures it only near the target). ``paths`` (path-based methods, when asked) is
-    ``(pair, flow, indptr, links)``: the pair index of each path, its flow,
-    and its links (original link indices) in CSR form.
+    (the path-based method measures it only near the target). ``paths``
+    (path-based methods, when asked) is ``(pair, flow, indptr, links)``: the
+    pair index of each path, its flow, and its links (original link indices)
+    in CSR form.
     """
 
     method: str
