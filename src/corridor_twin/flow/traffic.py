@@ -288,6 +288,9 @@ class TrafficSolution:
         )
 
 
+_SMALL_NETWORK_NODES = 5000
+"""Up to this many nodes, gradient projection builds two trees per origin per sweep."""
+
 _Run = tuple[FloatArray, FloatArray, FloatArray, IntArray, Any]
 """(CSR-order volume, exact gaps, seconds at each, iteration of each, paths or None)."""
 
@@ -299,8 +302,10 @@ def _gradient_projection(
         empty = (np.zeros(0, np.int64), np.zeros(0), np.zeros(1, np.int64), np.zeros(0, np.int32))
         zero = np.zeros(0)
         return np.zeros(len(model.order)), zero, zero, np.zeros(0, np.int64), empty
-    # one Newton round per pair, two trees per origin per sweep, the exact gap
-    # measured once the sweep's estimate is within 3x the target
+    # Two trees per origin per sweep (fresher paths) while trees are cheap; on large
+    # networks the tree dominates, so one tree and two Newton rounds per pair. The
+    # exact gap is measured once the sweep's estimate is within 3x the target.
+    small = model.network.n_nodes <= _SMALL_NETWORK_NODES
     return _k.gradient_projection(
         model.kernel,
         model.origin,
@@ -310,9 +315,9 @@ def _gradient_projection(
         gap,
         max_iterations,
         time_limit_s,
-        inner_passes=1,
+        inner_passes=1 if small else 2,
         keep_paths=keep_paths,
-        origin_passes=2,
+        origin_passes=2 if small else 1,
         estimate_factor=3.0,
     )
 
