@@ -276,3 +276,36 @@ def test_used_paths_cost_the_same_and_no_path_is_cheaper(problem) -> None:  # ty
     for p in range(len(pair)):
         load[plinks[indptr[p] : indptr[p + 1]]] += flow[p]
     np.testing.assert_allclose(load, res.volume, rtol=1e-7, atol=1e-7)
+
+
+def test_large_network_settings_reach_the_same_equilibrium(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One tree per origin with A* (used above 5,000 nodes) gives the same flows."""
+    import corridor_twin.flow.traffic as traffic
+
+    rng = np.random.default_rng(7)
+    side = 8
+    ids = np.arange(side * side).reshape(side, side) + 1
+    e = np.vstack(
+        [
+            np.column_stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()]),
+            np.column_stack([ids[:-1, :].ravel(), ids[1:, :].ravel()]),
+        ]
+    )
+    a, b = np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])
+    net = LinkNetwork(
+        from_node=a,
+        to_node=b,
+        capacity=rng.uniform(50, 150, len(a)),
+        length=np.ones(len(a)),
+        free_flow_time=rng.uniform(0.5, 2.0, len(a)),
+        toll=rng.uniform(0, 10, len(a)),
+        toll_factor=0.1,
+    )
+    trips = _trips([(1, 64, 300.0), (8, 57, 200.0), (30, 5, 150.0), (30, 60, 100.0)])
+    small = traffic_equilibrium(net, trips, relative_gap=TIGHT)
+    monkeypatch.setattr(traffic, "_SMALL_NETWORK_NODES", 0)
+    model = build_traffic(net, trips)
+    assert traffic._astar_potentials(model) is not None
+    large = extract_traffic(model, solve_traffic(model, relative_gap=TIGHT))
+    assert large.relative_gap <= TIGHT
+    np.testing.assert_allclose(large.volume, small.volume, rtol=0, atol=1e-3)

@@ -86,6 +86,8 @@ cdef struct Graph:
 
 cdef struct Work:
     double* dist
+    double* key      # heap key: dist, or dist + potential (A*)
+    const double* pot  # lower bound on the cost to the nearest destination, or NULL
     int32_t* pred
     int32_t* pos
     int32_t* heap
@@ -125,15 +127,22 @@ cdef inline double _deriv(const Graph* g, int32_t a, double v) noexcept nogil:
 
 cdef void _tree(const Graph* g, Work* w, const double* cost, int32_t origin,
                 int32_t stamp, int32_t n_dest) noexcept nogil:
-    """Dijkstra from ``origin``; stops once the ``n_dest`` nodes stamped ``stamp`` settle.
+    """Dijkstra (A* when ``w.pot`` is set) from ``origin``; stops once the ``n_dest``
+    nodes stamped ``stamp`` settle.
 
-    Settled nodes are listed in ``w.order`` (settle order); the caller resets them.
+    The potential is a lower bound on the cost from a node to the nearest
+    destination that never drops by more than a link's cost along it
+    (consistent), so each node's distance is final when it settles. Settled
+    nodes are listed in ``w.order`` (settle order); the caller resets them.
     """
     cdef int32_t size = 0, u, v, found = 0
     cdef int64_t e
     cdef double du, nd
+    cdef double* key = w.key if w.pot != NULL else w.dist
     w.n_order = 0
     w.dist[origin] = 0.0
+    if w.pot != NULL:
+        key[origin] = w.pot[origin]
     w.heap[0] = origin
     w.pos[origin] = 0
     size = 1
@@ -142,7 +151,7 @@ cdef void _tree(const Graph* g, Work* w, const double* cost, int32_t origin,
         size -= 1
         if size > 0:
             w.heap[0] = w.heap[size]
-            _down(w.heap, w.pos, w.dist, 0, size)
+            _down(w.heap, w.pos, key, 0, size)
         w.pos[u] = -2
         w.order[w.n_order] = u
         w.n_order += 1
@@ -161,13 +170,15 @@ cdef void _tree(const Graph* g, Work* w, const double* cost, int32_t origin,
             if nd < w.dist[v]:
                 w.dist[v] = nd
                 w.pred[v] = <int32_t>e
+                if w.pot != NULL:
+                    key[v] = nd + w.pot[v]
                 if w.pos[v] == -1:
                     w.heap[size] = v
                     w.pos[v] = size
                     size += 1
-                    _up(w.heap, w.pos, w.dist, size - 1)
+                    _up(w.heap, w.pos, key, size - 1)
                 else:
-                    _up(w.heap, w.pos, w.dist, w.pos[v])
+                    _up(w.heap, w.pos, key, w.pos[v])
     # still-queued nodes must be reset too
     for u in range(size):
         v = w.heap[u]
@@ -191,7 +202,10 @@ cdef class _Arrays:
     cdef Graph g
     cdef Work w
     cdef int32_t[::1] _pred, _pos, _heap, _stamp, _order
-    cdef double[::1] _dist
+    cdef double[::1] _dist, _key
+    cdef const double[:, ::1] _pot
+    cdef const int32_t[::1] _pot_row
+    cdef bint has_pot
 
     def __init__(self, indptr, head, tail, through, fft, cap, b, power, fixed):
         cdef const int64_t[::1] ip = indptr
@@ -226,6 +240,10 @@ cdef class _Arrays:
         self._heap = np.empty(max(n, 1), dtype=np.int32)
         self._stamp = np.full(max(n, 1), -1, dtype=np.int32)
         self._order = np.empty(max(n, 1), dtype=np.int32)
+        self._key = np.full(max(n, 1), np.inf)
+        self.w.key = &self._key[0]
+        self.w.pot = NULL
+        self.has_pot = False
         self.w.dist = &self._dist[0]
         self.w.pred = &self._pred[0]
         self.w.pos = &self._pos[0]
@@ -233,6 +251,49 @@ cdef class _Arrays:
         self.w.dest_stamp = &self._stamp[0]
         self.w.order = &self._order[0]
         self.w.n_order = 0
+
+
+cdef inline void _use_potential(_Arrays arr, int32_t group) noexcept nogil:
+    cdef int32_t row
+    arr.w.pot = NULL
+    if arr.has_pot:
+        row = arr._pot_row[group]
+        if row >= 0:
+            arr.w.pot = &arr._pot[row, 0]
+
+
+def set_potentials(_Arrays arr, potentials, group_row):
+    """A* potentials: ``potentials[r, v]`` a consistent lower bound on the cost from
+    node v to the nearest destination of the groups with ``group_row[g] == r``
+    (-1: plain Dijkstra). ``None`` switches them off."""
+    if potentials is None:
+        arr.has_pot = False
+        arr.w.pot = NULL
+        return
+    cdef const double[:, ::1] pot = potentials
+    cdef const int32_t[::1] rows = group_row
+    if pot.shape[1] != arr.g.n_nodes:
+        raise ValueError("potentials need one column per node")
+    arr._pot = pot
+    arr._pot_row = rows
+    arr.keep = arr.keep + (potentials, group_row)
+    arr.has_pot = True
+
+
+def distances(_Arrays arr, const double[::1] cost, int32_t source):
+    """Shortest costs from ``source`` to every node (a full tree, no potential)."""
+    if cost.shape[0] != arr.g.n_links or source < 0 or source >= arr.g.n_nodes:
+        raise ValueError("bad cost or source")
+    cdef int32_t stamp = _next_stamp(arr) + 1
+    arr.w.pot = NULL
+    out = np.empty(arr.g.n_nodes)
+    cdef double[::1] o = out
+    cdef int32_t i
+    _tree(&arr.g, &arr.w, &cost[0], source, stamp, -1)
+    for i in range(arr.g.n_nodes):
+        o[i] = arr.w.dist[i]
+    _reset(&arr.w)
+    return out
 
 
 cdef double _aon(_Arrays arr, const double* cost, const int32_t* origin,
@@ -253,6 +314,7 @@ cdef double _aon(_Arrays arr, const double* cost, const int32_t* origin,
             if w.dest_stamp[s] != stamp[0]:
                 w.dest_stamp[s] = stamp[0]
                 n_dest += 1
+        _use_potential(arr, gi)
         _tree(g, w, cost, origin[gi], stamp[0], n_dest)
         for k in range(od_indptr[gi], od_indptr[gi + 1]):
             s = od_dest[k]
@@ -441,6 +503,7 @@ def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::
                             n_dest += 1
                     if n_dest == 0:
                         continue
+                    _use_potential(arr, gi)
                     _tree(g, w, &cost[0], origin[gi], stamp, n_dest)
                     for k in range(od_indptr[gi], od_indptr[gi + 1]):
                         d = od_demand[k]
