@@ -428,11 +428,95 @@ cdef inline double _path_cost(vector[int32_t]& links, const double* cost) noexce
     return c
 
 
+cdef struct PathSets:
+    # all C++ containers of the path-based method, passed around by pointer
+    vector[vector[int32_t]]* paths     # links of each path, destination first
+    vector[double]* pflow              # flow of each path
+    vector[int32_t]* free_ids          # ids of dropped paths, for reuse
+    vector[vector[int32_t]]* od_paths  # path ids of each pair
+    int64_t* link_stamp
+    int64_t lstamp
+
+
+cdef double _shift_pair(const Graph* g, PathSets* ps, int64_t k, double d, double* vol,
+                        double* cost, double* der) noexcept nogil:
+    """One Newton round on pair ``k``: flow from each costlier path to the cheapest.
+
+    Returns the pair's excess cost before the round, sum f_p (c_p - c_min).
+    """
+    cdef vector[int32_t]* odp = &ps.od_paths[0][k]
+    cdef vector[vector[int32_t]]* paths = ps.paths
+    cdef vector[double]* pflow = ps.pflow
+    cdef size_t i, j, np_ = odp.size()
+    cdef int32_t best = 0, q, pid, a
+    cdef double cmin = INFINITY, c_p, c_best, d_p, d_b, common, delta, excess = 0.0
+    cdef double eps = 1e-12 * d
+    if np_ < 2:
+        return 0.0
+    for i in range(np_):
+        c_p = _path_cost(paths[0][odp[0][i]], cost)
+        if c_p < cmin:
+            cmin = c_p
+            best = <int32_t>i
+    q = odp[0][best]
+    for i in range(np_):
+        if <int32_t>i == best:
+            continue
+        pid = odp[0][i]
+        ps.lstamp += 1
+        c_best = 0.0
+        d_b = 0.0
+        for j in range(paths[0][q].size()):
+            a = paths[0][q][j]
+            ps.link_stamp[a] = ps.lstamp
+            c_best += cost[a]
+            d_b += der[a]
+        c_p = 0.0
+        d_p = 0.0
+        common = 0.0
+        for j in range(paths[0][pid].size()):
+            a = paths[0][pid][j]
+            c_p += cost[a]
+            d_p += der[a]
+            if ps.link_stamp[a] == ps.lstamp:
+                common += der[a]
+        if c_p <= c_best:
+            continue
+        excess += pflow[0][pid] * (c_p - c_best)
+        # Newton step on the cost difference; the shared links' derivatives cancel
+        delta = d_p + d_b - 2.0 * common
+        if delta > 0.0:
+            delta = (c_p - c_best) / delta
+            if delta > pflow[0][pid]:
+                delta = pflow[0][pid]
+        else:
+            delta = pflow[0][pid]
+        if pflow[0][pid] - delta <= eps:
+            delta = pflow[0][pid]
+        pflow[0][pid] -= delta
+        pflow[0][q] += delta
+        _move(g, paths[0][pid], -delta, vol, cost, der)
+        _move(g, paths[0][q], delta, vol, cost, der)
+    # drop the paths that lost all their flow
+    j = 0
+    for i in range(odp.size()):
+        pid = odp[0][i]
+        if pflow[0][pid] > 0.0 or pid == q:
+            odp[0][j] = pid
+            j += 1
+        else:
+            paths[0][pid].clear()
+            ps.free_ids.push_back(pid)
+    odp.resize(j)
+    return excess
+
+
 def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::1] od_indptr,
                         const int32_t[::1] od_dest, const double[::1] od_demand,
                         double target_gap, int32_t max_iterations, double time_limit_s,
                         int32_t inner_passes=1, bint keep_paths=False,
-                        int32_t origin_passes=2, double estimate_factor=3.0):
+                        int32_t origin_passes=2, double estimate_factor=3.0,
+                        int32_t global_rounds=0):
     """Path-based gradient projection (Jayakrishnan et al. 1994), Gauss–Seidel by origin.
 
     Per origin, ``origin_passes`` times: a shortest-path tree on the current costs; its path to each
@@ -440,7 +524,8 @@ def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::
     path of the pair to its cheapest one by a Newton step
     ``(c_p - c_min) / sum of cost derivatives on the links the two do not share``,
     and link costs update at once (``inner_passes`` rounds per pair). The relative gap is evaluated after each
-    sweep on a consistent set of costs, once the sweep's own estimate is within
+    sweep (after ``global_rounds`` Newton rounds over all pairs without trees)
+    on a consistent set of costs, once the sweep's own estimate is within
     ``estimate_factor`` x the target (every sweep if ``estimate_factor`` <= 0).
 
     Returns (volume, exact gaps, seconds, sweep number of each exact gap, paths) where paths is
@@ -474,6 +559,7 @@ def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::
     cdef int64_t[::1] p_od, p_ip
     cdef double[::1] p_fl
     cdef int32_t[::1] p_ln
+    cdef PathSets ps
     gaps = []
     times = []
     iters = []
@@ -482,6 +568,12 @@ def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::
     if od_indptr.shape[0] != n_groups + 1 or od_demand.shape[0] != n_od:
         raise ValueError("demand arrays have inconsistent lengths")
     od_paths.resize(n_od)
+    ps.paths = &paths
+    ps.pflow = &pflow
+    ps.free_ids = &free_ids
+    ps.od_paths = &od_paths
+    ps.link_stamp = &link_stamp[0]
+    ps.lstamp = 0
     for a in range(m):
         cost[a] = _cost(g, a, 0.0)
         der[a] = _deriv(g, a, 0.0)
@@ -599,6 +691,14 @@ def gradient_projection(_Arrays arr, const int32_t[::1] origin, const int64_t[::
                                     free_ids.push_back(pid)
                             od_paths[k].resize(j)
                     _reset(w)
+            # Newton rounds over every pair on the path sets found, no trees: cheap
+            # where trees dominate, and they let the pairs settle with each other
+            ps.lstamp = lstamp
+            for pass_ in range(global_rounds):
+                for k in range(n_od):
+                    if od_demand[k] > 0.0:
+                        _shift_pair(g, &ps, k, od_demand[k], &vol[0], &cost[0], &der[0])
+            lstamp = ps.lstamp
         # The sweep's own trees give an estimate of the gap (their costs move during
         # the sweep); the exact gap, on one set of costs, costs another tree per
         # origin, so it is measured only once the estimate comes near the target.

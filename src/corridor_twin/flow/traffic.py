@@ -309,8 +309,8 @@ def _gradient_projection(
         zero = np.zeros(0)
         return np.zeros(len(model.order)), zero, zero, np.zeros(0, np.int64), empty
     # Two trees per origin per sweep (fresher paths) while trees are cheap; on large
-    # networks the tree dominates, so one tree and two Newton rounds per pair, and
-    # A* towards origins' few destinations. The exact gap is measured once the
+    # networks the tree dominates, so one tree and two Newton rounds per pair, A*
+    # towards origins' few destinations, and ten tree-free rounds over all pairs. The exact gap is measured once the
     # sweep's estimate is within 3x the target.
     small = model.network.n_nodes <= _SMALL_NETWORK_NODES
     potentials = None if small else _astar_potentials(model)
@@ -385,6 +385,7 @@ def _run_gp(
         keep_paths=keep_paths,
         origin_passes=2 if small else 1,
         estimate_factor=3.0,
+        global_rounds=0 if small else 10,
     )
 
 
