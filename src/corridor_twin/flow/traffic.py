@@ -310,8 +310,8 @@ def _gradient_projection(
         return np.zeros(len(model.order)), zero, zero, np.zeros(0, np.int64), empty
     # Two trees per origin per sweep (fresher paths) while trees are cheap; on large
     # networks the tree dominates, so one tree and two Newton rounds per pair, A*
-    # towards origins' few destinations, and ten tree-free rounds over all pairs. The exact gap is measured once the
-    # sweep's estimate is within 3x the target.
+    # towards origins' few destinations, and ten tree-free rounds over all pairs.
+    # The exact gap is measured once the sweep's estimate is within 3x the target.
     small = model.network.n_nodes <= _SMALL_NETWORK_NODES
     potentials = None if small else _astar_potentials(model)
     if potentials is not None:
