@@ -17,7 +17,16 @@ import sys
 from collections.abc import Sequence
 
 from corridor_twin._version import __version__
-from corridor_twin.cli import _admin, _analysis, _network, _route, _simulate, _validate, _web
+from corridor_twin.cli import (
+    _admin,
+    _analysis,
+    _equilibrium,
+    _network,
+    _route,
+    _simulate,
+    _validate,
+    _web,
+)
 from corridor_twin.cli._common import EXIT_USAGE, Parser, add_network_option, load_network
 from corridor_twin.errors import CorridorError
 
@@ -42,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _admin.add_commands(sub)
     _simulate.add_simulate(sub, net_opt)
     _validate.add_validate_model(sub, net_opt)
+    _equilibrium.add_equilibrium(sub)
     _network.add_schema(sub)
     return p
 

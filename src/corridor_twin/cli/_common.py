@@ -7,10 +7,11 @@ so the package's ``__init__`` can import them all at its top.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeAlias
 
+from corridor_twin.cli._format import table
 from corridor_twin.data import load_corridor
 from corridor_twin.errors import CorridorError
 from corridor_twin.io import read_network
@@ -74,34 +75,3 @@ def scenario_arg(name: str) -> Scenario:
     raise CorridorError(
         f"no bundled scenario or file {name!r}; bundled: {', '.join(list_scenarios())}"
     )
-
-
-def _fmt(v: Cell) -> str:
-    if isinstance(v, float):
-        if v != v:
-            return ""
-        if v == float("inf"):
-            return "inf"
-        return f"{v:,.1f}" if abs(v) < 1e5 else f"{v:,.0f}"
-    return "" if v is None else str(v)
-
-
-def table(rows: Sequence[Sequence[Cell]], header: list[str]) -> str:
-    """Rows as an aligned text table (numbers right-aligned)."""
-    cells = [header, *[[_fmt(v) for v in r] for r in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    numeric = [all(_is_num(r[i]) for r in rows) and bool(rows) for i in range(len(header))]
-    lines = []
-    for j, row in enumerate(cells):
-        parts = [
-            c.rjust(w) if numeric[i] else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if j == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _is_num(v: Cell) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

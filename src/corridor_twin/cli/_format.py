@@ -15,6 +15,7 @@ Alat    100,000
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["frame_table", "number", "table", "unit_label"]
@@ -58,7 +59,9 @@ def _is_num(v: Any) -> bool:
     return hasattr(v, "__float__") and not isinstance(v, str)
 
 
-def table(rows: list[list[Any]], header: list[str], *, digits: dict[int, int] | None = None) -> str:
+def table(
+    rows: Sequence[Sequence[Any]], header: list[str], *, digits: dict[int, int] | None = None
+) -> str:
     """Aligned text table: numbers right-aligned with separators, text left-aligned.
 
     ``digits`` fixes the decimals of some columns (by index).

@@ -4,7 +4,11 @@
 border and node (t or TEU); :mod:`.maxflow` finds the maximum flow between
 two node sets and names the minimum cut, in three public steps
 (:func:`flow_problem` -> :func:`solve_flow_problem` -> :func:`extract_max_flow`)
-that :func:`max_flow` runs together.
+that :func:`max_flow` runs together. :mod:`.traffic` finds the user
+equilibrium of road-style link networks with BPR delays
+(:class:`LinkNetwork`, :class:`TripTable`; :func:`build_traffic` ->
+:func:`solve_traffic` -> :func:`extract_traffic`, or
+:func:`traffic_equilibrium`), the model of the field's TNTP test networks.
 
 Examples
 --------
@@ -34,6 +38,7 @@ from corridor_twin.flow.capacity import (
     edge_capacity,
     node_capacity,
 )
+from corridor_twin.flow.linknet import LinkNetwork, TripTable
 from corridor_twin.flow.maxflow import (
     FLOW_METHODS,
     CutItem,
@@ -45,10 +50,23 @@ from corridor_twin.flow.maxflow import (
     max_flow,
     solve_flow_problem,
 )
+from corridor_twin.flow.traffic import (
+    UE_METHODS,
+    FlowComparison,
+    TrafficModel,
+    TrafficResult,
+    TrafficSolution,
+    build_traffic,
+    compare_link_flows,
+    extract_traffic,
+    solve_traffic,
+    traffic_equilibrium,
+)
 
 __all__ = [
     "ASSIGNMENT_METHODS",
     "FLOW_METHODS",
+    "UE_METHODS",
     "AssignmentMethod",
     "AssignmentModel",
     "AssignmentResult",
@@ -57,18 +75,29 @@ __all__ = [
     "CapacityTable",
     "CutItem",
     "Demand",
+    "FlowComparison",
     "FlowProblem",
     "FlowSolution",
+    "LinkNetwork",
     "MaxFlowResult",
+    "TrafficModel",
+    "TrafficResult",
+    "TrafficSolution",
+    "TripTable",
     "assign",
     "build_assignment",
+    "build_traffic",
     "capacity_table",
+    "compare_link_flows",
     "edge_capacity",
     "extract_assignment",
     "extract_max_flow",
+    "extract_traffic",
     "flow_problem",
     "max_flow",
     "node_capacity",
     "solve_assignment",
     "solve_flow_problem",
+    "solve_traffic",
+    "traffic_equilibrium",
 ]
