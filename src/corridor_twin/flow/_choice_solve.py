@@ -109,6 +109,7 @@ def solve_choice(
     *,
     scale: float = 5.0,
     constants: Mapping[str, float] | None = None,
+    route_constants: FloatArray | None = None,
     path_size_weight: float = 1.0,
     unmet_factor: float = 10.0,
     congestion: Congestion | Mapping[str, Congestion] | None = None,
@@ -182,7 +183,13 @@ def solve_choice(
     ref_safe = np.where(np.isfinite(ref) & (ref > 0), ref, 1.0)
     base = model.base_cost_usd
     asc = np.asarray([consts.get(c, 0.0) for c in model.corridors], dtype=np.float64)
-    fixed = base + asc[model.route_corridor] * ref_safe[seg] if model.n_routes else base
+    per_route = asc[model.route_corridor] if model.n_routes else np.zeros(0)
+    if route_constants is not None:
+        rc = np.asarray(route_constants, dtype=np.float64)
+        if rc.shape != (model.n_routes,) or not np.all(np.isfinite(rc)):
+            raise OptionError("route_constants needs one finite number per route")
+        per_route = per_route + rc
+    fixed = base + per_route * ref_safe[seg] if model.n_routes else base
     lnps = path_size_weight * np.log(np.maximum(model.path_size, 1e-300))
     demand = model.demand
     total_demand = float(demand.sum())
