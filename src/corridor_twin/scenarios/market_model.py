@@ -134,7 +134,9 @@ class MarketCalibration:
         out = np.zeros(model.n_routes)
         for i in range(model.n_routes):
             corridor = model.corridors[int(model.route_corridor[i])]
-            cls = "container" if model.segment_unit[int(model.route_segment[i])] == "teu" else "bulk"
+            cls = (
+                "container" if model.segment_unit[int(model.route_segment[i])] == "teu" else "bulk"
+            )
             out[i] = self.constants.get(f"{corridor}@{cls}", self.constants.get(corridor, 0.0))
         return out
 
@@ -183,8 +185,13 @@ def _risk_fn(parameters: Parameters, year: int, comp: CompiledNetwork) -> Any:
         t_per_teu = float(com.t_per_teu or 10.0)
         for rc in parameters.risk_costs:
             # sea_cape is its own corridor: a Red Sea risk named for sea_suez does not apply
-            if not rc.applies(corridor=corridor, year=year, countries=countries,
-                              destination_country=dest, commodity=seg.commodity):
+            if not rc.applies(
+                corridor=corridor,
+                year=year,
+                countries=countries,
+                destination_country=dest,
+                commodity=seg.commodity,
+            ):
                 continue
             if rc.unit == com.unit:
                 total += rc.cost_usd_per_unit
@@ -238,8 +245,17 @@ def build_market_model(
         amount = s.amount_per_year
         if s.unit in ("trucks", "wagons"):
             amount *= parameters.t_per(s.unit)
-        segs.append(Segment(s.id, s.origin, s.destination, s.commodity, amount, market=s.market,
-                            direction=s.direction))
+        segs.append(
+            Segment(
+                s.id,
+                s.origin,
+                s.destination,
+                s.commodity,
+                amount,
+                market=s.market,
+                direction=s.direction,
+            )
+        )
         units.append(s.unit)
     vot = {c: v.value_of_time_usd_per_unit_h for c, v in parameters.values_of_time.items()}
     vor = {c: v.value_of_reliability_usd_per_unit_h for c, v in parameters.values_of_time.items()}
@@ -255,12 +271,14 @@ def build_market_model(
         risk=_risk_fn(parameters, yr, comp),
     )
     if reference is not None:
-        key = {(s.origin, s.destination, s.commodity): i
-               for i, s in enumerate(reference.choice.segments)}
+        key = {
+            (s.origin, s.destination, s.commodity): i
+            for i, s in enumerate(reference.choice.segments)
+        }
         ref_old = reference.choice.reference_cost_usd
         ref = choice.reference_cost_usd.copy()
-        for i, s in enumerate(choice.segments):
-            j = key.get((s.origin, s.destination, s.commodity))
+        for i, cs in enumerate(choice.segments):
+            j = key.get((cs.origin, cs.destination, cs.commodity))
             if j is not None and np.isfinite(ref_old[j]):
                 ref[i] = ref_old[j]
         choice = choice.with_reference(ref)
@@ -281,7 +299,7 @@ class MarketResult:
         return self.choice.status
 
     def corridor_totals(self) -> Any:
-        """Flow per corridor (see :meth:`~corridor_twin.flow.choice.ChoiceResult.corridor_totals`)."""
+        """Flow per corridor (see :class:`~corridor_twin.flow.choice.ChoiceResult`)."""
         return self.choice.corridor_totals()
 
     def to_frame(self) -> Any:
@@ -352,14 +370,16 @@ def _route_mask(model: MarketModel, fig: ObservedFigure) -> FloatArray:
         corridor = m.get("corridor")
         sel = np.ones(n, dtype=bool)
         if corridor is not None and corridor != "any":
-            sel &= np.asarray([ch.corridors[c] == corridor for c in ch.route_corridor.tolist()],
-                              dtype=bool)
+            sel &= np.asarray(
+                [ch.corridors[c] == corridor for c in ch.route_corridor.tolist()], dtype=bool
+            )
         if m.get("commodities"):
             coms = set(m["commodities"])
             sel &= np.asarray([ch.segments[s].commodity in coms for s in seg.tolist()], dtype=bool)
         if m.get("direction"):
-            sel &= np.asarray([ch.segments[s].direction == m["direction"] for s in seg.tolist()],
-                              dtype=bool)
+            sel &= np.asarray(
+                [ch.segments[s].direction == m["direction"] for s in seg.tolist()], dtype=bool
+            )
         if kind == "segments" and m.get("markets"):
             mk = set(m["markets"])
             sel &= np.asarray([ch.segments[s].market in mk for s in seg.tolist()], dtype=bool)

@@ -41,8 +41,8 @@ from typing import Any
 import yaml
 
 from corridor_twin.errors import DemandError, NotFoundError
-from corridor_twin.flow.equilibrium import Congestion
 from corridor_twin.flow.choice import ELEMENT_KINDS
+from corridor_twin.flow.equilibrium import Congestion
 
 __all__ = [
     "CORRIDOR_NAMES",
@@ -103,8 +103,16 @@ def _doc(text: str, path: str | None) -> dict[str, Any]:
     return doc
 
 
-def _num(rec: Mapping[str, Any], key: str, where: str, path: str | None, *, minimum: float = 0.0,
-         required: bool = True, default: float = 0.0) -> float:
+def _num(
+    rec: Mapping[str, Any],
+    key: str,
+    where: str,
+    path: str | None,
+    *,
+    minimum: float = 0.0,
+    required: bool = True,
+    default: float = 0.0,
+) -> float:
     if key not in rec or rec[key] is None:
         if required:
             raise DemandError(f"{where}: missing {key}", path=path, field=key)
@@ -115,24 +123,36 @@ def _num(rec: Mapping[str, Any], key: str, where: str, path: str | None, *, mini
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise DemandError(f"{where}: {key} must be a number, got {raw!r}", path=path,
-                          field=key) from None
+        raise DemandError(
+            f"{where}: {key} must be a number, got {raw!r}", path=path, field=key
+        ) from None
     if not math.isfinite(value) or value < minimum:
-        raise DemandError(f"{where}: {key} must be a finite number >= {minimum:g}, got {value}",
-                          path=path, field=key)
+        raise DemandError(
+            f"{where}: {key} must be a finite number >= {minimum:g}, got {value}",
+            path=path,
+            field=key,
+        )
     return value
 
 
-def _choice(rec: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str,
-            path: str | None, *, required: bool = True) -> str | None:
+def _choice(
+    rec: Mapping[str, Any],
+    key: str,
+    allowed: tuple[str, ...],
+    where: str,
+    path: str | None,
+    *,
+    required: bool = True,
+) -> str | None:
     value = rec.get(key)
     if value is None:
         if required:
             raise DemandError(f"{where}: missing {key}", path=path, field=key)
         return None
     if value not in allowed:
-        raise DemandError(f"{where}: {key} {value!r} is not one of {{{', '.join(allowed)}}}",
-                          path=path, field=key)
+        raise DemandError(
+            f"{where}: {key} {value!r} is not one of {{{', '.join(allowed)}}}", path=path, field=key
+        )
     return str(value)
 
 
@@ -205,8 +225,9 @@ def loads_markets(text: str, *, path: str | None = None) -> Markets:
                 origin=str(rec["origin"]),
                 destination=str(rec["destination"]),
                 commodity=str(rec["commodity"]),
-                direction=str(_choice(rec, "direction", DIRECTIONS, where, path, required=False)
-                              or ""),
+                direction=str(
+                    _choice(rec, "direction", DIRECTIONS, where, path, required=False) or ""
+                ),
                 amount_per_year=_num(rec, "amount_per_year", where, path),
                 unit=str(_choice(rec, "unit", MARKET_UNITS, where, path)),
                 source=str(rec["source"]),
@@ -258,8 +279,15 @@ class RiskCost:
     source: str = ""
     note: str = ""
 
-    def applies(self, *, corridor: str, year: int, countries: set[str],
-                destination_country: str, commodity: str) -> bool:
+    def applies(
+        self,
+        *,
+        corridor: str,
+        year: int,
+        countries: set[str],
+        destination_country: str,
+        commodity: str,
+    ) -> bool:
         """Whether the cost applies to a route of ``corridor`` touching ``countries``.
 
         ``applies_to`` matches the destination country, a region of
@@ -275,9 +303,8 @@ class RiskCost:
         if self.applies_to:
             ok = False
             for a in self.applies_to:
-                if a == commodity or a == destination_country:
-                    ok = True
-                elif a in REGIONS and destination_country in REGIONS[a]:
+                in_region = a in REGIONS and destination_country in REGIONS[a]
+                if a in (commodity, destination_country) or in_region:
                     ok = True
             if not ok:
                 return False
@@ -324,8 +351,9 @@ def loads_parameters(text: str, *, path: str | None = None) -> Parameters:
         corridor = _choice(rec, "corridor", CORRIDOR_NAMES, where, path)
         unit = str(rec.get("unit", "t"))
         if unit not in ("t", "teu"):
-            raise DemandError(f"{where}: unit must be t or teu, got {unit!r}", path=path,
-                              field="unit")
+            raise DemandError(
+                f"{where}: unit must be t or teu, got {unit!r}", path=path, field="unit"
+            )
 
         def strings(key: str, rec: Mapping[str, Any] = rec) -> tuple[str, ...]:
             v = rec.get(key) or ()
@@ -348,8 +376,9 @@ def loads_parameters(text: str, *, path: str | None = None) -> Parameters:
     for kind, rec in (doc.get("congestion") or {}).items():
         where = f"congestion.{kind}"
         if kind not in ELEMENT_KINDS and kind != "default":
-            raise DemandError(f"{where}: unknown element kind; known: {', '.join(ELEMENT_KINDS)}",
-                              path=path)
+            raise DemandError(
+                f"{where}: unknown element kind; known: {', '.join(ELEMENT_KINDS)}", path=path
+            )
         cong[str(kind)] = Congestion(
             alpha=_num(rec, "alpha", where, path),
             beta=_num(rec, "beta", where, path),
@@ -357,8 +386,13 @@ def loads_parameters(text: str, *, path: str | None = None) -> Parameters:
         )
     units: dict[str, float] = {}
     for unit, rec in (doc.get("units") or {}).items():
-        units[str(unit)] = _num(rec if isinstance(rec, Mapping) else {"t_per_unit": rec},
-                                "t_per_unit", f"units.{unit}", path, minimum=1e-9)
+        units[str(unit)] = _num(
+            rec if isinstance(rec, Mapping) else {"t_per_unit": rec},
+            "t_per_unit",
+            f"units.{unit}",
+            path,
+            minimum=1e-9,
+        )
     return Parameters(vots, tuple(risks), cong, units, dict(doc.get("sources") or {}))
 
 
@@ -399,8 +433,14 @@ def loads_observed(text: str, *, path: str | None = None) -> tuple[ObservedFigur
             raise DemandError(f"{where}: missing measure", path=path, field="measure")
         kind = _choice(measure, "kind", MEASURE_KINDS, f"{where}.measure", path)
         if kind in ("corridor", "segments"):
-            _choice(measure, "corridor", CORRIDOR_NAMES, f"{where}.measure", path,
-                    required=kind == "corridor")
+            _choice(
+                measure,
+                "corridor",
+                CORRIDOR_NAMES,
+                f"{where}.measure",
+                path,
+                required=kind == "corridor",
+            )
         if kind in ("services", "links") and not measure.get("ids"):
             raise DemandError(f"{where}.measure: needs ids", path=path, field="ids")
         if kind in ("node", "border") and not measure.get("id"):
