@@ -422,6 +422,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_simulate(sub, net_opt)
 
+    from corridor_twin.cli._market import add_commands as add_market
+
+    add_market(sub)
+
     from corridor_twin.cli._validate import add_validate_model
 
     add_validate_model(sub, net_opt)

@@ -83,7 +83,11 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
 
 
 def cmd_assign(args: argparse.Namespace, net: Any) -> int:
-    """System-optimal assignment of a demand table."""
+    """The calibrated market model (default), or the system-optimal assignment of a demand table."""
+    if args.method == "market":
+        from corridor_twin.cli._market import cmd_assign_market
+
+        return cmd_assign_market(args, net)
     from corridor_twin.flow.assign import assign
     from corridor_twin.scenarios import apply_demand, load_bundled_demand, read_demand
 
@@ -242,10 +246,12 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     )
     sp.add_argument(
         "--method",
-        choices=["paths", "arcs", "arc", "equilibrium"],
-        default="arcs",
-        help="paths/arcs/arc: system-optimal LP (path or arc column generation, or whole arc LP); "
-        "equilibrium: shippers' own cheapest routes with congestion delays",
+        choices=["market", "paths", "arcs", "arc", "equilibrium"],
+        default="market",
+        help="market (default): the calibrated market model, route choice among the competing "
+        "corridors in capacity equilibrium (bundled 2024 markets, or --demand rows as markets); "
+        "paths/arcs/arc: system-optimal LP (path or arc column generation, or whole arc LP), "
+        "with shadow prices; equilibrium: shippers' own cheapest routes with congestion delays",
     )
     sp.add_argument("--top", type=int, default=15, help="how many busiest links to list")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")

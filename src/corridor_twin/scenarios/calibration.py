@@ -42,6 +42,7 @@ from corridor_twin.scenarios.market_model import (
     MarketCalibration,
     MarketModel,
     MarketResult,
+    build_market_model,
     measure,
     solve_market,
 )
@@ -57,11 +58,13 @@ __all__ = [
     "CALIBRATED_CONSTANTS",
     "FitReport",
     "FitRow",
+    "baseline_model",
     "bundled_market",
     "calibrate",
     "calibration_to_yaml",
     "fit_report",
     "load_calibration",
+    "market_equilibrium",
 ]
 
 CALIBRATED_CONSTANTS = ("middle", "northern", "southern", "road", "sea_cape")
@@ -360,3 +363,57 @@ def load_calibration(text: str | None = None) -> MarketCalibration:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise DataError(f"calibration file: {exc}") from None
+
+
+@functools.cache
+def baseline_model(year: int) -> MarketModel:
+    """The built market model of a bundled year (cached; see :func:`bundled_market`)."""
+    net, markets, params, _ = bundled_market(year)
+    return build_market_model(net, markets, params)
+
+
+def market_equilibrium(
+    net: Network | None = None,
+    *,
+    year: int = 2024,
+    markets: Any = None,
+    calibration: MarketCalibration | None = None,
+    parameters: Parameters | None = None,
+) -> MarketResult:
+    """The calibrated market equilibrium of a network (default: the bundled one of ``year``).
+
+    Parameters
+    ----------
+    net
+        The network, e.g. a scenario applied to the bundled corridor (default:
+        :func:`bundled_market` of the year). A given network is valued on the
+        cost scale of the bundled year's baseline (see
+        :func:`~corridor_twin.scenarios.market_model.build_market_model`).
+    year
+        Whose markets, parameters and risk costs (2024, 2025, ...).
+    markets
+        A :class:`~corridor_twin.scenarios.markets.Markets` (default: the
+        bundled markets of the year).
+    calibration
+        Default: the bundled calibration (:func:`load_calibration`).
+    parameters
+        Default: the bundled parameters.
+
+    Examples
+    --------
+    >>> res = market_equilibrium()
+    >>> res.status, res.choice.corridor_flow("middle") > 0
+    ('optimal', True)
+    """
+    cal = calibration or load_calibration()
+    if net is None and markets is None and parameters is None:
+        return solve_market(baseline_model(year), cal)
+    base_net, base_markets, base_params, _ = bundled_market(year)
+    model = build_market_model(
+        net if net is not None else base_net,
+        markets if markets is not None else base_markets,
+        parameters if parameters is not None else base_params,
+        year=year,
+        reference=baseline_model(year) if net is not None else None,
+    )
+    return solve_market(model, cal)
