@@ -191,6 +191,7 @@ def _risk_fn(parameters: Parameters, year: int, comp: CompiledNetwork) -> Any:
                 countries=countries,
                 destination_country=dest,
                 commodity=seg.commodity,
+                direction=seg.direction,
             ):
                 continue
             if rc.unit == com.unit:

@@ -287,12 +287,14 @@ class RiskCost:
         countries: set[str],
         destination_country: str,
         commodity: str,
+        direction: str = "",
     ) -> bool:
         """Whether the cost applies to a route of ``corridor`` touching ``countries``.
 
         ``applies_to`` matches the destination country, a region of
-        :data:`REGIONS` holding it, or the commodity; ``countries`` must meet
-        the route's countries; ``years`` must hold the year (empty: every year).
+        :data:`REGIONS` holding it, the commodity or the segment's direction;
+        ``countries`` must meet the route's countries; ``years`` must hold the
+        year (empty: every year).
         """
         if self.corridor not in ("any", corridor):
             return False
@@ -304,7 +306,7 @@ class RiskCost:
             ok = False
             for a in self.applies_to:
                 in_region = a in REGIONS and destination_country in REGIONS[a]
-                if a in (commodity, destination_country) or in_region:
+                if a in (commodity, destination_country) or in_region or a == direction:
                     ok = True
             if not ok:
                 return False
