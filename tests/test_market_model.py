@@ -297,3 +297,23 @@ def test_cli_assign_defaults_to_the_market_model(capsys: pytest.CaptureFixture[s
     assert {r["corridor"] for r in doc["corridor_totals"]} >= {"middle", "northern", "sea_suez"}
     assert main(["assign", "--objective", "cost"]) == 2
     assert "--objective applies" in capsys.readouterr().err
+
+
+def test_spread_matches_the_reliability_models_variance() -> None:
+    import math
+
+    from corridor_twin.routing import route
+    from corridor_twin.simulate.reliability import route_components
+
+    comp = load_corridor().compiled()
+    for o, d in (("Xi'an", "Duisburg"), ("Almaty", "Istanbul"), ("Baku", "Tbilisi")):
+        r = route(comp, o, d, cargo="container")
+        c = route_components(comp, r)
+        var = float(((c.lognormal_cv * c.lognormal_mean_h) ** 2).sum())
+        var += float(((c.gamma_cv * c.gamma_mean_h) ** 2).sum())
+        h, a = c.headway_h, c.availability
+        var += float((h**2 / 12 + h**2 * (1 - a) / a**2).sum())
+        for deps, av in zip(c.timetables, c.timetable_availability.tolist(), strict=True):
+            hw = 168.0 / len(deps)
+            var += hw**2 / 12 + hw**2 * (1 - av) / av**2
+        assert reliability_spread_h(comp, r) == pytest.approx(1.2815515655446004 * math.sqrt(var))

@@ -57,10 +57,11 @@ from corridor_twin.network.schema import MODES
 from corridor_twin.routing.paths import as_compiled
 from corridor_twin.routing.result import Route
 from corridor_twin.scenarios.markets import Markets, ObservedFigure, Parameters
-from corridor_twin.simulate.reliability import ReliabilityModel, route_components
+from corridor_twin.simulate.reliability import ReliabilityModel
 
 __all__ = [
     "CASPIAN_PORTS",
+    "edge_transit_variance_h2",
     "MarketCalibration",
     "MarketModel",
     "MarketResult",
@@ -79,32 +80,78 @@ _MOVES = (_LINK, _RIDE)
 _WAITS = ("wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_h", "wait_dwell_h")
 
 
+def edge_transit_variance_h2(
+    comp: CompiledNetwork, model: ReliabilityModel | None = None
+) -> FloatArray:
+    """Variance of every compiled edge's contribution to a transit time, hours squared.
+
+    The components of the Monte Carlo reliability model
+    (:func:`~corridor_twin.simulate.reliability.route_components`), edge by
+    edge: running time on link and ride edges with the mode's coefficient of
+    variation; border waits (on any edge), transfer, gauge and dwell waits with
+    theirs; a service's wait on its boarding edge, uniform over the headway
+    plus a Geometric number of headways lost to cancellations
+    (``H^2 / 12 + H^2 (1 - a) / a^2``; a timetabled service by its mean
+    headway); and disruptions (a Bernoulli times an exponential delay).
+    Independent components, so a route's variance is the sum over its edges.
+    """
+    rm = model or ReliabilityModel()
+    ed = comp.edge
+    kind = ed["kind"]
+    mode = ed["mode"]
+    var = np.zeros(comp.n_edges)
+    moves = np.isin(kind, _MOVES)
+    cv_mode = np.asarray([rm.travel_cv.get(m, 0.0) for m in MODES] + [0.0])
+    cv = cv_mode[np.where(mode >= 0, mode, len(MODES))]
+    travel = np.asarray(ed["travel_h"], dtype=np.float64)
+    var += np.where(moves & np.isfinite(travel), (cv * travel) ** 2, 0.0)
+    for wait_kind, edge_kind in (
+        ("border", None),
+        ("transfer", EDGE_KINDS.index("transfer")),
+        ("gauge", EDGE_KINDS.index("gauge")),
+        ("dwell", EDGE_KINDS.index("transit")),
+    ):
+        w = np.asarray(ed[f"wait_{wait_kind}_h"], dtype=np.float64)
+        on = np.ones(comp.n_edges, dtype=bool) if edge_kind is None else kind == edge_kind
+        c = float(rm.wait_cv.get(wait_kind, 0.0))
+        var += np.where(on & (w > 0), (c * w) ** 2, 0.0)
+    board = np.flatnonzero((kind == EDGE_KINDS.index("board")) & (ed["wait_service_h"] > 0))
+    if rm.service_waits:
+        net = comp.network
+        for e in board.tolist():
+            svc = net.services[int(ed["service"][e])]
+            deps = comp.service_departures_h[int(ed["run"][e])]
+            if len(deps):
+                hw = 168.0 / len(deps)
+            else:
+                hw = 168.0 / float(svc.sailings_per_week or 1.0)
+            a = float(svc.availability)
+            var[e] += hw**2 / 12 + hw**2 * (1 - a) / a**2
+    p_mode = np.asarray([rm.disruption_probability.get(m, 0.0) for m in MODES] + [0.0])
+    p = np.where(moves, p_mode[np.where(mode >= 0, mode, len(MODES))], 0.0)
+    m = rm.disruption_delay_h
+    var += p * 2 * m**2 - (p * m) ** 2
+    var.setflags(write=False)
+    return var
+
+
 def reliability_spread_h(
     comp: CompiledNetwork, r: Route, model: ReliabilityModel | None = None
 ) -> float:
     """P90 - P50 of a route's transit time, hours (normal approximation).
 
-    The components are those of the Monte Carlo reliability model
-    (:func:`~corridor_twin.simulate.reliability.route_components`): running
-    times and waits with their coefficients of variation, uniform service
-    headways with Geometric cancellations, and disruptions. Their variances
-    add (they are independent); P90 - P50 is taken as ``1.2816 sigma``, the
-    normal value, which the sum of many components approaches. It is exact in
-    the mean and variance and ignores the skew, so it understates the
-    Monte Carlo spread of a route dominated by one long wait; it costs
-    microseconds instead of a simulation per route.
+    The variances of the route's components (:func:`edge_transit_variance_h2`,
+    those of the Monte Carlo reliability model) add; P90 - P50 is taken as
+    ``1.2816 sigma``, the normal value, which the sum of many components
+    approaches. It is exact in the mean and variance and ignores the skew, so
+    it understates the Monte Carlo spread of a route dominated by one long
+    wait; it costs microseconds instead of a simulation per route.
     """
-    c = route_components(comp, r, model)
-    var = float(((c.lognormal_cv * c.lognormal_mean_h) ** 2).sum())
-    var += float(((c.gamma_cv * c.gamma_mean_h) ** 2).sum())
-    h, a = c.headway_h, c.availability
-    var += float((h**2 / 12 + h**2 * (1 - a) / a**2).sum())
-    for deps, av in zip(c.timetables, c.timetable_availability.tolist(), strict=True):
-        hw = 168.0 / max(len(deps), 1)
-        var += hw**2 / 12 + hw**2 * (1 - av) / av**2
-    p, m = c.disruption_probability, c.disruption_mean_h
-    var += float((p * 2 * m**2 - (p * m) ** 2).sum())
-    return _Z90 * math.sqrt(max(var, 0.0))
+    rm = model or ReliabilityModel()
+    var = comp.memo(
+        ("edge_transit_variance_h2", repr(rm)), lambda: edge_transit_variance_h2(comp, rm)
+    )
+    return _Z90 * math.sqrt(max(float(var[np.asarray(r.edges, dtype=np.int64)].sum()), 0.0))
 
 
 @dataclass(frozen=True)
@@ -177,8 +224,13 @@ class MarketModel:
 def _risk_fn(parameters: Parameters, year: int, comp: CompiledNetwork) -> Any:
     net = comp.network
 
+    ed = comp.edge
+    country = np.asarray([*comp.node_country, ""], dtype=object)
+
     def risk(seg: Segment, corridor: str, r: Route) -> float:
-        countries = {net.node(n).country for n in r.nodes}
+        path = np.asarray(r.edges, dtype=np.int64)
+        nodes = np.concatenate([ed["node_from"][path], ed["node_to"][path]])
+        countries = set(country[nodes].tolist()) - {""}
         dest = net.node(r.destination).country
         total = 0.0
         com = net.commodity(seg.commodity)
