@@ -19,9 +19,9 @@ import statistics
 import time
 import tracemalloc
 
+from corridor_twin.data import corridor_text
 from corridor_twin.flow.assign import Demand, assign
 from corridor_twin.io.yaml_io import loads_network
-from corridor_twin.data import corridor_text
 from corridor_twin.scenarios.calibration import bundled_market, load_calibration
 from corridor_twin.scenarios.market_model import build_market_model, solve_market
 

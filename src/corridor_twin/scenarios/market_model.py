@@ -61,11 +61,11 @@ from corridor_twin.simulate.reliability import ReliabilityModel
 
 __all__ = [
     "CASPIAN_PORTS",
-    "edge_transit_variance_h2",
     "MarketCalibration",
     "MarketModel",
     "MarketResult",
     "build_market_model",
+    "edge_transit_variance_h2",
     "measure",
     "reliability_spread_h",
     "solve_market",
@@ -121,10 +121,7 @@ def edge_transit_variance_h2(
         for e in board.tolist():
             svc = net.services[int(ed["service"][e])]
             deps = comp.service_departures_h[int(ed["run"][e])]
-            if len(deps):
-                hw = 168.0 / len(deps)
-            else:
-                hw = 168.0 / float(svc.sailings_per_week or 1.0)
+            hw = 168.0 / len(deps) if len(deps) else 168.0 / float(svc.sailings_per_week or 1.0)
             a = float(svc.availability)
             var[e] += hw**2 / 12 + hw**2 * (1 - a) / a**2
     p_mode = np.asarray([rm.disruption_probability.get(m, 0.0) for m in MODES] + [0.0])
