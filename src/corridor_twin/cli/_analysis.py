@@ -262,7 +262,8 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     sp.add_argument("scenarios", nargs="*", help="bundled names or files (default: all bundled)")
     sp.add_argument("--demand", metavar="FILE")
     sp.add_argument(
-        "--analyses", help="comma-separated subset of throughput,bottlenecks,assignment,routes"
+        "--analyses",
+        help="comma-separated subset of throughput,bottlenecks,assignment,routes,market",
     )
     sp.add_argument("--out", metavar="DIR", help="write CSV, JSON and report.md here")
     sp.add_argument("--charts", metavar="DIR",

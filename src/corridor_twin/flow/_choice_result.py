@@ -9,6 +9,7 @@ import numpy as np
 
 from corridor_twin._typing import FloatArray
 from corridor_twin.flow._choice_solve import ChoiceSolution
+from corridor_twin.network.compile import EDGE_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from corridor_twin.flow.choice import ChoiceModel
 
 __all__ = ["ChoiceResult", "extract_choice"]
+
+_LINK = EDGE_KINDS.index("link")
+_RIDE = EDGE_KINDS.index("ride")
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +82,36 @@ class ChoiceResult:
             teu = np.asarray([m.segment_unit[s] == "teu" for s in m.route_segment.tolist()])
             w = np.where(teu, self.route_flow, 0.0)
         return np.asarray(m.route_edges.T @ w, dtype=np.float64)
+
+    def link_flows(self) -> pd.DataFrame:
+        """Flow per link direction and service (rows with flow only), t and TEU per year."""
+        import pandas as pd
+
+        m = self.model
+        comp = m.comp
+        net = comp.network
+        ed = comp.edge
+        move = (ed["kind"] == _LINK) | (ed["kind"] == _RIDE)
+        t = self.edge_flow("t")
+        teu = self.edge_flow("teu")
+        idx = np.flatnonzero(move & (t > 0))
+        frame = pd.DataFrame(
+            {
+                "link": [net.links[int(ed["link"][e])].id for e in idx],
+                "service": [
+                    net.services[int(ed["service"][e])].id if ed["service"][e] >= 0 else None
+                    for e in idx
+                ],
+                "from_node": [comp.node_ids[int(ed["node_from"][e])] for e in idx],
+                "to_node": [comp.node_ids[int(ed["node_to"][e])] for e in idx],
+                "flow_t_per_year": t[idx],
+                "flow_teu_per_year": teu[idx],
+            }
+        )
+        if frame.empty:
+            return frame
+        keys = ["link", "service", "from_node", "to_node"]
+        return frame.groupby(keys, dropna=False, as_index=False, sort=True).sum()
 
     def corridor_flow(self, corridor: str, *, unit: str = "t", markets: Any = None) -> float:
         """Flow routed via one corridor, tonnes or TEU per year (optionally some markets only)."""

@@ -36,8 +36,10 @@ import numpy as np
 import yaml
 from scipy.optimize import least_squares
 
+from corridor_twin.data import load_corridor
 from corridor_twin.errors import DataError, NotFoundError, OptionError
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios.bundled import list_scenarios, load_bundled
 from corridor_twin.scenarios.market_model import (
     MarketCalibration,
     MarketModel,
@@ -53,6 +55,7 @@ from corridor_twin.scenarios.markets import (
     load_observed,
     load_parameters,
 )
+from corridor_twin.scenarios.model import apply_scenario
 
 __all__ = [
     "CALIBRATED_CONSTANTS",
@@ -292,10 +295,7 @@ def calibrate(
     return cal, fit_report(result, figs, fitted=True)
 
 
-@functools.cache
 def _base_network() -> Network:
-    from corridor_twin.data import load_corridor
-
     return load_corridor()
 
 
@@ -305,9 +305,6 @@ def bundled_market(year: int = 2024) -> tuple[Network, Any, Parameters, tuple[Ob
     The network is the bundled corridor with the ``year-<year>`` scenario
     applied when one is bundled (what changed that year, as data).
     """
-    from corridor_twin.scenarios.bundled import list_scenarios, load_bundled
-    from corridor_twin.scenarios.model import apply_scenario
-
     net = _base_network()
     name = f"year-{year}"
     if name in list_scenarios():
@@ -408,6 +405,25 @@ def market_equilibrium(
     cal = calibration or load_calibration()
     if net is None and markets is None and parameters is None:
         return solve_market(baseline_model(year), cal)
+    if markets is None and parameters is None and net is not None:
+        # cached on the network's compiled form (networks are immutable)
+        comp = net.compiled()
+        result: MarketResult = comp.memo(
+            ("market_equilibrium", year, repr(cal)),
+            lambda: _market_equilibrium(net, year, None, cal, None),
+            size=64,
+        )
+        return result
+    return _market_equilibrium(net, year, markets, cal, parameters)
+
+
+def _market_equilibrium(
+    net: Network | None,
+    year: int,
+    markets: Any,
+    cal: MarketCalibration,
+    parameters: Parameters | None,
+) -> MarketResult:
     base_net, base_markets, base_params, _ = bundled_market(year)
     model = build_market_model(
         net if net is not None else base_net,
