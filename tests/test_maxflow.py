@@ -329,13 +329,15 @@ def _caspian(item: object) -> bool:
 
 def test_middle_corridor_bottleneck_is_the_caspian_crossing() -> None:
     res = max_flow(load_corridor(), CN_CROSSINGS, EU_HUBS, **MIDDLE)  # type: ignore[arg-type]
-    # The Caspian ships could carry 52 weeks x 0.85 availability x (4 x 108 x 0.72
-    # + 3 x 112 x 0.72 + 3 x 108 x 0.63 + 7 x 400 x 0.72) = 122,570 TEU a year (the last
-    # term is the container feeders), but all of them land at Alat, whose 100,000 TEU
+    # The Caspian ships could carry 52 weeks x 0.85 availability x 0.72 load x (9.4 x 108
+    # + 5.6 x 110 + 11.3 x 108 + 7 x 400) = 179,857 TEU a year (the last term is the
+    # container feeders), but all of them land at Alat, whose 100,000 TEU
     # (azernews-2025-01) bind: the Kazakh government's "corridor capacity ... incl.
-    # 100,000 TEU" (Trend 2024-12-17).
-    ships = 52 * 0.85 * (4 * 108 * 0.72 + 3 * 112 * 0.72 + 3 * 108 * 0.63 + 7 * 400 * 0.72)
-    assert round(ships) == 122570
+    # 100,000 TEU" (Trend 2024-12-17). Golden updated for issue 15: the ferry frequencies
+    # now come from the fleet serving each line (5, 3 and 6 vessels x 1.88 planned sailings
+    # a week), no longer from the 2024 wagon count, and the 2024 Turkmenbashi load is 0.72.
+    ships = 52 * 0.85 * 0.72 * (9.4 * 108 + 5.6 * 110 + 11.3 * 108 + 7 * 400)
+    assert round(ships) == 179857
     assert res.value == pytest.approx(100_000.0)
     assert [(c.kind, c.id) for c in res.cut] == [("node", "AZ_ALAT")]
     assert all(_caspian(c) for c in res.cut)
@@ -353,9 +355,12 @@ def test_more_caspian_sailings_raise_the_value_then_move_the_cut() -> None:
     # About the rail ferries: the container feeders are closed so the cut can move.
     net = load_corridor().update_record("services", "S_FEEDER_AKT_ALAT", status="closed")
     base = max_flow(net, CN_CROSSINGS, EU_HUBS, **MIDDLE)  # type: ignore[arg-type]
-    more = net.update_record("services", "S_ASCO_KUR_ALAT", sailings_per_week=8)
+    # Golden updated for issue 15: the fleet-based base frequency on Kuryk is 9.4 a week,
+    # so 2.6 more sailings a week are added (the rail ferries alone carry 90,749 TEU).
+    assert base.value == pytest.approx(52 * 0.85 * 0.72 * (9.4 * 108 + 5.6 * 110 + 11.3 * 108))
+    more = net.update_record("services", "S_ASCO_KUR_ALAT", sailings_per_week=12)
     res = max_flow(more, CN_CROSSINGS, EU_HUBS, **MIDDLE)  # type: ignore[arg-type]
-    assert res.value == pytest.approx(base.value + 52 * 0.85 * 0.72 * 4 * 108)
+    assert res.value == pytest.approx(base.value + 52 * 0.85 * 0.72 * 2.6 * 108)
     # Enough sailings on every line: the cut moves to Alat port (100,000 TEU a year).
     for sid in CASPIAN_FERRIES:
         more = more.update_record("services", sid, sailings_per_week=40)
@@ -363,12 +368,14 @@ def test_more_caspian_sailings_raise_the_value_then_move_the_cut() -> None:
     assert big.value == pytest.approx(100_000.0)
     assert [(c.kind, c.id) for c in big.cut] == [("node", "AZ_ALAT")]
     assert all(_caspian(c) for c in big.cut)
-    # With Alat port expanded too, the ferries bind again: the data give no capacity west
-    # of the Caspian on the Poti - Constanta route, so the cut stays on the crossing.
+    # With Alat port expanded too, the Caspian binds again: the Kuryk and Turkmenbashi
+    # ferries, and on the Aktau line the port's 70,000 TEU (cfts-2023-12-26; golden updated
+    # for issue 15, which gave Aktau its container capacity).
     bigger = more.update_node("AZ_ALAT", capacity_teu_per_year=10_000_000)
     far = max_flow(bigger, CN_CROSSINGS, EU_HUBS, **MIDDLE)  # type: ignore[arg-type]
-    assert far.value == pytest.approx(52 * 0.85 * 40 * (108 * 0.72 + 112 * 0.72 + 108 * 0.63))
-    assert {c.id for c in far.cut} == CASPIAN_FERRIES
+    assert far.value == pytest.approx(52 * 0.85 * 0.72 * 40 * (108 + 108) + 70_000)
+    assert {c.id for c in far.cut} == {"S_ASCO_KUR_ALAT", "S_ASCO_TMB_ALAT", "KZ_AKT"}
+    assert all(_caspian(c) for c in far.cut)
 
 
 def test_corridor_result_tables() -> None:
@@ -379,7 +386,7 @@ def test_corridor_result_tables() -> None:
     limited = frame[np.isfinite(frame.capacity)]
     assert (limited.flow <= limited.capacity * (1 + 1e-9)).all()
     text = repr(res)
-    assert "100,000 TEU/year" in text  # 33,463 with the rail ferries alone, before the feeders
+    assert "100,000 TEU/year" in text  # 90,749 with the rail ferries alone (fleet-based), before the feeders
     assert "AZ_ALAT" in text
 
 
