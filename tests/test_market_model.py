@@ -317,3 +317,13 @@ def test_spread_matches_the_reliability_models_variance() -> None:
             hw = 168.0 / len(deps)
             var += hw**2 / 12 + hw**2 * (1 - av) / av**2
         assert reliability_spread_h(comp, r) == pytest.approx(1.2815515655446004 * math.sqrt(var))
+
+
+@pytest.mark.slow
+def test_world_bank_2030_reference_is_reported() -> None:
+    from corridor_twin.scenarios.response import reference_checks
+
+    checks = reference_checks()
+    wb = [c for c in checks if c.scenario == "world-bank-2030"]
+    assert wb
+    assert all(c.modelled > 0 for c in wb)

@@ -44,12 +44,23 @@ def _fit(year: int, write: str | None) -> tuple[Any, Any]:
     return fit_report(result, figs, fitted=False), result
 
 
+def _response(result: Any) -> tuple[Any, Any]:
+    from corridor_twin.scenarios.response import middle_elasticities, reference_checks
+
+    return middle_elasticities(result), reference_checks()
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the market model on 2024 (or predict a held-out year) and print the fit report."""
     report, result = _fit(args.year, args.write)
+    response = _response(result) if args.response else None
     if args.format == "json":
         out = report.to_dict()
         out["corridor_totals"] = json.loads(result.corridor_totals().to_json(orient="records"))
+        if response is not None:
+            el, refs = response
+            out["elasticities"] = json.loads(el.to_frame().to_json(orient="records"))
+            out["references"] = [{**r.__dict__, "ratio": r.ratio} for r in refs]
         print(json.dumps(out, indent=2))
         return EXIT_OK
     if args.format == "csv":
@@ -66,6 +77,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     tot = result.corridor_totals()
     print("corridor totals:")
     print(tot.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    if response is not None:
+        el, refs = response
+        print(f"\nelasticities of Middle Corridor tonnage ({el.base_t / 1e6:.2f} Mt), 1 % steps:")
+        for row in el.to_frame().itertuples():
+            print(
+                f"  {row.measure:<13} {row.elasticity:+.3f}   literature {row.literature_low:+.2f} "
+                f"to {row.literature_high:+.2f} ({'within' if row.within else 'outside'}): "
+                f"{row.source}"
+            )
+        for r in refs:
+            print(
+                f"\n{r.scenario}: modelled {r.modelled / 1e6:.2f} M{r.unit} beside the reference "
+                f"{r.reference / 1e6:.2f} M{r.unit} ({r.id}, {r.source}; ratio {r.ratio:.2f})"
+            )
     return EXIT_OK
 
 
@@ -163,5 +188,11 @@ def add_commands(sub: Any) -> None:
         help="2024: fit and report; 2025: predict with the 2024 fit, never refitted",
     )
     sp.add_argument("--write", metavar="FILE", help="write the fitted calibration (YAML)")
+    sp.add_argument(
+        "--response",
+        action="store_true",
+        help="also the elasticities of Middle Corridor volume and the scenario references "
+        "(World Bank 2030)",
+    )
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
     sp.set_defaults(func=cmd_calibrate)

@@ -70,8 +70,19 @@ __all__ = [
     "market_equilibrium",
 ]
 
-CALIBRATED_CONSTANTS = ("middle", "northern", "southern", "road", "sea_cape")
-"""Corridor constants fitted by default (``sea_suez`` is the reference, 0)."""
+CALIBRATED_CONSTANTS = (
+    "middle@container",
+    "middle@bulk",
+    "northern@container",
+    "northern@bulk",
+    "southern",
+    "road",
+    "sea_cape",
+)
+"""Corridor constants fitted by default: the Middle and Northern corridors by cargo class
+(containers and bulk/general cargo compete on different terms: block trains and box
+ferries vs wagon ferries), the others one each; ``sea_suez`` is the reference (0) and
+``direct`` has no competitor."""
 CALIBRATION_FILE = "calibration_2024.yaml"
 
 

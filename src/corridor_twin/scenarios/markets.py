@@ -57,6 +57,7 @@ __all__ = [
     "load_markets",
     "load_observed",
     "load_parameters",
+    "load_references",
     "loads_markets",
     "loads_observed",
     "loads_parameters",
@@ -416,6 +417,7 @@ class ObservedFigure:
     source: str
     note: str = ""
     tolerance_pct: float | None = None
+    scenario: str | None = None
 
     @property
     def kind(self) -> str:
@@ -423,11 +425,13 @@ class ObservedFigure:
         return str(self.measure["kind"])
 
 
-def loads_observed(text: str, *, path: str | None = None) -> tuple[ObservedFigure, ...]:
-    """Parse an observed-figures file (see the module docstring)."""
+def loads_observed(
+    text: str, *, path: str | None = None, key: str = "figures"
+) -> tuple[ObservedFigure, ...]:
+    """Parse an observed-figures file (see the module docstring; ``key``: the list's key)."""
     doc = _doc(text, path)
     out: list[ObservedFigure] = []
-    for i, rec in enumerate(doc.get("figures") or []):
+    for i, rec in enumerate(doc.get(key) or []):
         fid = str(rec.get("id", f"#{i}"))
         where = f"figure {fid}"
         measure = rec.get("measure")
@@ -458,6 +462,7 @@ def loads_observed(text: str, *, path: str | None = None) -> tuple[ObservedFigur
                 source=str(rec.get("source", "")),
                 note=str(rec.get("note", "")),
                 tolerance_pct=None if tol is None else float(tol),
+                scenario=rec.get("scenario"),
             )
         )
     return tuple(out)
@@ -467,3 +472,13 @@ def load_observed(path: str | os.PathLike[str] | None = None) -> tuple[ObservedF
     """The bundled observed figures (or a file of them)."""
     text, where = _read(path or "observed")
     return loads_observed(text, path=where)
+
+
+def load_references(path: str | os.PathLike[str] | None = None) -> tuple[ObservedFigure, ...]:
+    """Published reference values (e.g. a study's forecast for a scenario), never fitted.
+
+    ``references.yaml``: like the observed figures, each with the bundled
+    ``scenario`` it belongs to.
+    """
+    text, where = _read(path or "references")
+    return loads_observed(text, path=where, key="references")

@@ -25,13 +25,18 @@ from typing import Any
 
 import numpy as np
 
+from corridor_twin.data import load_corridor
 from corridor_twin.network.model import Network
+from corridor_twin.scenarios.bundled import load_bundled
+from corridor_twin.scenarios.calibration import market_equilibrium
 from corridor_twin.scenarios.market_model import (
     MarketModel,
     MarketResult,
     build_market_model,
+    measure,
     solve_market,
 )
+from corridor_twin.scenarios.markets import load_references
 from corridor_twin.scenarios.model import Scenario, apply_scenario
 from corridor_twin.scenarios.operations import AddFerry
 
@@ -39,8 +44,10 @@ __all__ = [
     "LITERATURE_RANGES",
     "Elasticities",
     "FerrySweep",
+    "ScenarioCheck",
     "ferry_sweep",
     "middle_elasticities",
+    "reference_checks",
 ]
 
 LITERATURE_RANGES: Mapping[str, tuple[float, float, str]] = {
@@ -197,3 +204,46 @@ def ferry_sweep(
         ns.append(n)
         vals.append(res.choice.corridor_flow("middle", unit="t"))
     return FerrySweep(tuple(ns), tuple(vals), tuple(binds))
+
+
+@dataclass(frozen=True)
+class ScenarioCheck:
+    """A scenario's modelled figure beside a published reference value (never fitted)."""
+
+    id: str
+    scenario: str
+    unit: str
+    reference: float
+    modelled: float
+    source: str
+    note: str
+
+    @property
+    def ratio(self) -> float:
+        """Modelled / reference."""
+        return self.modelled / self.reference if self.reference else math.nan
+
+
+def reference_checks(*, markets_year: int = 2025) -> tuple[ScenarioCheck, ...]:
+    """Each bundled reference value (``references.yaml``) beside the model's figure.
+
+    The reference's scenario is applied to the bundled network; the markets,
+    parameters and risk costs are those of ``markets_year`` (no growth to the
+    scenario's year is assumed), valued on that year's baseline cost scale,
+    with the bundled 2024 calibration.
+    """
+    out = []
+    results: dict[str, MarketResult] = {}
+    for ref in load_references():
+        if ref.scenario is None:
+            continue
+        if ref.scenario not in results:
+            net = apply_scenario(load_corridor(), load_bundled(ref.scenario))
+            results[ref.scenario] = market_equilibrium(net, year=markets_year)
+        res = results[ref.scenario]
+        out.append(
+            ScenarioCheck(
+                ref.id, ref.scenario, ref.unit, ref.value, measure(res, ref), ref.source, ref.note
+            )
+        )
+    return tuple(out)
