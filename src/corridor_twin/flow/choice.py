@@ -59,7 +59,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -231,14 +231,10 @@ class ChoiceModel:
         c = np.where(m, self.charges_usd * charges_factor + charges_usd, self.charges_usd)
         if np.any(t < 0) or np.any(c < 0):
             raise OptionError("with_routes would make a time or a charge negative")
-        from dataclasses import replace
-
         return replace(self, time_h=t, charges_usd=c)
 
     def with_reference(self, reference_usd: Any) -> ChoiceModel:
         """A copy with another cost scale per segment (see :attr:`reference_cost_usd`)."""
-        from dataclasses import replace
-
         ref = np.asarray(reference_usd, dtype=np.float64)
         if ref.shape != (len(self.segments),):
             raise OptionError("with_reference needs one reference cost per segment")

@@ -53,25 +53,29 @@ __all__ = [
 LITERATURE_RANGES: Mapping[str, tuple[float, float, str]] = {
     "time": (
         -2.0,
-        -0.2,
-        "de Jong, Gunn and Ben-Akiva (2004), 'A meta-model for passenger and freight "
-        "transport in Europe', Transport Policy 11; Significance, VU and John Bates (2012) "
-        "for the Netherlands: rail and intermodal freight time elasticities about -0.2 to "
-        "-2 (mode/route level, higher for containers)",
+        -0.1,
+        "reviews of European freight elasticities (de Jong, 2003, 'Elasticities and policy "
+        "impacts in freight transport in Europe', European Transport Conference; Jourquin, "
+        "2019, 'Estimating elasticities for freight transport using a network model', Journal "
+        "of Transportation Technologies 9(1)): rail and intermodal volume with respect to "
+        "transport time, about -0.1 to -2 (our reading of the reviews, range not re-checked "
+        "figure by figure)",
     ),
     "tariff": (
         -2.5,
         -0.5,
         "Beuthe, Jourquin, Geerts and Koul a Ndjang' Ha (2001), 'Freight transportation "
         "demand elasticities: a geographic multimodal transportation network analysis', "
-        "Transportation Research E 37: rail cost elasticities about -0.6 to -2.4; de Jong "
-        "et al. (2010), 'Price sensitivity of European road freight transport', -0.5 to -1.5",
+        "Transportation Research E 37(4); Jourquin (2019), Journal of Transportation "
+        "Technologies 9(1): rail cost elasticities of about -0.5 to -2.5 by commodity and "
+        "distance (our reading, not re-checked figure by figure)",
     ),
     "caspian_wait": (
         -0.5,
-        -0.02,
+        -0.01,
         "no direct estimate; a wait is a part of door-to-door time, so its elasticity is "
-        "the time elasticity times the wait's share of the time (our derivation)",
+        "the time elasticity times the wait's share of the time (our derivation from the "
+        "time range)",
     ),
 }
 """Literature ranges (low, high, citation) the elasticities should fall in."""
