@@ -39,6 +39,7 @@ from corridor_twin.scenarios import (
     ScaleBorderDelay,
     ScaleCapacity,
     ScaleDemand,
+    ScaleDwell,
     ScaleSpeed,
     ScaleTariff,
     Scenario,
@@ -350,6 +351,16 @@ KIND_CASES: list[tuple[Change, Check]] = [
     (
         SetBorderDelay(ids=("B_KZ_DOS_IN",), dwell_h=2.0),
         lambda a, b: _border(b, "B_KZ_DOS_IN") == 2.0 and _border(b, "B_KZ_DOS_OUT") == 9.3,
+    ),
+    (
+        ScaleDwell(table="transfers", ids=("T_KZ_DOS_CONT",), factor=0.5),
+        lambda a, b: b.transfers[b.index_of("transfers", "T_KZ_DOS_CONT")].dwell_h == 2.125,
+    ),
+    (
+        ScaleDwell(
+            table="nodes", ids=("KZ_ALA",), factor=0.5, start="2025-01-01", end="2026-01-01"
+        ),
+        lambda a, b: b.node("KZ_ALA").transit_dwell_h == pytest.approx(3.0, rel=0.02),
     ),
     (
         ScaleBorderDelay(nodes=("KZ_DOS", "CN_ALA"), factor=0.5),

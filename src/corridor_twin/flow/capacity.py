@@ -19,7 +19,7 @@ Examples
 >>> table = capacity_table(load_corridor(), unit="teu")
 >>> row = table.get("service", "S_ASCO_KUR_ALAT")[0]
 >>> round(row.capacity), row.basis
-(13748, 'derived')
+(32308, 'derived')
 """
 
 from __future__ import annotations

@@ -558,7 +558,7 @@ def max_flow(
     >>> bigger = net.update_node("AZ_ALAT", capacity_teu_per_year=200_000)  # Alat phase 2
     >>> res2 = max_flow(bigger, ["CN_ALA", "CN_KHO"], "TR_IST", **middle)
     >>> res2.value > res.value, sorted({c.kind for c in res2.cut})
-    (True, ['service'])
+    (True, ['node', 'service'])
     """
     p = flow_problem(
         net_or_comp,

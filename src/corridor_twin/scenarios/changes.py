@@ -9,7 +9,8 @@ are marked derived, with a note giving the factor and the old value.
 Kinds (see :data:`CHANGE_KINDS`): capacity (``scale_capacity``,
 ``set_capacity``), structure (``add_node``, ``add_link``, ``add_record``,
 ``open_*``/``close_*``, ``set_status``), tariffs (``set_tariff``,
-``scale_tariff``), borders (``set_border_delay``, ``scale_border_delay``),
+``scale_tariff``), borders (``set_border_delay``, ``scale_border_delay``), dwell
+(``scale_dwell``),
 services (``add_sailings``, ``add_ferry``, ``set_load_factor``), restrictions
 (``lift_restriction``, ``impose_restriction``) and speeds (``scale_speed``,
 ``set_speed``). Demand changes live in :mod:`corridor_twin.scenarios.demand`.
@@ -91,6 +92,7 @@ __all__ = [
     "OpenService",
     "ScaleBorderDelay",
     "ScaleCapacity",
+    "ScaleDwell",
     "ScaleSpeed",
     "ScaleTariff",
     "SetBorderDelay",
@@ -442,6 +444,66 @@ class ScaleBorderDelay(_BorderChange):
         return net
 
 
+# -- dwell -------------------------------------------------------------------------
+_DWELL_FIELDS: Mapping[str, str] = {"transfers": "dwell_h", "nodes": "transit_dwell_h"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScaleDwell(Event):
+    """Multiply the dwell of transfers (mode or gauge changes) or nodes' transit dwell.
+
+    Parameters
+    ----------
+    table
+        One of {transfers, nodes}: a transfer's ``dwell_h`` or a node's
+        ``transit_dwell_h`` (e.g. a locomotive change) is scaled.
+    ids
+        Record ids.
+    factor
+        Multiplier, >= 0.
+
+    Notes
+    -----
+    A record without a dwell cannot be scaled. With a time window and
+    ``events="annual"`` the dwell is scaled by ``1 - s + factor * s``, ``s``
+    the window's share of the year.
+
+    Examples
+    --------
+    >>> from corridor_twin import load_corridor
+    >>> net = load_corridor()
+    >>> fast = ScaleDwell(table="transfers", ids=("T_KZ_DOS_CONT",), factor=0.5)
+    >>> fast.apply(net).transfers[net.index_of("transfers", "T_KZ_DOS_CONT")].dwell_h
+    2.125
+    """
+
+    kind: ClassVar[str] = "scale_dwell"
+    table: str
+    ids: tuple[str, ...]
+    factor: float
+
+    def _check(self) -> None:
+        check_table(self.table, self.kind, _DWELL_FIELDS)
+        self._set("ids", as_ids(self.ids, self.kind))
+        self._set("factor", check_number(self.factor, self.kind, "factor"))
+
+    def _apply(self, net: Network, prov: Provenance, events: str) -> Network:
+        require(net, self.table, self.ids, self.kind)
+        name = _DWELL_FIELDS[self.table]
+        factor = self.annual_factor(self.factor, events)
+        how = f"scenario: x{self.factor:g}"
+        if self.is_event and events == "annual":
+            how += f" during {self.window_text()}, so x{factor:.6g} on average"
+        for rid in self.ids:
+            rec = getattr(net, self.table)[net.index_of(self.table, rid)]
+            if getattr(rec, name) is None:
+                raise ScenarioError(
+                    f"{singular(self.table)} {rid!r} has no {name} to scale", field="ids"
+                )
+            net = scale_fields(net, self.table, rid, (name,), factor, prov, how)
+        return net
+
+
 CHANGE_KINDS: Mapping[str, type[Change]] = {
     cls.kind: cls
     for cls in (
@@ -461,6 +523,7 @@ CHANGE_KINDS: Mapping[str, type[Change]] = {
         ScaleTariff,
         SetBorderDelay,
         ScaleBorderDelay,
+        ScaleDwell,
         AddSailings,
         AddFerry,
         SetLoadFactor,

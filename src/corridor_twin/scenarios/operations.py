@@ -64,7 +64,7 @@ class AddSailings(Change):
     >>> net = load_corridor()
     >>> AddSailings(ids=("S_ASCO_KUR_ALAT",), delta=2).apply(net).service(
     ...     "S_ASCO_KUR_ALAT").sailings_per_week
-    6.0
+    11.4
     """
 
     kind: ClassVar[str] = "add_sailings"
