@@ -166,6 +166,14 @@ def test_assignment_and_utilisation(client: TestClient) -> None:
     assert body["status"] == "optimal"
     assert len(body["link_flows"]) == 5
     assert body["totals"]["demand_per_year"] > 0
+    assert body["totals"]["middle_t_per_year"] > 0  # the calibrated market model by default
+    code, body = post(client, "/api/v1/assignment", {"top": 5, "method": "lp"})
+    assert code == 200
+    assert "cost_usd" in body["totals"]
+    code, body = post(client, "/api/v1/assignment", {"method": "market", "objective": "cost"})
+    assert code in (400, 422)
+    r = client.get("/api/v1/network/utilisation", params={"method": "lp"})
+    assert r.status_code == 200
     r = client.get("/api/v1/network/utilisation")
     assert r.status_code == 200
     links = r.json()["links"]

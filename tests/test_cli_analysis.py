@@ -46,11 +46,11 @@ def test_capacity_bad_input_exits_2(capsys) -> None:  # type: ignore[no-untyped-
 
 
 def test_assign_prints_totals_and_json(capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(capsys, "assign", "--top", "3")
+    code, out, _ = run(capsys, "assign", "--method", "restricted_arcs", "--top", "3")
     assert code == 0
     assert "unmet" in out
     assert "USD/year" in out
-    code, out, _ = run(capsys, "assign", "--format", "json")
+    code, out, _ = run(capsys, "assign", "--method", "restricted_arcs", "--format", "json")
     doc = json.loads(out)
     assert doc["status"] == "optimal"
     assert doc["totals"]["demand_per_year"] > 0
@@ -60,7 +60,7 @@ def test_assign_bad_demand_file_exits_2(capsys, tmp_path: Path) -> None:  # type
     bad = tmp_path / "demand.yaml"
     bad.write_text("rows: [{id: x, origin: KZ_ALA, destination: Nowhere, commodity: container,"
                    " amount_per_year: 5, unit: teu}]\n")
-    code, _, err = run(capsys, "assign", "--demand", str(bad))
+    code, _, err = run(capsys, "assign", "--method", "restricted_arcs", "--demand", str(bad))
     assert code == 2
     assert "corridor: error:" in err
 

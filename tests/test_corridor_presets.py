@@ -151,7 +151,7 @@ def test_bad_names_and_files_are_one_clear_error(comp: CompiledNetwork) -> None:
         load_corridors("[]")
 
 
-def test_classify_none_for_a_local_route(comp: CompiledNetwork) -> None:
+def test_classify_direct_for_a_local_route(comp: CompiledNetwork) -> None:
     r = route(comp, "Baku", "Tbilisi", cargo="container", optimize="time")
-    assert classify_path(comp, r.edges) is None
+    assert classify_path(comp, r.edges) == "direct"
     assert not path_in_corridor(comp, np.empty(0, dtype=np.int64), "middle")

@@ -197,8 +197,51 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _market(provider: NetworkProvider, scenario: str | None, objective: str) -> Any:
+    """The calibrated market model on the provider's (scenario) network (cached on it)."""
+    from corridor_twin.errors import OptionError
+    from corridor_twin.scenarios.calibration import market_equilibrium
+
+    if objective != "generalized":
+        raise OptionError(
+            "method market uses the calibrated generalized cost; objective applies to method lp"
+        )
+    return market_equilibrium(provider.network(scenario))
+
+
+def _market_assignment(provider: NetworkProvider, req: AssignmentRequest) -> AssignmentOut:
+    res = _market(provider, req.scenario, req.objective)
+    ch = res.choice
+    totals: dict[str, float | None] = {
+        "demand_per_year": finite(float((ch.model.demand * ch.model.segment_t_per_unit).sum())),
+        "unmet_per_year": finite(float((ch.unmet * ch.model.segment_t_per_unit).sum())),
+        "relative_gap": finite(ch.solution.gap),
+        "iterations": float(ch.solution.iterations),
+    }
+    for row in res.corridor_totals().itertuples():
+        totals[f"{row.corridor}_t_per_year"] = finite(row.flow_t_per_year)
+        totals[f"{row.corridor}_teu_per_year"] = finite(row.flow_teu_per_year)
+    lf = ch.link_flows()
+    if len(lf):
+        lf = lf.sort_values("flow_t_per_year", ascending=False)
+    seg = ch.segments_frame()
+    el = ch.elements_frame()
+    return AssignmentOut(
+        status=res.status,
+        message=ch.solution.message,
+        totals=totals,
+        link_flows=_records(lf.head(req.top)),
+        unmet=_records(seg[seg["unmet_per_year"] > 1e-6]),
+        shadow_prices=_records(el[el["queue_price_usd"] > 0]),
+    )
+
+
 def assignment(provider: NetworkProvider, req: AssignmentRequest) -> AssignmentOut:
-    """System-optimal assignment of the demand table."""
+    """The calibrated market model (``method="market"``, default) or the system-optimal
+    assignment of the demand table (``method="lp"``); for the market model the shadow
+    prices are the queue prices of full capacities."""
+    if req.method == "market":
+        return _market_assignment(provider, req)
     res = provider.assignment(req.scenario, req.objective)
     lf = res.link_flows
     if len(lf) and "total_t_per_year" in lf.columns:
@@ -214,12 +257,22 @@ def assignment(provider: NetworkProvider, req: AssignmentRequest) -> AssignmentO
 
 
 def utilisation(
-    provider: NetworkProvider, scenario: str | None, objective: str = "generalized"
+    provider: NetworkProvider,
+    scenario: str | None,
+    objective: str = "generalized",
+    method: str = "market",
 ) -> UtilisationOut:
-    """Per link utilisation from the assignment: the busiest direction (or ferry service
-    on the link) against its annual capacity in tonnes."""
+    """Per link utilisation from the calibrated market model (``method="market"``) or the
+    system-optimal assignment (``lp``): the busiest direction (or ferry service on the
+    link) against its annual capacity in tonnes."""
     net = provider.network(scenario)
-    res = provider.assignment(scenario, objective)
+    if method == "market":
+        market = _market(provider, scenario, objective)
+        lf_market = market.choice.link_flows()
+        status = market.status
+    else:
+        res = provider.assignment(scenario, objective)
+        status = res.status
     caps = capacity_table(net, unit="t").to_frame()
     cap = {
         (k, i, a, b): float(c)
@@ -228,7 +281,7 @@ def utilisation(
         )
     }
     best: dict[str, tuple[float, float | None]] = {}
-    lf = res.link_flows
+    lf = lf_market if method == "market" else res.link_flows
     if len(lf):
         keys = ["link", "service", "from_node", "to_node"]
         flows = lf.groupby(keys, dropna=False, sort=True)["flow_t_per_year"].sum()
@@ -248,7 +301,7 @@ def utilisation(
         LinkUtilisationOut(link=k, flow_t_per_year=f, utilisation=u)
         for k, (f, u) in sorted(best.items())
     ]
-    return UtilisationOut(scenario=scenario, objective=objective, status=res.status, links=links)
+    return UtilisationOut(scenario=scenario, objective=objective, status=status, links=links)
 
 
 def scenarios(provider: NetworkProvider) -> list[ScenarioOut]:

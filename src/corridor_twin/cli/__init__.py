@@ -21,6 +21,7 @@ from corridor_twin.cli import (
     _admin,
     _analysis,
     _equilibrium,
+    _market,
     _network,
     _route,
     _simulate,
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     _web.add_commands(sub, net_opt)
     _admin.add_commands(sub)
     _simulate.add_simulate(sub, net_opt)
+    _market.add_commands(sub)
     _validate.add_validate_model(sub, net_opt)
     _equilibrium.add_equilibrium(sub)
     _network.add_schema(sub)

@@ -9,6 +9,7 @@ from typing import Any
 
 from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
 from corridor_twin.cli._format import number, table, unit_label
+from corridor_twin.cli._market import cmd_assign_market
 from corridor_twin.cli._options import add_lens_options, lens
 from corridor_twin.cli._progress import working
 from corridor_twin.errors import CorridorError, OptionError
@@ -167,7 +168,9 @@ def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
 
 
 def cmd_assign(args: argparse.Namespace, net: Network) -> int:
-    """System-optimal assignment of a demand table."""
+    """The calibrated market model (default), or the system-optimal assignment of a demand table."""
+    if args.method == "market":
+        return cmd_assign_market(args, net)
 
     demand = read_demand(args.demand) if args.demand else load_bundled_demand()
     if args.scenario:
@@ -486,11 +489,13 @@ def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     )
     sp.add_argument(
         "--method",
-        choices=list(ASSIGNMENT_METHODS),
-        default="restricted_arcs",
-        help="restricted_arcs (default), paths, full_lp: the system-optimal LP (column "
-        "generation with a master of the found paths' arcs or of path columns, or the whole "
-        "LP at once); equilibrium: shippers' own cheapest routes with congestion delays",
+        choices=["market", *ASSIGNMENT_METHODS],
+        default="market",
+        help="market (default): the calibrated market model, route choice among the competing "
+        "corridors in capacity equilibrium (bundled 2024 markets, or --demand rows as markets); "
+        "restricted_arcs, paths, full_lp: the system-optimal LP (column generation with a master "
+        "of the found paths' arcs or of path columns, or the whole LP at once), with shadow "
+        "prices; equilibrium: shippers' own cheapest routes with congestion delays",
     )
     sp.add_argument("--top", type=int, default=15, help="how many busiest links to list")
     sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
@@ -501,7 +506,8 @@ def add_commands(sub: SubParsers, net_opt: NetOption) -> None:
     sp.add_argument("scenarios", nargs="*", help="bundled names or files (default: all bundled)")
     sp.add_argument("--demand", metavar="FILE")
     sp.add_argument(
-        "--analyses", help="comma-separated subset of throughput,bottlenecks,assignment,routes"
+        "--analyses",
+        help="comma-separated subset of throughput,bottlenecks,assignment,routes,market",
     )
     sp.add_argument("--out", metavar="DIR", help="write CSV, JSON and report.md here")
     sp.add_argument(

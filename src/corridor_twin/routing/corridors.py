@@ -14,6 +14,8 @@ preset        route
 ``sea_suez``  by deep sea from Shanghai to Rotterdam via Suez
 ``sea_cape``  the same string round the Cape of Good Hope (``sea`` is an
               alias of ``sea_suez``)
+``direct``    none of these crossings (e.g. Kazakhstan-China, or inside the
+              Caucasus)
 ============  ==============================================================
 
 The presets are data (``corridor_twin/data/corridors.yaml``): each names the
@@ -43,7 +45,7 @@ Examples
 >>> classify_path(net.compiled(), r.edges)
 'middle'
 >>> sorted(CORRIDORS)
-['middle', 'northern', 'road', 'sea_cape', 'sea_suez', 'southern']
+['direct', 'middle', 'northern', 'road', 'sea_cape', 'sea_suez', 'southern']
 """
 
 from __future__ import annotations

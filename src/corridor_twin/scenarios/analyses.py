@@ -9,7 +9,10 @@ Each is a pure function ``(network, demand) -> result`` (see
 * ``bottlenecks``: the minimum cut of that flow, named link by link;
 * ``assignment``: the system-optimal assignment of the demand table: cost,
   time, CO2e and unmet demand;
-* ``routes``: the fastest route's days, cost and CO2e for reference OD pairs.
+* ``routes``: the fastest route's days, cost and CO2e for reference OD pairs;
+* ``market``: the calibrated market model (route choice among the competing
+  corridors in capacity equilibrium, :mod:`corridor_twin.scenarios.calibration`)
+  on the bundled 2024 markets: tonnes and TEU per corridor and unmet demand.
 
 Examples
 --------
@@ -40,6 +43,7 @@ __all__ = [
     "STANDARD_ANALYSES",
     "assignment",
     "bottlenecks",
+    "market",
     "routes",
     "throughput",
 ]
@@ -157,10 +161,28 @@ def routes(net: Network, demand: DemandTable | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def market(net: Network, demand: DemandTable | None) -> dict[str, float]:
+    """Corridor totals of the calibrated market model on the bundled 2024 markets.
+
+    The markets are whole markets (all routes together), so the demand table
+    (corridor-specific flows) does not enter; a scenario's network is valued
+    on the 2024 baseline's cost scale.
+    """
+    from corridor_twin.scenarios.calibration import market_equilibrium
+
+    res = market_equilibrium(net)
+    out: dict[str, float] = {}
+    for row in res.corridor_totals().itertuples():
+        out[f"{row.corridor}_t"] = float(row.flow_t_per_year)
+        out[f"{row.corridor}_teu"] = float(row.flow_teu_per_year)
+    return out
+
+
 STANDARD_ANALYSES: Mapping[str, Any] = {
     "throughput": throughput,
     "bottlenecks": bottlenecks,
     "assignment": assignment,
     "routes": routes,
+    "market": market,
 }
 """The analyses ``corridor compare`` runs, by name."""

@@ -31,6 +31,8 @@ def utilisation(
     provider: ProviderDep,
     scenario: ScenarioQuery = None,
     objective: Annotated[Literal["generalized", "cost", "time", "co2"], Query()] = "generalized",
+    method: Annotated[Literal["market", "lp"], Query()] = "market",
 ) -> UtilisationOut:
-    """Per link utilisation from the assignment of the scenario's demand (cached per app)."""
-    return actions.utilisation(provider, scenario or None, objective)
+    """Per link utilisation from the calibrated market model (default) or the system-optimal
+    assignment of the scenario's demand (``method=lp``); cached per network."""
+    return actions.utilisation(provider, scenario or None, objective, method)

@@ -62,8 +62,14 @@ class CapacityOut(ApiModel):
 
 
 class AssignmentRequest(RequestModel):
-    """System-optimal assignment of the bundled demand (with the scenario's demand changes)."""
+    """The calibrated market model (default) or the system-optimal assignment of the
+    bundled demand (with the scenario's demand changes)."""
 
+    method: Literal["market", "lp"] = Field(
+        "market",
+        description="market: route choice among the competing corridors in capacity "
+        "equilibrium, calibrated on 2024; lp: the system optimum with shadow prices.",
+    )
     objective: AssignObjective = "generalized"
     scenario: ScenarioName | None = None
     top: int = Field(50, ge=1, le=1000, description="How many busiest link rows to return.")
