@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from corridor_twin import __version__
+from corridor_twin.api.corridors import CORRIDORS, check_route, combine
 from corridor_twin.api.errors import FieldError
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.schemas import (
@@ -24,6 +25,8 @@ from corridor_twin.api.schemas import (
     CapacityRequest,
     CompareOut,
     CompareRequest,
+    CorridorCompareOut,
+    CorridorCompareRequest,
     MetaOut,
     NodeOut,
     ParetoRequest,
@@ -35,18 +38,18 @@ from corridor_twin.api.schemas import (
     UtilisationOut,
 )
 from corridor_twin.api.schemas.common import finite
-from corridor_twin.api.schemas.flow import CutItemOut, LinkUtilisationOut
+from corridor_twin.api.schemas.flow import CutItemOut, LinkUtilisationOut, NodeUtilisationOut
 from corridor_twin.api.schemas.reliability import (
     HistogramOut,
     RouteReliabilityOut,
     TransitStatsOut,
 )
-from corridor_twin.api.schemas.routing import RouteOut
-from corridor_twin.errors import CorridorError, UnknownNodeError
+from corridor_twin.api.schemas.routing import CorridorRowOut, RouteOut
+from corridor_twin.errors import CorridorError, NoRouteError, OptionError, UnknownNodeError
 from corridor_twin.flow import capacity_table, max_flow
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
-from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, route
+from corridor_twin.routing import GeneralizedCost, Route, k_routes, pareto_routes, route
 from corridor_twin.scenarios import Analysis, compare
 from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
 from corridor_twin.simulate import route_components, simulate_transit_h, summarize
@@ -54,6 +57,7 @@ from corridor_twin.simulate import route_components, simulate_transit_h, summari
 __all__ = [
     "assignment",
     "capacity",
+    "compare_corridors",
     "compare_scenarios",
     "meta",
     "nodes",
@@ -74,6 +78,63 @@ def _check_nodes(
             net.find_node(value)
         except UnknownNodeError as exc:
             raise FieldError(("body", *loc), exc) from exc
+
+
+def _check_countries(net: Network, field: str, codes: Sequence[str]) -> None:
+    """Countries to avoid must be ISO codes of countries the network has nodes in."""
+    known = sorted({n.country for n in net.nodes})
+    for i, code in enumerate(codes):
+        if code.upper() not in known:
+            raise FieldError(
+                ("body", field, i),
+                OptionError(
+                    f"no place of the network is in {code.upper()!r}; its countries are "
+                    f"{', '.join(known)}"
+                ),
+            )
+
+
+def _options(
+    net: Network,
+    corridor: str | None,
+    avoid: Sequence[str],
+    modes: Sequence[str] | None,
+    ends: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The routing options of a request: its own plus its corridor's.
+
+    An origin or destination in a country the corridor does not pass has no
+    route via that corridor (said so, rather than "which you avoid").
+    """
+    _check_countries(net, "avoid_countries", avoid)
+    if corridor is not None:
+        lens = CORRIDORS[corridor]
+        for end in ends:
+            node = net.find_node(end)
+            if node.country in lens.avoid_countries:
+                raise NoRouteError(
+                    f"no route via the {lens.label}: {node.name} ({node.id}) is in "
+                    f"{node.country}, which it does not pass"
+                )
+    both, allowed = combine(corridor, avoid, modes)
+    return {"avoid_countries": both, "modes": None if allowed is None else list(allowed)}
+
+
+def _in_corridor(corridor: str | None, found: Sequence[Route], net: Network) -> list[Route]:
+    """The routes that pass the corridor's check; NoRouteError if none does."""
+    if corridor is None:
+        return list(found)
+    kept, error = [], None
+    for r in found:
+        try:
+            check_route(corridor, r, net)
+        except NoRouteError as exc:
+            error = error or exc
+            continue
+        kept.append(r)
+    if not kept and error is not None:
+        raise error
+    return kept
 
 
 def meta(
@@ -111,37 +172,70 @@ def routes(provider: NetworkProvider, req: RouteRequest) -> RouteSetOut:
     """The best route or the k best by the request's objective."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    ends = (req.origin, req.destination)
     common: dict[str, Any] = {
         "cargo": req.cargo,
         "optimize": req.objective,
-        "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
-        "modes": req.modes,
+        **_options(net, req.corridor, req.avoid_countries, req.modes, ends),
     }
     if req.objective == "generalized":
         common["generalized"] = GeneralizedCost(
             value_of_time_usd_per_unit_h=req.value_of_time_usd_per_unit_h,
             co2_price_usd_per_t=req.co2_price_usd_per_t,
         )
+    via = f" via the {CORRIDORS[req.corridor].label}" if req.corridor else ""
     if req.k == 1:
-        found = [route(net, req.origin, req.destination, **common)]
-        return RouteSetOut.from_routes(found, net, f"best by {req.objective}")
+        found = _in_corridor(req.corridor, [route(net, req.origin, req.destination, **common)],
+                             net)
+        return RouteSetOut.from_routes(found, net, f"best by {req.objective}{via}")
     rs = k_routes(net, req.origin, req.destination, k=req.k, **common)
-    return RouteSetOut.from_routes(rs, net, f"{req.k} best by {req.objective}")
+    kept = _in_corridor(req.corridor, list(rs), net)
+    out = RouteSetOut.from_routes(kept, net, f"{req.k} best by {req.objective}{via}")
+    return out.model_copy(update={"complete": rs.complete})
 
 
 def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
     """Every Pareto-optimal route over time, cost and CO2e."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    ends = (req.origin, req.destination)
     rs = pareto_routes(
         net,
         req.origin,
         req.destination,
         cargo=req.cargo,
-        avoid_countries=tuple(c.upper() for c in req.avoid_countries),
-        modes=req.modes,
+        **_options(net, req.corridor, req.avoid_countries, req.modes, ends),
     )
-    return RouteSetOut.from_routes(rs, net, "Pareto-optimal (time, cost, CO2e)")
+    via = f" via the {CORRIDORS[req.corridor].label}" if req.corridor else ""
+    kept = _in_corridor(req.corridor, list(rs), net)
+    out = RouteSetOut.from_routes(kept, net, f"Pareto-optimal (time, cost, CO2e){via}")
+    return out.model_copy(update={"complete": rs.complete})
+
+
+def compare_corridors(provider: NetworkProvider, req: CorridorCompareRequest) -> CorridorCompareOut:
+    """The best route via each corridor, side by side (a row says why one has none)."""
+    net = provider.network(req.scenario)
+    _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    ends = (req.origin, req.destination)
+    rows = []
+    for name in dict.fromkeys(req.corridors):
+        lens = CORRIDORS[name]
+        try:
+            opts = _options(net, name, req.avoid_countries, None, ends)
+            r = route(net, req.origin, req.destination, cargo=req.cargo,
+                      optimize=req.objective, **opts)
+            check_route(name, r, net)
+        except (NoRouteError, OptionError) as exc:
+            rows.append(CorridorRowOut(corridor=name, label=lens.label,
+                                       description=lens.description, route=None,
+                                       error=str(exc)))
+            continue
+        rows.append(CorridorRowOut(corridor=name, label=lens.label, description=lens.description,
+                                   route=RouteOut.from_route(r, net)))
+    return CorridorCompareOut(
+        origin=net.find_node(req.origin).id, destination=net.find_node(req.destination).id,
+        objective=req.objective, rows=rows,
+    )
 
 
 def capacity(provider: NetworkProvider, req: CapacityRequest) -> CapacityOut:
@@ -243,7 +337,43 @@ def utilisation(
         LinkUtilisationOut(link=k, flow_t_per_year=f, utilisation=u)
         for k, (f, u) in sorted(best.items())
     ]
-    return UtilisationOut(scenario=scenario, objective=objective, status=res.status, links=links)
+    return UtilisationOut(
+        scenario=scenario, objective=objective, status=res.status, links=links,
+        nodes=_node_utilisation(res),
+    )
+
+
+def _node_utilisation(res: Any) -> list[NodeUtilisationOut]:
+    """Throughput per node with flow, against its capacities (the tightest one counts)."""
+    nf = res.node_flows
+    if not len(nf):
+        return []
+    flows = nf.groupby("node", sort=True)["flow_t_per_year"].sum()
+    use = res.capacity_use
+    use = use[use["kind"] == "node"] if len(use) else use
+    tightest: dict[str, tuple[float | None, str]] = {}
+    cap_t: dict[str, float] = {}
+    for node, unit, capacity, util in use[
+        ["id", "unit", "capacity_per_year", "utilisation"]
+    ].itertuples(index=False):
+        u = finite(util)
+        if unit == "t" and finite(capacity) is not None:
+            cap_t[node] = float(capacity)
+        old = tightest.get(node)
+        if u is not None and (old is None or old[0] is None or u > old[0]):
+            tightest[node] = (u, str(unit))
+    out = []
+    for node, flow in flows.items():
+        if not flow > 0:
+            continue
+        u, unit = tightest.get(str(node), (None, None))
+        out.append(
+            NodeUtilisationOut(
+                node=str(node), flow_t_per_year=float(flow),
+                capacity_t_per_year=cap_t.get(str(node)), utilisation=u, unit=unit,
+            )
+        )
+    return out
 
 
 def scenarios(provider: NetworkProvider) -> list[ScenarioOut]:
@@ -287,10 +417,30 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
     """Transit-time distribution of the best (or k best) routes, seeded."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    if req.k == 1:
-        found = [route(net, req.origin, req.destination, cargo=req.cargo)]
+    ends = (req.origin, req.destination)
+    opts = _options(net, req.corridor, req.avoid_countries, req.modes, ends)
+    k = max(req.k, req.rank or 1)
+    if req.objective == "pareto":
+        ranked = sorted(
+            pareto_routes(net, req.origin, req.destination, cargo=req.cargo, **opts),
+            key=lambda r: r.time_h,
+        )
+    elif k == 1:
+        ranked = [route(net, req.origin, req.destination, cargo=req.cargo,
+                        optimize=req.objective, **opts)]
     else:
-        found = list(k_routes(net, req.origin, req.destination, k=req.k, cargo=req.cargo))
+        ranked = list(k_routes(net, req.origin, req.destination, k=k, cargo=req.cargo,
+                               optimize=req.objective, **opts))
+    ranked = _in_corridor(req.corridor, ranked, net)
+    if req.rank is not None:
+        if req.rank > len(ranked):
+            raise FieldError(
+                ("body", "rank"),
+                NoRouteError(f"there are only {len(ranked)} route(s), no route {req.rank}"),
+            )
+        found = [ranked[req.rank - 1]]
+    else:
+        found = ranked[: req.k]
     deadline_h = None if req.deadline_days is None else req.deadline_days * 24.0
     children = np.random.default_rng(req.seed).spawn(len(found))
     results = []

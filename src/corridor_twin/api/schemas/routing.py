@@ -6,11 +6,22 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from corridor_twin.api.corridors import ALL_CORRIDORS, CorridorName
+from corridor_twin.api.naming import key_places, route_name
 from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel, finite
 from corridor_twin.network.model import Network
 from corridor_twin.routing import Route, RouteSet
 
-__all__ = ["LegOut", "ParetoRequest", "RouteOut", "RouteRequest", "RouteSetOut"]
+__all__ = [
+    "CorridorCompareOut",
+    "CorridorCompareRequest",
+    "CorridorRowOut",
+    "LegOut",
+    "ParetoRequest",
+    "RouteOut",
+    "RouteRequest",
+    "RouteSetOut",
+]
 
 Objective = Literal["time", "cost", "co2", "distance", "generalized"]
 Mode = Literal["rail", "road", "ferry", "sea", "pipeline"]
@@ -25,6 +36,11 @@ class _OdRequest(RequestModel):
         default_factory=list, max_length=50, description="ISO codes of countries to avoid."
     )
     modes: list[Mode] | None = Field(None, max_length=5, description="Allowed modes (all: null).")
+    corridor: CorridorName | None = Field(
+        None,
+        description="Only routes via this corridor (its countries and modes, added to "
+        "avoid_countries and modes); null: any.",
+    )
     scenario: Annotated[str, Field(max_length=200)] | None = Field(
         None, description="Scenario applied to the network; null: baseline."
     )
@@ -88,6 +104,8 @@ class RouteOut(ApiModel):
 
     origin: str
     destination: str
+    name: str = Field(description='The route by its key places, e.g. "via Kuryk, Alat, Poti".')
+    via: list[str] = Field(description="Node ids of the key places, in order.")
     commodity: str
     unit: str
     objective: str
@@ -131,7 +149,8 @@ class RouteOut(ApiModel):
         ]
         coords = [(net.node(n).lon, net.node(n).lat) for n in r.nodes]
         return cls(
-            origin=r.origin, destination=r.destination, commodity=r.commodity, unit=r.unit,
+            origin=r.origin, destination=r.destination, name=route_name(r, net),
+            via=key_places(r, net), commodity=r.commodity, unit=r.unit,
             objective=r.objective, objective_value=finite(r.objective_value),
             length_km=r.length_km, time_h=r.time_h, time_days=r.time_days,
             travel_h=r.travel_h, wait_h=r.wait_h,
@@ -157,3 +176,37 @@ class RouteSetOut(ApiModel):
         return cls(
             kind=kind, complete=complete, routes=[RouteOut.from_route(r, net) for r in routes]
         )
+
+
+class CorridorCompareRequest(RequestModel):
+    """The best route of one origin and destination via each corridor, side by side."""
+
+    origin: Name = Field(examples=["Almaty"])
+    destination: Name = Field(examples=["Istanbul"])
+    cargo: Cargo = "container"
+    objective: Objective = "time"
+    corridors: list[CorridorName] = Field(
+        default_factory=lambda: list(ALL_CORRIDORS),
+        min_length=1, max_length=4,
+    )
+    avoid_countries: list[Country] = Field(default_factory=list, max_length=50)
+    scenario: Annotated[str, Field(max_length=200)] | None = None
+
+
+class CorridorRowOut(ApiModel):
+    """One corridor: its best route, or why it has none."""
+
+    corridor: str
+    label: str
+    description: str
+    route: RouteOut | None
+    error: str | None = Field(None, description="Why there is no route via this corridor.")
+
+
+class CorridorCompareOut(ApiModel):
+    """One row per corridor, in the order asked."""
+
+    origin: str
+    destination: str
+    objective: str
+    rows: list[CorridorRowOut]
