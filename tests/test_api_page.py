@@ -76,17 +76,22 @@ def test_compare_corridors_side_by_side(client: TestClient) -> None:
 
 
 def test_a_corridor_without_a_route_says_why(client: TestClient) -> None:
-    code, body = post(client, "/routes/corridors", {
-        "origin": "Aktau", "destination": "Alat", "corridors": ["northern", "middle"]})
+    code, body = post(
+        client,
+        "/routes/corridors",
+        {"origin": "Aktau", "destination": "Alat", "corridors": ["northern", "middle"]},
+    )
     assert code == 200, body
     northern, middle = body["rows"]
     assert northern["route"] is None
     assert northern["error"] == (
         "no route via the Northern route (via Russia): Baku International Sea Trade Port "
-        "(Alat) (AZ_ALAT) is in AZ, which it does not pass")
+        "(Alat) (AZ_ALAT) is in AZ, which it does not pass"
+    )
     assert middle["route"] is not None
-    code, body = post(client, "/routes", {
-        "origin": "Aktau", "destination": "Alat", "corridor": "northern"})
+    code, body = post(
+        client, "/routes", {"origin": "Aktau", "destination": "Alat", "corridor": "northern"}
+    )
     assert code == 422
 
 
@@ -96,7 +101,8 @@ def test_unknown_country_is_refused(client: TestClient, path: str) -> None:
     assert code == 422, body
     (item,) = body["detail"]
     assert item["loc"] == ["body", "avoid_countries", 1]
-    assert "'XX'" in item["msg"] and "AZ" in item["msg"]
+    assert "'XX'" in item["msg"]
+    assert "AZ" in item["msg"]
 
 
 def test_unknown_corridor_is_refused(client: TestClient) -> None:
@@ -107,8 +113,11 @@ def test_unknown_corridor_is_refused(client: TestClient) -> None:
 
 def test_reliability_follows_the_corridor_and_the_selected_route(client: TestClient) -> None:
     _, routes = post(client, "/routes", {**OD, "corridor": "middle", "k": 3})
-    code, body = post(client, "/reliability", {
-        **OD, "corridor": "middle", "k": 3, "rank": 2, "draws": 500, "seed": 1})
+    code, body = post(
+        client,
+        "/reliability",
+        {**OD, "corridor": "middle", "k": 3, "rank": 2, "draws": 500, "seed": 1},
+    )
     assert code == 200, body
     (res,) = body["results"]
     assert res["route"]["nodes"] == routes["routes"][1]["nodes"]
@@ -118,17 +127,24 @@ def test_reliability_follows_the_corridor_and_the_selected_route(client: TestCli
     code, body = post(client, "/reliability", {**OD, "k": 2, "rank": 3, "draws": 500})
     assert code == 422
     assert "rank 3 is beyond the k=2 routes" in body["detail"][0]["msg"]
-    code, body = post(client, "/reliability", {
-        **OD, "corridor": "middle", "objective": "pareto", "rank": 10, "draws": 500})
+    code, body = post(
+        client,
+        "/reliability",
+        {**OD, "corridor": "middle", "objective": "pareto", "rank": 10, "draws": 500},
+    )
     assert code == 422
     assert body["detail"][0]["loc"] == ["body", "rank"]
 
 
 def test_reliability_of_a_pareto_route(client: TestClient) -> None:
     _, pareto = post(client, "/routes/pareto", {**OD, "corridor": "middle"})
-    assert pareto["routes"] and all("AZ" in countries(client, r) for r in pareto["routes"])
-    code, body = post(client, "/reliability", {
-        **OD, "corridor": "middle", "objective": "pareto", "rank": 1, "draws": 500})
+    assert pareto["routes"]
+    assert all("AZ" in countries(client, r) for r in pareto["routes"])
+    code, body = post(
+        client,
+        "/reliability",
+        {**OD, "corridor": "middle", "objective": "pareto", "rank": 1, "draws": 500},
+    )
     assert code == 200, body
     assert body["results"][0]["route"]["nodes"] == pareto["routes"][0]["nodes"]
 
@@ -136,13 +152,15 @@ def test_reliability_of_a_pareto_route(client: TestClient) -> None:
 def test_sea_lanes_follow_suez_not_russia(client: TestClient) -> None:
     lanes = {x["link"]: x for x in client.get(API + "/network/sea-lanes").json()}
     suez = lanes["CN_SHA-NL_RTM"]
-    assert suez["estimate"] is True and suez["source"] == "assumption-corridor-twin"
+    assert suez["estimate"] is True
+    assert suez["source"] == "assumption-corridor-twin"
     pts = suez["coordinates_lonlat"]
-    assert pts[0] == [121.47, 31.23] and pts[-1] == [4.14, 51.95]
+    assert pts[0] == [121.47, 31.23]
+    assert pts[-1] == [4.14, 51.95]
     # it passes Malacca (south of 5 N) and Suez, and never crosses Russia or Kazakhstan
     assert min(lat for _, lat in pts) < 5
     assert any(abs(lon - 32.5) < 0.5 and 29 < lat < 32 for lon, lat in pts)
-    assert not any(45 < lat and 40 < lon < 120 for lon, lat in pts)
+    assert not any(lat > 45 and 40 < lon < 120 for lon, lat in pts)
     assert suez["variants"][0]["name"] == "Cape of Good Hope"
     assert {"KZ_AKT-AZ_ALAT-FERRY", "GE_POT-RO_CND"} <= set(lanes)
 
@@ -153,7 +171,8 @@ def test_utilisation_has_nodes_and_tells_unknown_capacity(client: TestClient) ->
     assert nodes["AZ_ALAT"]["capacity_t_per_year"] == 15_000_000
     assert 0 < nodes["AZ_ALAT"]["utilisation"] < 1
     unknown = [n for n in body["nodes"] if n["utilisation"] is None]
-    assert unknown and all(n["flow_t_per_year"] > 0 for n in unknown)
+    assert unknown
+    assert all(n["flow_t_per_year"] > 0 for n in unknown)
     links = body["links"]
     assert any(x["utilisation"] is None and x["flow_t_per_year"] > 0 for x in links)
 
@@ -167,22 +186,39 @@ def test_history_and_revert_make_a_new_version(client: TestClient) -> None:
     path = f"{API}/networks/titr/links/{FERRY}"
     before = client.get(path).json()["values"]
     v0 = _version(client)
-    figure = {"value": 4_200_000, "source": "assumption-corridor-twin", "year": 2026,
-              "estimate": True, "note": "test"}
-    r = client.patch(path, json={"values": {"capacity_t_per_year": figure},
-                                 "expected_version": v0, "message": "more ferries"})
+    figure = {
+        "value": 4_200_000,
+        "source": "assumption-corridor-twin",
+        "year": 2026,
+        "estimate": True,
+        "note": "test",
+    }
+    r = client.patch(
+        path,
+        json={
+            "values": {"capacity_t_per_year": figure},
+            "expected_version": v0,
+            "message": "more ferries",
+        },
+    )
     assert r.status_code == 200, r.json()
     v1 = r.json()["version"]["version"]
     stored = client.get(path).json()["values"]["capacity_t_per_year"]
-    assert stored == {"value": 4_200_000, "source": "assumption-corridor-twin", "year": 2026,
-                      "estimate": True, "note": "test"}
+    assert stored == {
+        "value": 4_200_000,
+        "source": "assumption-corridor-twin",
+        "year": 2026,
+        "estimate": True,
+        "note": "test",
+    }
     hist = client.get(path + "/history").json()
     last = hist["entries"][-1]
     assert (last["version"], last["message"], last["user"]) == (v1, "more ferries", "admin")
     assert last["changes"][0]["field"] == "capacity_t_per_year"
     # revert to the version before: a new version with the old values, audited
-    r = client.post(path + "/revert", json={"to_version": v0, "expected_version": v1,
-                                            "message": "wrong figure"})
+    r = client.post(
+        path + "/revert", json={"to_version": v0, "expected_version": v1, "message": "wrong figure"}
+    )
     assert r.status_code == 200, r.json()
     v2 = r.json()["version"]["version"]
     assert v2 == v1 + 1
@@ -191,10 +227,13 @@ def test_history_and_revert_make_a_new_version(client: TestClient) -> None:
     assert hist["entries"][-1]["version"] == v2
     assert hist["entries"][-1]["message"] == f"revert {FERRY} to version {v0}: wrong figure"
     # a stale expected version is a conflict; reverting to the same values changes nothing
-    assert client.post(path + "/revert", json={"to_version": v0, "expected_version": v1}
-                       ).status_code == 409
+    assert (
+        client.post(path + "/revert", json={"to_version": v0, "expected_version": v1}).status_code
+        == 409
+    )
     same = client.post(path + "/revert", json={"to_version": v0, "expected_version": v2})
-    assert same.status_code == 200 and same.json()["changes"] == []
+    assert same.status_code == 200
+    assert same.json()["changes"] == []
 
 
 def test_history_of_an_unknown_network_is_404(client: TestClient) -> None:
@@ -204,8 +243,9 @@ def test_history_of_an_unknown_network_is_404(client: TestClient) -> None:
 def test_edit_with_an_unknown_source_is_refused(client: TestClient) -> None:
     path = f"{API}/networks/titr/links/{FERRY}"
     figure = {"value": 4_000_000, "source": "no-such-report", "year": 2026}
-    r = client.patch(path, json={"values": {"capacity_t_per_year": figure},
-                                 "expected_version": _version(client)})
+    r = client.patch(
+        path, json={"values": {"capacity_t_per_year": figure}, "expected_version": _version(client)}
+    )
     assert r.status_code == 422
     assert any("no-such-report" in d["msg"] for d in r.json()["detail"])
 
