@@ -57,6 +57,7 @@ def _attributes(table: str) -> list[AttributeOut]:
             minimum=a.minimum,
             maximum=a.maximum,
             description=a.description,
+            figure=a.figure,
         )
         for a in attributes(TABLES[table], table)
         if a.name != "id"
