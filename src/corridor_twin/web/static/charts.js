@@ -86,7 +86,8 @@ function hbarChart(svg, items, opts) {
   const ticks = niceTicks(lo, hi, 4);
   const span = Math.max(ticks[ticks.length - 1], hi) - Math.min(ticks[0], lo) || 1;
   const base = Math.min(ticks[0], lo);
-  const x = v => x0 + (W - 10 - 48 - x0) * (v - base) / span;
+  const valueW = Math.max(...items.map(it => (it.valueText || tickLabel(it.value || 0)).length), 3) * 6 + 10;
+  const x = v => x0 + (W - 10 - valueW - x0) * (v - base) / span;
   if (opts.title) svg.append(svgEl("text", { x: 2, y: 14, class: "chart-title" }, opts.title));
   let yy = top;
   items.forEach((it, i) => {

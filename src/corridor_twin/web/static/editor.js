@@ -5,12 +5,20 @@
 
 const UNIT_WORDS = new Set(["usd", "t", "teu", "km", "kmh", "h", "kg", "per", "year", "pct", "day", "days", "week", "tkm", "m", "mm", "kw", "kwh", "l", "g"]);
 
-/* "transit_cost_usd_per_teu" -> "Transit cost": the unit has its own column. */
+const CARGO_UNITS = { t: "tonnes", teu: "TEU" };
+
+/* "transit_cost_usd_per_teu" -> "Transit cost per TEU", "capacity_t_per_year" ->
+ * "Capacity in tonnes": words, the cargo unit kept so that twins differ; the full unit
+ * has its own column. */
 function fieldLabel(key) {
   const words = key.split("_");
   let end = words.length;
   while (end > 1 && UNIT_WORDS.has(words[end - 1])) end -= 1;
-  const text = words.slice(0, end).join(" ");
+  let text = words.slice(0, end).join(" ");
+  const tail = words.slice(end);
+  const per = tail.indexOf("per");
+  if (per >= 0 && CARGO_UNITS[tail[per + 1]]) text += " per " + (tail[per + 1] === "t" ? "tonne" : "TEU");
+  else if (CARGO_UNITS[tail[0]]) text += " in " + CARGO_UNITS[tail[0]];
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -143,8 +151,8 @@ async function editRecord(table, id) {
       fields.className = "prov-fields";
       fields.hidden = true;
       fields.innerHTML =
-        '<label>Source <select class="prov-source" required></select></label>' +
-        '<label>Year <input class="prov-year" type="number" min="1900" max="2100" step="1" required placeholder="e.g. 2025"></label>' +
+        '<label>Source <select class="prov-source"></select></label>' +
+        '<label>Year <input class="prov-year" type="number" min="1900" max="2100" step="1" placeholder="e.g. 2025"></label>' +
         '<label class="check"><input class="prov-estimate" type="checkbox"> our estimate (not a published figure)</label>' +
         '<label>How known <input class="prov-note" placeholder="e.g. port authority, 2025 annual report, p. 12"></label>';
       const sel = fields.querySelector(".prov-source");
@@ -196,7 +204,10 @@ function clearFieldErrors() {
 function markFieldErrors(items) {
   clearFieldErrors();
   const rest = [];
+  const seen = new Set();
   for (const [key, msg] of items) {
+    if (seen.has(key + "\n" + msg)) continue;
+    seen.add(key + "\n" + msg);
     const input = key ? $("edit-" + key) : null;
     if (!input) { rest.push((key ? fieldLabel(key) + ": " : "") + msg); continue; }
     input.classList.add("invalid");
@@ -220,8 +231,9 @@ function apiFieldItems(detail) {
 function showEditError(err) {
   let summary;
   if (err.status === 422 && err.body && Array.isArray(err.body.detail)) {
-    const rest = markFieldErrors(apiFieldItems(err.body.detail));
-    const n = err.body.detail.length - rest.length;
+    const items = apiFieldItems(err.body.detail);
+    const rest = markFieldErrors(items);
+    const n = new Set(items.filter(([key]) => key && $("edit-" + key)).map(([key]) => key)).size;
     summary = (n ? "Not saved: " + (n === 1 ? "a value needs" : n + " values need") + " fixing (marked below)." : "Not saved.") + (rest.length ? "\n" + rest.join("\n") : "");
   } else if (err.status === 403) {
     summary = "Not saved: you may not edit this record. " + err.message;

@@ -18,7 +18,7 @@ const UNKNOWN_CAPACITY = "#5e4fa2";
 const NO_FLOW = "#c8c8c8";
 /* Label priority by node kind (lower first) and the zoom from which a kind gets labels. */
 const LABEL_RANK = { seaport: 1, city: 1, border_crossing: 2, gauge_change: 2, rail_terminal: 3, pipeline_terminal: 3, junction: 4 };
-const LABEL_MIN_ZOOM = { 1: 3, 2: 4.5, 3: 5, 4: 6 };
+const LABEL_MIN_ZOOM = { 1: 0, 2: 4.5, 3: 0, 4: 6 };
 const CORRIDOR_VIEW = [[30, 3], [56, 122]];
 const CAUCASUS_VIEW = [[38.3, 38.5], [45.0, 53.8]];
 
@@ -64,8 +64,17 @@ function setNetwork(geojson, nodes, lanes) {
   state.geojson = geojson;
   state.nodes = nodes;
   state.nodeById = new Map(nodes.map(n => [n.id, n]));
+  // GeoJSON link properties name the ends "from" and "to" (the network file's keys)
+  for (const f of geojson.features) {
+    const p = f.properties;
+    if (p.table === "links") { p.from_node = p.from; p.to_node = p.to; }
+  }
   state.linkById = new Map(geojson.features.filter(f => f.properties.table === "links").map(f => [f.properties.id, f.properties]));
   if (lanes) state.lanes = new Map(lanes.map(l => [l.link, l]));
+  state.degree = new Map();
+  for (const p of state.linkById.values()) {
+    for (const id of [p.from_node, p.to_node]) state.degree.set(id, (state.degree.get(id) || 0) + 1);
+  }
 }
 
 function nodeLatLng(id) { const n = state.nodeById.get(id); return n ? [n.lat, n.lon] : null; }
@@ -246,25 +255,32 @@ function updateLabels() {
   if (byUtilisation() && state.nodeUtilisation) {
     for (const [id, u] of state.nodeUtilisation) if (u.flow_t_per_year >= 0.25 * state.maxNodeFlow) important.add(id);
   }
-  const rank = n => (onRoute.has(n.id) || important.has(n.id) ? 0 : LABEL_RANK[n.kind] || 4);
+  const degree = state.degree || new Map();
+  const rank = n => {
+    if (onRoute.has(n.id) || important.has(n.id)) return 0;
+    const r = LABEL_RANK[n.kind] || 4;
+    return (degree.get(n.id) || 0) >= 3 ? 1 : r;  // a hub is labelled early, whatever its kind
+  };
   const candidates = state.nodes
     .filter(n => rank(n) === 0 || z >= LABEL_MIN_ZOOM[rank(n)])
-    .sort((a, b) => rank(a) - rank(b) || (a.kind === "seaport" ? -1 : 0) - (b.kind === "seaport" ? -1 : 0));
+    .sort((a, b) => rank(a) - rank(b) || (degree.get(b.id) || 0) - (degree.get(a.id) || 0));
   const placed = [];
   // the dots themselves are obstacles too, so labels do not cover other places
-  const dots = state.nodes.map(n => { const p = map.latLngToContainerPoint([n.lat, n.lon]); return [p.x - 3, p.y - 3, p.x + 3, p.y + 3, n.id]; });
-  const hits = (b, self) => placed.some(q => b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1]) ||
-    dots.some(d => d[4] !== self && b[0] < d[2] && b[2] > d[0] && b[1] < d[3] && b[3] > d[1]);
+  // (an important label may cover a minor place's dot, not one as important as itself)
+  const dots = state.nodes.map(n => { const p = map.latLngToContainerPoint([n.lat, n.lon]); return [p.x - 2.5, p.y - 2.5, p.x + 2.5, p.y + 2.5, n.id, rank(n)]; });
+  const hits = (b, self, r) => placed.some(q => b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1]) ||
+    dots.some(d => d[4] !== self && d[5] <= Math.max(r, 1) && b[0] < d[2] && b[2] > d[0] && b[1] < d[3] && b[3] > d[1]);
   for (const n of candidates) {
     const p = map.latLngToContainerPoint([n.lat, n.lon]);
     if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
     const text = shortName(n);
     const w = text.length * 6.6 + 6, h = 15;
-    const right = [p.x + 7, p.y - h / 2, p.x + 7 + w, p.y + h / 2];
-    const left = [p.x - 7 - w, p.y - h / 2, p.x - 7, p.y + h / 2];
-    const above = [p.x - w / 2, p.y - 8 - h, p.x + w / 2, p.y - 8];
-    const below = [p.x - w / 2, p.y + 8, p.x + w / 2, p.y + 8 + h];
-    const spot = [right, left, above, below].find(b => !hits(b, n.id));
+    const at = (dx, dy) => [p.x + dx, p.y + dy, p.x + dx + w, p.y + dy + h];
+    const spots = [
+      at(6, -h / 2), at(-6 - w, -h / 2), at(-w / 2, -7 - h), at(-w / 2, 7),
+      at(4, -h - 2), at(4, 2), at(-4 - w, -h - 2), at(-4 - w, 2),
+    ];
+    const spot = spots.find(b => !hits(b, n.id, rank(n)));
     if (!spot) continue;
     placed.push(spot);
     const anchor = [p.x - spot[0], p.y - spot[1]];
@@ -283,7 +299,7 @@ map.on("moveend", updateLabels);
 /* ---------- legend ---------- */
 
 function addLegend() {
-  const legend = L.control({ position: "bottomright" });
+  const legend = L.control({ position: "bottomleft" });
   legend.onAdd = () => {
     const div = L.DomUtil.create("div", "legend");
     div.id = "legend";
