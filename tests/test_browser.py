@@ -163,10 +163,14 @@ def shot(page: Any, name: str, *, full: bool = False) -> None:
 
 
 def panel_shot(page: Any, selector: str, name: str) -> None:
-    """Screenshot of one panel section, whole (the side panel scrolls)."""
+    """Screenshot of one panel section, whole: the window is made tall enough for the
+    side panel not to scroll, then put back."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(200)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 4000})
+    page.wait_for_timeout(300)
     page.locator(selector).screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
 
 
 def open_page(page: Any, server: Server, token: str | None = None) -> None:

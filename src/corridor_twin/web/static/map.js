@@ -311,7 +311,7 @@ function addLegend() {
 }
 
 function renderLegend() {
-  const div = $("legend");
+  let div = $("legend");
   if (!div) return;
   div.replaceChildren();
   const head = text => { const h = document.createElement("div"); h.className = "legend-head"; h.textContent = text; div.append(h); };
@@ -341,10 +341,15 @@ function renderLegend() {
     dot("#fff", "place: size = throughput; hollow = capacity unknown", UNKNOWN_CAPACITY);
     if (state.bottlenecks.length) dot("transparent", "bottleneck of the Middle Corridor (max flow)", "dashed");
   } else {
-    head("Links by mode");
+    head("Links by mode · places by kind");
+    const cols = document.createElement("div");
+    cols.className = "legend-cols";
+    const outer = div;
+    div = cols;
     for (const [m, c] of Object.entries(MODE_COLOURS)) line(c, m, MODE_DASH[m] !== null);
-    head("Places");
     for (const [k, c] of Object.entries(KIND_COLOURS)) dot(c, k.replace("_", " "));
+    div = outer;
+    div.append(cols);
   }
   if ([...state.lanes.values()].some(l => l.variants && l.variants.length)) line("#7f93a8", "other sea lane (not a link)", true);
 }

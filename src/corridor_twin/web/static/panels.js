@@ -332,16 +332,16 @@ function showSimulation(run) {
   $("sim-results").hidden = false;
   const waits = (r.waits || []).slice(0, 10);
   hbarChart($("sim-waits"), waits.map(w => ({
-    label: w.label, value: w.mean_wait_h, lo: w.mean_wait_lo_h, hi: w.mean_wait_hi_h,
+    label: w.label, value: w.mean_wait_h, lo: w.mean_wait_lo_h === null ? null : Math.max(0, w.mean_wait_lo_h), hi: w.mean_wait_hi_h,
     colour: w.kind === "sailing" ? "#1f5fbf" : w.kind === "consolidation" ? "#8b1a1a" : "#e07b00",
     valueText: fmt(w.mean_wait_h, 0) + " h", note: fmt(w.shipments, 0) + " shipments per replication; " + fmt(w.total_wait_h, 0) + " shipment-hours",
-  })), { title: "Blue: waiting for a ship; red: for a train to form; orange: other", unit: "hours per shipment (bars: mean; whiskers: 95% CI)", labelChars: 30 });
+  })), { title: "Blue: for a ship · red: for a train · orange: other", unit: "hours per shipment (whiskers: 95% CI)", labelChars: 30 });
   const tl = r.timeline;
   if (tl) {
     lineChart($("sim-backlog"), tl.day, [{ label: "in the system", values: tl.in_system, lo: tl.in_system_lo, hi: tl.in_system_hi, colour: "#4575b4" }],
-      { title: "Shipments released and not yet delivered (band: 95% CI over replications)", xLabel: "day of the simulation", yLabel: "shipments" });
+      { title: "Band: 95% CI over replications", xLabel: "day of the simulation", yLabel: "shipments" });
     lineChart($("sim-queues"), tl.day, tl.queues.slice(0, 6).map(q => ({ label: q.label, values: q.waiting })),
-      { title: "Shipments waiting (daily peak, mean over replications)", xLabel: "day of the simulation", yLabel: "waiting" });
+      { title: "Mean over replications", xLabel: "day of the simulation", yLabel: "waiting" });
     showQueues();
   }
 }
