@@ -21,7 +21,9 @@ class ReliabilityRequest(RequestModel):
     cargo: Cargo = "container"
     k: int = Field(1, ge=1, le=10, description="The k best routes by the objective.")
     rank: int | None = Field(
-        None, ge=1, le=10,
+        None,
+        ge=1,
+        le=10,
         description="Simulate only the route of this rank (1 = best; of the k best, or of "
         "the Pareto set), as the page does for the route selected in its table.",
     )

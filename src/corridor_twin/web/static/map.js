@@ -408,7 +408,7 @@ function queueControl() {
     const div = L.DomUtil.create("div", "legend time-slider");
     div.innerHTML = '<div class="legend-head">Simulated queues</div>' +
       '<button type="button" id="queue-play">▶</button> <input id="queue-day" type="range" min="0" max="0" value="0"> ' +
-      '<span id="queue-day-label"></span>';
+      '<span id="queue-day-label"></span><div class="hint">circle area: shipments waiting at the place (hover for which queue)</div>';
     L.DomEvent.disableClickPropagation(div);
     return div;
   };

@@ -22,7 +22,7 @@ function routeRequest() {
 
 /* Two-letter codes only: a name ("Russia") or a typo gets a message before any request. */
 function checkAvoid() {
-  const bad = parseAvoid().filter(c => !/^[A-Z]{2}$/.test(c));
+  const bad = $("avoid").value.split(/[\s,;]+/).filter(Boolean).filter(c => !/^[A-Za-z]{2}$/.test(c));
   if (bad.length) return "Avoid countries: '" + bad.join("', '") + "' is not a two-letter ISO code (e.g. RU, IR, CN)";
   return null;
 }
