@@ -160,7 +160,8 @@ def test_route_table(cli) -> None:  # type: ignore[no-untyped-def]
     assert lines[0] == "Route (best by time): CN_A -> GE_T, container (figures per TEU)"
     assert lines[1].split()[:3] == ["leg", "mode", "km"]
     assert set(lines[2]) <= {"-", " "}
-    assert lines[3].startswith("Origin City -> Border Station")
+    # Legs use short place names (issue 16: no 225-character tables).
+    assert lines[3].startswith("Origin -> Border Station")
     assert any(line.startswith("TOTAL") for line in lines)
     assert "time 152.2 h = 6.3 days" in out
     assert "operations: transship rail:1435->road at Border Station" in out
@@ -190,8 +191,14 @@ def test_route_csv(cli, mini: Network) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_route_k(cli, mini: Network) -> None:  # type: ignore[no-untyped-def]
+    # Issue 16: several routes print one side-by-side summary (legs only with --legs).
     code, out, _ = cli(*ROUTE, "--k", "2")
     assert code == 0
+    assert out.startswith("2 routes (2 best by time)")
+    assert "Route 1 of 2" not in out
+    header = out.splitlines()[1].split()
+    assert header[:3] == ["#", "via", "modes"]
+    code, out, _ = cli(*ROUTE, "--k", "2", "--legs")
     assert "Route 1 of 2 (2 best by time)" in out
     assert "Route 2 of 2 (2 best by time)" in out
     code, out, _ = cli(*ROUTE, "--k", "2", "--format", "json")

@@ -15,7 +15,6 @@ from typing import Any, cast
 import numpy as np
 
 from corridor_twin import __version__
-from corridor_twin.api.corridors import CORRIDORS, check_route, combine
 from corridor_twin.api.errors import FieldError
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.schemas import (
@@ -49,7 +48,8 @@ from corridor_twin.errors import CorridorError, NoRouteError, OptionError, Unkno
 from corridor_twin.flow import capacity_table, max_flow
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
-from corridor_twin.routing import GeneralizedCost, Route, k_routes, pareto_routes, route
+from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, route
+from corridor_twin.routing.corridors import get_corridor
 from corridor_twin.scenarios import Analysis, compare
 from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
 from corridor_twin.simulate import route_components, simulate_transit_h, summarize
@@ -95,46 +95,19 @@ def _check_countries(net: Network, field: str, codes: Sequence[str]) -> None:
 
 
 def _options(
-    net: Network,
-    corridor: str | None,
-    avoid: Sequence[str],
-    modes: Sequence[str] | None,
-    ends: Sequence[str] = (),
+    net: Network, corridor: str | None, avoid: Sequence[str], modes: Sequence[str] | None
 ) -> dict[str, Any]:
-    """The routing options of a request: its own plus its corridor's.
-
-    An origin or destination in a country the corridor does not pass has no
-    route via that corridor (said so, rather than "which you avoid").
-    """
+    """The routing options of a request; countries checked first (a 422 on the field)."""
     _check_countries(net, "avoid_countries", avoid)
-    if corridor is not None:
-        lens = CORRIDORS[corridor]
-        for end in ends:
-            node = net.find_node(end)
-            if node.country in lens.avoid_countries:
-                raise NoRouteError(
-                    f"no route via the {lens.label}: {node.name} ({node.id}) is in "
-                    f"{node.country}, which it does not pass"
-                )
-    both, allowed = combine(corridor, avoid, modes)
-    return {"avoid_countries": both, "modes": None if allowed is None else list(allowed)}
+    return {
+        "avoid_countries": tuple(dict.fromkeys(c.upper() for c in avoid)),
+        "modes": None if modes is None else list(modes),
+        "corridor": corridor,
+    }
 
 
-def _in_corridor(corridor: str | None, found: Sequence[Route], net: Network) -> list[Route]:
-    """The routes that pass the corridor's check; NoRouteError if none does."""
-    if corridor is None:
-        return list(found)
-    kept, error = [], None
-    for r in found:
-        try:
-            check_route(corridor, r, net)
-        except NoRouteError as exc:
-            error = error or exc
-            continue
-        kept.append(r)
-    if not kept and error is not None:
-        raise error
-    return kept
+def _via(corridor: str | None) -> str:
+    return f" via the {get_corridor(corridor).label}" if corridor else ""
 
 
 def meta(
@@ -172,59 +145,50 @@ def routes(provider: NetworkProvider, req: RouteRequest) -> RouteSetOut:
     """The best route or the k best by the request's objective."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    ends = (req.origin, req.destination)
     common: dict[str, Any] = {
         "cargo": req.cargo,
         "optimize": req.objective,
-        **_options(net, req.corridor, req.avoid_countries, req.modes, ends),
+        **_options(net, req.corridor, req.avoid_countries, req.modes),
     }
     if req.objective == "generalized":
         common["generalized"] = GeneralizedCost(
             value_of_time_usd_per_unit_h=req.value_of_time_usd_per_unit_h,
             co2_price_usd_per_t=req.co2_price_usd_per_t,
         )
-    via = f" via the {CORRIDORS[req.corridor].label}" if req.corridor else ""
+    via = _via(req.corridor)
     if req.k == 1:
-        found = _in_corridor(req.corridor, [route(net, req.origin, req.destination, **common)],
-                             net)
+        found = [route(net, req.origin, req.destination, **common)]
         return RouteSetOut.from_routes(found, net, f"best by {req.objective}{via}")
     rs = k_routes(net, req.origin, req.destination, k=req.k, **common)
-    kept = _in_corridor(req.corridor, list(rs), net)
-    out = RouteSetOut.from_routes(kept, net, f"{req.k} best by {req.objective}{via}")
-    return out.model_copy(update={"complete": rs.complete})
+    return RouteSetOut.from_routes(rs, net, f"{req.k} best by {req.objective}{via}")
 
 
 def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
     """Every Pareto-optimal route over time, cost and CO2e."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    ends = (req.origin, req.destination)
     rs = pareto_routes(
         net,
         req.origin,
         req.destination,
         cargo=req.cargo,
-        **_options(net, req.corridor, req.avoid_countries, req.modes, ends),
+        **_options(net, req.corridor, req.avoid_countries, req.modes),
     )
-    via = f" via the {CORRIDORS[req.corridor].label}" if req.corridor else ""
-    kept = _in_corridor(req.corridor, list(rs), net)
-    out = RouteSetOut.from_routes(kept, net, f"Pareto-optimal (time, cost, CO2e){via}")
-    return out.model_copy(update={"complete": rs.complete})
+    kind = f"Pareto-optimal (time, cost, CO2e){_via(req.corridor)}"
+    return RouteSetOut.from_routes(rs, net, kind)
 
 
 def compare_corridors(provider: NetworkProvider, req: CorridorCompareRequest) -> CorridorCompareOut:
     """The best route via each corridor, side by side (a row says why one has none)."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    ends = (req.origin, req.destination)
     rows = []
     for name in dict.fromkeys(req.corridors):
-        lens = CORRIDORS[name]
+        lens = get_corridor(name)
+        opts = _options(net, name, req.avoid_countries, None)
         try:
-            opts = _options(net, name, req.avoid_countries, None, ends)
             r = route(net, req.origin, req.destination, cargo=req.cargo,
                       optimize=req.objective, **opts)
-            check_route(name, r, net)
         except (NoRouteError, OptionError) as exc:
             rows.append(CorridorRowOut(corridor=name, label=lens.label,
                                        description=lens.description, route=None,
@@ -417,8 +381,7 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
     """Transit-time distribution of the best (or k best) routes, seeded."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    ends = (req.origin, req.destination)
-    opts = _options(net, req.corridor, req.avoid_countries, req.modes, ends)
+    opts = _options(net, req.corridor, req.avoid_countries, req.modes)
     k = max(req.k, req.rank or 1)
     if req.objective == "pareto":
         ranked = sorted(
@@ -431,7 +394,6 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
     else:
         ranked = list(k_routes(net, req.origin, req.destination, k=k, cargo=req.cargo,
                                optimize=req.objective, **opts))
-    ranked = _in_corridor(req.corridor, ranked, net)
     if req.rank is not None:
         if req.rank > len(ranked):
             raise FieldError(

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from corridor_twin.api.naming import short_name
 from corridor_twin.api.schemas.simulation import (
     PlaceSeriesOut,
     PlaceWaitOut,
@@ -33,6 +32,7 @@ from corridor_twin.api.schemas.simulation import (
 )
 from corridor_twin.errors import CorridorError
 from corridor_twin.network.model import Network
+from corridor_twin.routing.places import short_name
 
 __all__ = ["place_label", "place_node", "timeline", "waits_by_place"]
 

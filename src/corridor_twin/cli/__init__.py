@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from corridor_twin import __version__
@@ -70,156 +70,6 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _print_route(r: Any, title: str) -> None:
-    print(f"{title}: {r.origin} -> {r.destination}, {r.commodity} (figures per {r.unit.upper()})")
-    rows = []
-    for leg in r.legs:
-        rows.append(
-            [
-                f"{leg.from_name} -> {leg.to_name}",
-                leg.mode,
-                leg.length_km,
-                leg.travel_h,
-                leg.wait_service_h,
-                leg.wait_border_h,
-                leg.wait_transfer_h,
-                leg.wait_gauge_h,
-                leg.wait_dwell_h,
-                leg.cost_usd,
-                leg.co2e_kg,
-            ]
-        )
-    w = r.waits_h
-    rows.append(
-        [
-            "TOTAL",
-            "/".join(r.modes),
-            r.length_km,
-            r.travel_h,
-            w["service"],
-            w["border"],
-            w["transfer"],
-            w["gauge"],
-            w["dwell"],
-            r.cost_usd,
-            r.co2e_kg,
-        ]
-    )
-    print(
-        _table(
-            rows,
-            [
-                "leg",
-                "mode",
-                "km",
-                "travel_h",
-                "wait_service_h",
-                "wait_border_h",
-                "wait_transfer_h",
-                "wait_gauge_h",
-                "wait_dwell_h",
-                "usd",
-                "kg_co2e",
-            ],
-        )
-    )
-    line = (
-        f"time {r.time_h:,.1f} h = {r.time_days:.1f} days (moving {r.travel_h:,.1f} h, "
-        f"waiting {r.wait_h:,.1f} h); cost {r.cost_usd:,.0f} USD; "
-        f"{r.co2e_kg:,.0f} kg CO2e (WTT {r.wtt_kg:,.0f} + TTW {r.ttw_kg:,.0f})"
-    )
-    if r.departure is not None:
-        line += f"; departs {r.departure:%Y-%m-%d %H:%M}, arrives {r.arrival:%Y-%m-%d %H:%M} UTC"
-    print(line)
-    ops = [op for leg in r.legs for op in leg.operations]
-    if ops:
-        print("operations: " + "; ".join(ops))
-
-
-def _cmd_route(args: argparse.Namespace) -> int:
-    from corridor_twin.routing import (
-        GeneralizedCost,
-        earliest_arrival,
-        k_routes,
-        pareto_routes,
-        route,
-    )
-
-    net = _load(args.network)
-    common: dict[str, Any] = {
-        "cargo": args.cargo,
-        "avoid_countries": tuple(args.avoid or ()),
-        "modes": args.modes.split(",") if args.modes else None,
-    }
-    gen = GeneralizedCost(
-        value_of_time_usd_per_unit_h=args.value_of_time, co2_price_usd_per_t=args.co2_price
-    )
-    if args.departure is not None:
-        if args.pareto or args.k > 1 or args.optimize != "time":
-            raise CorridorError(
-                "--departure gives the earliest-arrival route; it goes with "
-                "--optimize time and without --k or --pareto"
-            )
-        try:
-            when = datetime.fromisoformat(args.departure)
-        except ValueError:
-            raise CorridorError(
-                f"--departure {args.departure!r} is not an ISO date-time like 2025-11-03T08:00"
-            ) from None
-        routes = [earliest_arrival(net, args.origin, args.destination, departure=when, **common)]
-        kind = "earliest arrival"
-    elif args.pareto:
-        routes = list(pareto_routes(net, args.origin, args.destination, **common))
-        kind = "Pareto-optimal (time, cost, CO2e)"
-    elif args.k > 1:
-        routes = list(
-            k_routes(
-                net,
-                args.origin,
-                args.destination,
-                k=args.k,
-                optimize=args.optimize,
-                generalized=gen,
-                **common,
-            )
-        )
-        kind = f"{args.k} best by {args.optimize}"
-    else:
-        routes = [
-            route(
-                net,
-                args.origin,
-                args.destination,
-                optimize=args.optimize,
-                generalized=gen,
-                **common,
-            )
-        ]
-        kind = f"best by {args.optimize}"
-    if args.format == "json":
-        print(
-            json.dumps(
-                {"kind": kind, "routes": [r.to_dict() for r in routes]}, indent=2, default=str
-            )
-        )
-    elif args.format == "csv":
-        import pandas as pd
-
-        frame = pd.concat(
-            [r.to_frame().assign(route=i + 1) for i, r in enumerate(routes)], ignore_index=True
-        )
-        sys.stdout.write(frame.to_csv(index=False))
-    else:
-        for i, r in enumerate(routes):
-            if i:
-                print()
-            title = (
-                f"Route {i + 1} of {len(routes)} ({kind})" if len(routes) > 1 else f"Route ({kind})"
-            )
-            _print_route(r, title)
-    return EXIT_OK
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -302,27 +152,6 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_skim(args: argparse.Namespace) -> int:
-    from corridor_twin.routing import skim
-
-    net = _load(args.network)
-    s = skim(
-        net,
-        args.origins.split(","),
-        args.destinations.split(","),
-        cargo=args.cargo,
-        optimize=args.optimize,
-    )
-    frame = s.to_frame()
-    if args.format == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    elif args.format == "json":
-        print(frame.to_json(orient="records", indent=2))
-    else:
-        print(_table(frame.values.tolist(), list(frame.columns)))
-    return EXIT_OK
-
-
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="corridor",
@@ -350,56 +179,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=_cmd_validate)
 
-    sp = sub.add_parser("route", help="plan a route")
-    net_opt(sp)
-    sp.add_argument("--from", dest="origin", required=True, help="origin node id or name")
-    sp.add_argument("--to", dest="destination", required=True, help="destination id or name")
-    sp.add_argument("--cargo", default="container", help="commodity id (default: container)")
-    sp.add_argument(
-        "--optimize", default="time", choices=["time", "cost", "co2", "generalized", "distance"]
-    )
-    sp.add_argument("--k", type=int, default=1, help="list the k best routes (Yen)")
-    sp.add_argument(
-        "--pareto", action="store_true", help="all Pareto-optimal routes over time, cost and CO2e"
-    )
-    sp.add_argument(
-        "--avoid",
-        action="append",
-        metavar="COUNTRY",
-        help="ISO code of a country to avoid (repeatable)",
-    )
-    sp.add_argument("--modes", help="comma-separated modes allowed, e.g. rail,ferry")
-    sp.add_argument(
-        "--departure",
-        metavar="ISO",
-        help="ready time (UTC) for the earliest-arrival route with timetables",
-    )
-    sp.add_argument(
-        "--value-of-time",
-        type=float,
-        metavar="USD",
-        help="USD per unit-hour for --optimize generalized",
-    )
-    sp.add_argument(
-        "--co2-price",
-        type=float,
-        default=0.0,
-        metavar="USD",
-        help="USD per t CO2e for --optimize generalized",
-    )
-    sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    sp.set_defaults(func=_cmd_route)
+    from corridor_twin.cli._route import add_route_commands
 
-    sp = sub.add_parser("skim", help="OD matrix of time, cost and CO2e")
-    net_opt(sp)
-    sp.add_argument("--from", dest="origins", required=True, help="comma-separated origins")
-    sp.add_argument("--to", dest="destinations", required=True, help="comma-separated destinations")
-    sp.add_argument("--cargo", default="container")
-    sp.add_argument(
-        "--optimize", default="time", choices=["time", "cost", "co2", "generalized", "distance"]
-    )
-    sp.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    sp.set_defaults(func=_cmd_skim)
+    add_route_commands(sub, net_opt)
 
     from corridor_twin.cli import _web
 
@@ -447,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorridorError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader (e.g. `| head`) stopped: not an input error; run() exits quietly
     except OSError as exc:
         print(f"corridor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -460,4 +244,6 @@ def run() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
+        # Python would complain again when flushing stdout at exit; point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)

@@ -45,18 +45,9 @@ class ProgressBar:
 
 
 def _table(rows: list[list[Any]], header: list[str]) -> str:
-    def fmt(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:,.1f}"
-        if isinstance(v, int):
-            return f"{v:,}"
-        return str(v)
+    from corridor_twin.cli._format import table
 
-    cells = [header] + [[fmt(v) for v in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return table(rows, header)
 
 
 def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
@@ -83,6 +74,8 @@ def _options(args: argparse.Namespace) -> Any:
     from corridor_twin.simulate import SimulationOptions
 
     kw: dict[str, Any] = {"routing": args.routing}
+    if args.corridor:
+        kw["corridor"] = args.corridor
     if args.no_weather:
         kw["weather"] = None
     return SimulationOptions(**kw)
@@ -110,20 +103,25 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             raise OptionError("--seasonality needs 12 comma-separated numbers") from None
         if len(season) != 12:
             raise OptionError(f"--seasonality needs 12 monthly factors, got {len(season)}")
+    from corridor_twin.cli._analysis import scenario_title
+    from corridor_twin.cli._progress import working
+
+    print(f"Simulation, {scenario_title(args.scenario)}")
     if args.replications == 1 and args.scheduler is None:
         from corridor_twin.simulate import simulate
 
-        res = simulate(
-            net,
-            demand,
-            shipments=shipments,
-            scenario=scenario,
-            days=args.days,
-            seed=args.seed,
-            options=options,
-            seasonality=season,
-            drain_days=args.drain_days,
-        )
+        with working(f"simulating {args.days:g} days (seed {args.seed})"):
+            res = simulate(
+                net,
+                demand,
+                shipments=shipments,
+                scenario=scenario,
+                days=args.days,
+                seed=args.seed,
+                options=options,
+                seasonality=season,
+                drain_days=args.drain_days,
+            )
         _print_run(res, args.top)
         if args.out:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
@@ -131,7 +129,8 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
             if args.charts:
                 from corridor_twin.simulate.charts import write_charts
 
-                files += write_charts(res, args.out)
+                with working("drawing the charts"):
+                    files += write_charts(res, args.out, network=net)
             print(f"\nwrote {len(files)} files to {args.out}")
         return EXIT_OK
     from corridor_twin.simulate import replicate
@@ -269,6 +268,14 @@ def add_simulate(sub: Any, net_opt: Any) -> None:
     sp.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
     sp.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786)")
     sp.add_argument("--routing", choices=["adaptive", "fixed"], default="adaptive")
+    from corridor_twin.cli._options import CORRIDOR_CHOICES
+
+    sp.add_argument(
+        "--corridor",
+        choices=CORRIDOR_CHOICES,
+        metavar="NAME",
+        help="every flow keeps to this corridor preset (" + ", ".join(CORRIDOR_CHOICES) + ")",
+    )
     sp.add_argument("--no-weather", action="store_true", help="no Caspian storm model")
     sp.add_argument("--out", metavar="DIR", help="write tables and manifest.json here")
     sp.add_argument("--format", choices=["csv", "parquet"], default="csv")

@@ -29,18 +29,31 @@ def export_html(args: argparse.Namespace) -> int:
     from corridor_twin.api.provider import BundledProvider
     from corridor_twin.api.schemas import RouteRequest
     from corridor_twin.cli import _load
+    from corridor_twin.cli._options import lens
     from corridor_twin.web.export import export_data, render_html
 
+    net = _load(args.network)
+    given = [o for o, v in (("--avoid", args.avoid), ("--corridor", args.corridor)) if v]
+    if given and not args.route:
+        raise OptionError(f"{' and '.join(given)} only apply to routes: add --route FROM:TO")
+    opts = lens(args, net)
     try:
         requests = [
-            RouteRequest(origin=o, destination=d, cargo=args.cargo, objective=args.optimize,
-                         k=args.k)
+            RouteRequest(
+                origin=o,
+                destination=d,
+                cargo=opts["cargo"],
+                objective=args.optimize,
+                k=args.k,
+                avoid_countries=list(opts["avoid_countries"]),
+                corridor=opts.get("corridor"),
+            )
             for o, d in _route_specs(args.route or [])
         ]
     except PydanticError as exc:
         first = exc.errors()[0]
         raise OptionError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    provider = BundledProvider(_load(args.network))
+    provider = BundledProvider(net)
     data = export_data(
         provider, scenario=args.scenario, routes=requests, utilisation=not args.no_utilisation
     )
@@ -80,46 +93,79 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store.close()
     app = create_app(settings)
     base = f"http://{args.host}:{args.port}/"
-    print(f"corridor-twin: map at {base} , API docs at {base}api/v1/docs ; store: {where}",
-          file=sys.stderr)
+    print(
+        f"corridor-twin: map at {base} , API docs at {base}api/v1/docs ; store: {where}",
+        file=sys.stderr,
+    )
     if token:
-        print("corridor-twin: first start: the store was created with the corridor, an admin "
-              "user and demo organisations.\n"
-              f"    The admin's API token (shown only now): {token}\n"
-              f"    Open {base}#token={token}", file=sys.stderr, flush=True)
+        print(
+            "corridor-twin: first start: the store was created with the corridor, an admin "
+            "user and demo organisations.\n"
+            f"    The admin's API token (shown only now): {token}\n"
+            f"    Open {base}#token={token}",
+            file=sys.stderr,
+            flush=True,
+        )
     else:
         if args.network:
-            print(f"corridor-twin: warning: the store already holds network "
-                  f"{settings.network_name!r}; --network is read only when a store is created",
-                  file=sys.stderr)
-        print("corridor-twin: sign in with an API token: open "
-              f"{base}#token=<token> (a new one: corridor admin issue-token admin)",
-              file=sys.stderr, flush=True)
+            print(
+                f"corridor-twin: warning: the store already holds network "
+                f"{settings.network_name!r}; --network is read only when a store is created",
+                file=sys.stderr,
+            )
+        print(
+            "corridor-twin: sign in with an API token: open "
+            f"{base}#token=<token> (a new one: corridor admin issue-token admin)",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     else:
         # Worker processes build their own app from the CORRIDOR_* environment.
-        for key, value in (("CORRIDOR_NETWORK_PATH", settings.network_path),
-                           ("CORRIDOR_DATABASE_URL", settings.database_url),
-                           ("CORRIDOR_DATA_DIR", settings.data_dir)):
+        for key, value in (
+            ("CORRIDOR_NETWORK_PATH", settings.network_path),
+            ("CORRIDOR_DATABASE_URL", settings.database_url),
+            ("CORRIDOR_DATA_DIR", settings.data_dir),
+        ):
             if value is not None:
                 os.environ[key] = str(value)
-        uvicorn.run("corridor_twin.api:create_app", factory=True, workers=args.workers,
-                    host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            "corridor_twin.api:create_app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+        )
     return EXIT_OK
 
 
 def add_export_options(sp: Any) -> None:
     """Options of ``corridor export`` that apply to ``html``."""
+    from corridor_twin.cli._options import add_lens_options, positive_int
+
     sp.add_argument("--scenario", help="html: bundled scenario to show (default: baseline)")
-    sp.add_argument("--route", action="append", metavar="FROM:TO",
-                    help="html: plan and draw this route (repeatable), e.g. Almaty:Istanbul")
+    sp.add_argument(
+        "--route",
+        action="append",
+        metavar="FROM:TO",
+        help="html: plan and draw this route (repeatable), e.g. Almaty:Istanbul",
+    )
     sp.add_argument("--cargo", default="container", help="html: cargo of the routes")
-    sp.add_argument("--optimize", default="time",
-                    choices=["time", "cost", "co2", "distance"], help="html: route objective")
-    sp.add_argument("--k", type=int, default=3, help="html: routes per pair (best first)")
-    sp.add_argument("--no-utilisation", action="store_true",
-                    help="html: skip the demand assignment that colours links by utilisation")
+    sp.add_argument(
+        "--optimize",
+        default="time",
+        choices=["time", "cost", "co2", "distance"],
+        help="html: route objective",
+    )
+    sp.add_argument("--k", type=positive_int, default=3, help="html: routes per pair (best first)")
+    add_lens_options(sp, modes=False)
+    sp.add_argument(
+        "--no-utilisation",
+        action="store_true",
+        help="html: skip the demand assignment that colours links by utilisation",
+    )
 
 
 def add_commands(sub: Any, net_opt: Any) -> None:
@@ -132,6 +178,7 @@ def add_commands(sub: Any, net_opt: Any) -> None:
     from corridor_twin.cli._admin import add_store_options
 
     add_store_options(sp)
-    sp.add_argument("--log-level", default="info",
-                    choices=["critical", "error", "warning", "info", "debug"])
+    sp.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     sp.set_defaults(func=cmd_serve)

@@ -379,10 +379,12 @@ def _capacity_rows(
 
     def edge_label(e: int) -> tuple[str, str]:
         kind = EDGE_KINDS[ed["kind"][e]]
+        # A bidirectional service or link has one capacity per direction: "~r" marks the
+        # direction against the link's from -> to, so the two rows can be told apart.
+        rev = "~r" if ed["reverse"][e] else ""
         if ed["service"][e] >= 0 and kind == "ride":
-            return "service", net.services[ed["service"][e]].id
+            return "service", net.services[ed["service"][e]].id + rev
         if ed["link"][e] >= 0:
-            rev = "~r" if ed["reverse"][e] else ""
             return "link", net.links[ed["link"][e]].id + rev
         if ed["transfer"][e] >= 0:
             return "transfer", net.transfers[ed["transfer"][e]].id

@@ -64,6 +64,7 @@ from corridor_twin.flow.capacity import RecordCapacities, check_unit, edge_capac
 from corridor_twin.flow.capacity import _cached as _record_caps
 from corridor_twin.network.compile import CompiledNetwork
 from corridor_twin.network.model import Network
+from corridor_twin.routing.corridors import Corridor, corridor_mask
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -258,6 +259,7 @@ def flow_problem(
     node_capacities: bool = True,
     border_capacities: bool = True,
     t_per_teu: float | None = None,
+    corridor: str | Corridor | None = None,
 ) -> FlowProblem:
     """Build the max-flow problem of :func:`max_flow` (see the module notes).
 
@@ -275,6 +277,8 @@ def flow_problem(
         raise OptionError(f"nodes cannot be both sources and sinks: {', '.join(sorted(both))}")
     avoid = tuple(dict.fromkeys(avoid_countries))
     usable = usable_edges(comp, cargo, avoid, tuple(dict.fromkeys(exclude)), src, snk)
+    if corridor is not None:
+        usable = usable & corridor_mask(comp, corridor)
     caps = _record_caps(comp, u, True, t_per_teu)
     ecap = edge_capacity(comp, u, borders=False, t_per_teu=t_per_teu)
     e = comp.edge
@@ -490,6 +494,7 @@ def max_flow(
     border_capacities: bool = True,
     method: str | FlowFunc = "push_relabel",
     t_per_teu: float | None = None,
+    corridor: str | Corridor | None = None,
 ) -> MaxFlowResult:
     """Maximum annual flow from a set of nodes to another, and the minimum cut.
 
@@ -521,6 +526,9 @@ def max_flow(
     t_per_teu
         Tonnes per TEU to convert capacities given only in the other unit
         (default: the network's TEU commodity loading).
+    corridor
+        A corridor preset (see :mod:`corridor_twin.routing.corridors`): the
+        flow uses only the edges it allows.
 
     Returns
     -------
@@ -571,6 +579,7 @@ def max_flow(
         node_capacities=node_capacities,
         border_capacities=border_capacities,
         t_per_teu=t_per_teu,
+        corridor=corridor,
     )
     return extract_max_flow(p, solve_flow_problem(p, method=method))
 

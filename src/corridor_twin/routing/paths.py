@@ -18,16 +18,17 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 import corridor_twin.routing._kernels as _kernels
-from corridor_twin._typing import FloatArray, Int32Array, IntArray
+from corridor_twin._typing import BoolArray, FloatArray, Int32Array, IntArray
 from corridor_twin.errors import NoRouteError, OptionError
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, class_label
 from corridor_twin.network.model import Network
+from corridor_twin.routing.corridors import Corridor, corridor_mask, get_corridor, path_in_corridor
 from corridor_twin.routing.costs import (
     EdgeCosts,
     GeneralizedCost,
@@ -36,6 +37,7 @@ from corridor_twin.routing.costs import (
     matching_restrictions,
     objective_weights,
 )
+from corridor_twin.routing.places import resolve_cargo
 from corridor_twin.routing.result import _EPOCH, LegData, Route, RouteSet
 
 __all__ = ["earliest_arrival", "k_routes", "pareto_routes", "route"]
@@ -62,6 +64,52 @@ class _Request:
     costs: EdgeCosts
     weights: FloatArray
     objective: str
+    cargo: str = "container"
+    avoid: tuple[str, ...] = ()
+    modes: tuple[str, ...] | None = None
+    corridor: Corridor | None = None
+
+
+def _corridor(corridor: str | Corridor | None) -> Corridor | None:
+    """The preset, refusing variants whose fixed extra time or cost a route cannot carry."""
+    if corridor is None:
+        return None
+    c = get_corridor(corridor)
+    if c.extra_time_h or c.extra_cost_usd_per_teu or c.extra_cost_usd_per_t:
+        raise OptionError(
+            f"corridor {c.id!r} is a variant of {c.base!r} that adds a fixed time and cost "
+            f"(for the market model); route with corridor={c.base!r}"
+        )
+    return c
+
+
+def corridor_serves(comp: CompiledNetwork, corridor: str | Corridor, node_id: str) -> bool:
+    """Whether a corridor preset allows any edge at a node (so a route may start or end there)."""
+    ni = comp.node_index(node_id)
+    touching = (comp.edge["node_from"] == ni) | (comp.edge["node_to"] == ni)
+    return bool(corridor_mask(comp, corridor)[touching].any())
+
+
+def restrict_costs(costs: EdgeCosts, mask: BoolArray) -> EdgeCosts:
+    """Edge costs with the edges outside ``mask`` disabled (``inf``, not usable)."""
+    usable = costs.usable & mask
+
+    def cut(a: FloatArray) -> FloatArray:
+        out = np.where(usable, a, np.inf)
+        out.setflags(write=False)
+        return out
+
+    usable.setflags(write=False)
+    return replace(
+        costs,
+        usable=usable,
+        time_h=cut(costs.time_h),
+        cost_usd=cut(costs.cost_usd),
+        co2e_kg=cut(costs.co2e_kg),
+        wtt_kg=cut(costs.wtt_kg),
+        ttw_kg=cut(costs.ttw_kg),
+        length_km=cut(costs.length_km),
+    )
 
 
 def _request(
@@ -73,8 +121,11 @@ def _request(
     generalized: GeneralizedCost | None,
     avoid_countries: Iterable[str],
     modes: Iterable[str] | None,
+    corridor: str | Corridor | None = None,
 ) -> _Request:
     comp = as_compiled(net)
+    cargo = resolve_cargo(comp.network, cargo)
+    preset = _corridor(corridor)
     o = comp.network.find_node(origin)
     d = comp.network.find_node(destination)
     avoid = tuple(avoid_countries)
@@ -83,10 +134,14 @@ def _request(
             raise OptionError(f"{node.name} ({node.id}) is in {node.country}, which you avoid")
         if node.status != "open":
             raise NoRouteError(f"{node.name} ({node.id}) is {node.status}")
+        if preset is not None and not corridor_serves(comp, preset, node.id):
+            raise NoRouteError(
+                f"{node.name} ({node.id}) is outside the {preset.id} corridor ({preset.label})"
+            )
     modes_t = None if modes is None else tuple(modes)
     vot = generalized.value_of_time_usd_per_unit_h if generalized else None
-    ckey = ("costs", cargo, o.country, d.country, avoid, modes_t, vot)
-    costs = comp.memo(
+    ckey: tuple[object, ...] = ("costs", cargo, o.country, d.country, avoid, modes_t, vot)
+    plain = comp.memo(
         ckey,
         lambda: edge_costs(
             comp,
@@ -98,6 +153,10 @@ def _request(
             value_of_time_usd_per_unit_h=vot,
         ),
     )
+    costs = plain
+    if preset is not None:
+        ckey = (*ckey, "corridor", preset.id)
+        costs = comp.memo(ckey, lambda: restrict_costs(plain, corridor_mask(comp, preset)))
     if isinstance(optimize, str):
         weights = comp.memo(
             ("weights", ckey, optimize, generalized),
@@ -116,6 +175,10 @@ def _request(
         costs,
         weights,
         name,
+        cargo,
+        avoid,
+        modes_t,
+        preset,
     )
 
 
@@ -124,8 +187,11 @@ def _frozen(a: FloatArray) -> FloatArray:
     return a
 
 
-def _no_route(req: _Request, cargo: str, avoid: Iterable[str]) -> NoRouteError:
-    net = req.comp.network
+def _no_route(req: _Request, *_: object) -> NoRouteError:
+    """Why there is no route: restrictions in force, avoided countries, modes, corridor."""
+    comp = req.comp
+    net = comp.network
+    cargo = req.cargo
     active = [
         r.id
         for r in matching_restrictions(
@@ -138,10 +204,30 @@ def _no_route(req: _Request, cargo: str, avoid: Iterable[str]) -> NoRouteError:
     parts = [f"no route from {req.origin} to {req.destination} for {cargo}"]
     if active:
         parts.append(f"restrictions in force for this shipment: {', '.join(active)}")
-    avoid = tuple(avoid)
-    if avoid:
-        parts.append(f"avoiding {', '.join(avoid)}")
+    if req.avoid:
+        parts.append(f"avoiding {', '.join(req.avoid)}")
+    if req.modes is not None:
+        parts.append(_modes_reason(req))
+    if req.corridor is not None:
+        parts.append(f"inside the {req.corridor.id} corridor ({req.corridor.label})")
     return NoRouteError("; ".join(parts))
+
+
+def _modes_reason(req: _Request) -> str:
+    """Which modes the origin and destination have, when the allowed ones miss them."""
+    from corridor_twin.network.schema import MODES
+
+    net = req.comp.network
+    wanted = "/".join(req.modes or ())
+    text = f"with {wanted} only"
+    for nid, role in ((req.origin, "origin"), (req.destination, "destination")):
+        have = sorted(
+            {lk.mode for lk in net.links if nid in (lk.from_node, lk.to_node)} & set(MODES)
+        )
+        if not set(have) & set(req.modes or ()):
+            text += f": the {role} {net.node(nid).name} has only {', '.join(have) or 'no'} links"
+            return text
+    return text + " (each end has such links, but they do not connect)"
 
 
 def _operation(comp: CompiledNetwork, e: int) -> str | None:
@@ -262,6 +348,7 @@ def route(
     generalized: GeneralizedCost | None = None,
     avoid_countries: Iterable[str] = (),
     modes: Iterable[str] | None = None,
+    corridor: str | Corridor | None = None,
 ) -> Route:
     """The best route between two nodes for a cargo.
 
@@ -282,6 +369,11 @@ def route(
         ISO codes of countries the route may not touch.
     modes
         Restrict to these modes.
+    corridor
+        A corridor preset ({middle, northern, southern, road, sea_suez} or
+        ``sea``; see :mod:`corridor_twin.routing.corridors`): the route may
+        only use the edges the preset allows and must meet its ``via``
+        requirement (e.g. the Middle Corridor crosses the Caspian).
 
     Returns
     -------
@@ -294,9 +386,12 @@ def route(
     UnknownNodeError
         If a node name matches nothing (the message lists near matches).
     NoRouteError
-        If no route satisfies the cargo, modes and restrictions.
+        If no route satisfies the cargo, modes, restrictions and corridor; the
+        message says which of them were in force.
     """
-    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries, modes)
+    req = _request(
+        net, origin, destination, cargo, optimize, generalized, avoid_countries, modes, corridor
+    )
     if req.origin == req.destination:
         return _empty(req)
     c = req.comp
@@ -319,7 +414,22 @@ def route(
     finally:
         pool.append(ws)
     if not np.isfinite(value):
-        raise _no_route(req, cargo, avoid_countries)
+        raise _no_route(req)
+    if not _belongs(req, path):
+        # The mask keeps the route inside the preset; when the fastest such route misses its
+        # via rule (e.g. no Caspian crossing), take the best that meets it (Yen).
+        return k_routes(
+            c,
+            req.origin,
+            req.destination,
+            k=1,
+            cargo=req.cargo,
+            optimize=optimize,
+            generalized=generalized,
+            avoid_countries=req.avoid,
+            modes=req.modes,
+            corridor=req.corridor,
+        )[0]
     return _route(req, path, value)
 
 
@@ -335,6 +445,7 @@ def k_routes(
     avoid_countries: Iterable[str] = (),
     modes: Iterable[str] | None = None,
     distinct_links: bool = True,
+    corridor: str | Corridor | None = None,
 ) -> RouteSet:
     """The k best loopless routes (Yen's algorithm), best first.
 
@@ -346,16 +457,19 @@ def k_routes(
         Drop routes whose sequence of physical links repeats a better one's
         (routes that differ only in node operations, e.g. another transfer
         method at the same place, are then not listed twice).
-    optimize, cargo, generalized, avoid_countries, modes
-        As for :func:`route`.
+    optimize, cargo, generalized, avoid_countries, modes, corridor
+        As for :func:`route`; with a corridor, only routes that belong to it
+        (:func:`~corridor_twin.routing.corridors.path_in_corridor`) are listed.
 
     Returns
     -------
     RouteSet
     """
-    if k < 1:
-        raise OptionError("k must be at least 1")
-    req = _request(net, origin, destination, cargo, optimize, generalized, avoid_countries, modes)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise OptionError(f"k must be at least 1 (an integer), got {k!r}")
+    req = _request(
+        net, origin, destination, cargo, optimize, generalized, avoid_countries, modes, corridor
+    )
     if req.origin == req.destination:
         return RouteSet((_empty(req),), kind=f"k_shortest({req.objective})")
     c = req.comp
@@ -385,17 +499,22 @@ def k_routes(
                 continue
             seen.add(key)
             r = _route(req, path, value)
-            if not _simple(r):
+            if not _simple(r) or not _belongs(req, path):
                 continue
             found.append(r)
             if len(found) == k:
                 break
-        if len(found) == k or len(raw) < ask or ask >= 8 * k:
+        limit = 64 * k if req.corridor is not None else 8 * k
+        if len(found) == k or len(raw) < ask or ask >= limit:
             break
         ask *= 2
     if not found:
-        raise _no_route(req, cargo, avoid_countries)
+        raise _no_route(req)
     return RouteSet(tuple(found), kind=f"k_shortest({req.objective})")
+
+
+def _belongs(req: _Request, path: Int32Array) -> bool:
+    return req.corridor is None or path_in_corridor(req.comp, path, req.corridor)
 
 
 def pareto_routes(
@@ -407,15 +526,19 @@ def pareto_routes(
     avoid_countries: Iterable[str] = (),
     modes: Iterable[str] | None = None,
     max_labels: int = 2_000_000,
+    corridor: str | Corridor | None = None,
 ) -> RouteSet:
     """All Pareto-optimal routes over (time, cost, CO2e), sorted by time.
 
     A route is in the set when no other route is at least as good on all
     three criteria and better on one. Computed exactly by a multi-label
     search (Martins' algorithm); ``max_labels`` bounds the work, and the
-    result's ``complete`` says whether the bound was hit.
+    result's ``complete`` says whether the bound was hit. ``cargo``,
+    ``avoid_countries``, ``modes`` and ``corridor`` are as for :func:`route`
+    (with a corridor, the Pareto set of the routes inside it that meet its
+    ``via`` requirement).
     """
-    req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes)
+    req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes, corridor)
     if req.origin == req.destination:
         return RouteSet((_empty(req),), kind="pareto(time,cost,co2)")
     c = req.comp
@@ -431,7 +554,7 @@ def pareto_routes(
         max_labels,
     )
     if not paths:
-        raise _no_route(req, cargo, avoid_countries)
+        raise _no_route(req)
     routes = []
     seen: set[tuple[int, ...]] = set()
     for vec, path in zip(costs, paths, strict=True):
@@ -440,8 +563,10 @@ def pareto_routes(
             continue
         seen.add(key)
         r = _route(req, path, float(vec[0]))
-        if _simple(r):
+        if _simple(r) and _belongs(req, path):
             routes.append(r)
+    if not routes:
+        raise _no_route(req)
     return RouteSet(tuple(routes), kind="pareto(time,cost,co2)", complete=complete)
 
 
@@ -454,6 +579,7 @@ def earliest_arrival(
     cargo: str = "container",
     avoid_countries: Iterable[str] = (),
     modes: Iterable[str] | None = None,
+    corridor: str | Corridor | None = None,
 ) -> Route:
     """The earliest-arrival route leaving at ``departure``, with real timetable waits.
 
@@ -466,10 +592,11 @@ def earliest_arrival(
     ----------
     departure
         When the shipment is ready at the origin (a naive datetime is UTC).
-    cargo, avoid_countries, modes
-        As for :func:`route`.
+    cargo, avoid_countries, modes, corridor
+        As for :func:`route` (a corridor's mask applies; its ``via``
+        requirement is checked on the route found).
     """
-    req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes)
+    req = _request(net, origin, destination, cargo, "time", None, avoid_countries, modes, corridor)
     if req.origin == req.destination:
         return _empty(req)
     c = req.comp
@@ -498,7 +625,7 @@ def earliest_arrival(
         req.target,
     )
     if not np.isfinite(arr[req.target]):
-        raise _no_route(req, cargo, avoid_countries)
+        raise _no_route(req)
     path_list: list[int] = []
     v = req.target
     while v != req.source:
@@ -513,4 +640,6 @@ def earliest_arrival(
         if is_board[e]:
             waits[e] = float(arr[c.indices[e]] - clock - static[e])
         clock = float(arr[c.indices[e]])
+    if not _belongs(req, path):
+        raise _no_route(req)
     return _route(req, path, float(arr[req.target] - t0), board_waits=waits, t0_h=t0)

@@ -13,6 +13,7 @@ import numpy as np
 from corridor_twin._typing import FloatArray, Int32Array, IntArray
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
+from corridor_twin.routing.places import describe_via, key_nodes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,6 +231,18 @@ class Route:
         return (ids[d.node_from[0]], *(ids[i] for i in d.node_to.tolist()))
 
     @property
+    def key_nodes(self) -> tuple[str, ...]:
+        """Node ids of the route's key places: borders crossed, mode and gauge
+        changes (see :func:`~corridor_twin.routing.places.key_nodes`)."""
+        d = self.data
+        return key_nodes(d.network, self.nodes, [MODES[m] for m in d.mode.tolist()], d.operations)
+
+    @property
+    def via(self) -> str:
+        """The route named by its key places, e.g. ``"via Khorgos, Aktau, Alat, Poti"``."""
+        return describe_via(self.data.network, self.key_nodes)
+
+    @property
     def modes(self) -> tuple[str, ...]:
         """Modes used, in order, without repeats."""
         out: list[str] = []
@@ -271,6 +284,7 @@ class Route:
                 "wtt_kg": self.wtt_kg,
                 "ttw_kg": self.ttw_kg,
                 "via": " > ".join(self.nodes),
+                "key_places": self.via,
             }
         )
         if self.departure is not None:

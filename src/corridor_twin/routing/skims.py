@@ -21,8 +21,10 @@ import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray
 from corridor_twin.network.compile import CompiledNetwork
 from corridor_twin.network.model import Network
+from corridor_twin.routing.corridors import Corridor, corridor_mask
 from corridor_twin.routing.costs import GeneralizedCost, Objective, edge_costs, objective_weights
-from corridor_twin.routing.paths import as_compiled
+from corridor_twin.routing.paths import _corridor, as_compiled, restrict_costs
+from corridor_twin.routing.places import resolve_cargo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +80,7 @@ def skim(
     generalized: GeneralizedCost | None = None,
     avoid_countries: Iterable[str] = (),
     modes: Iterable[str] | None = None,
+    corridor: str | Corridor | None = None,
 ) -> Skim:
     """Time, cost, CO2e and distance between every origin and destination.
 
@@ -92,8 +95,14 @@ def skim(
         Node ids or names.
     cargo, optimize, generalized, avoid_countries, modes
         As for :func:`~corridor_twin.routing.route`.
+    corridor
+        A corridor preset: only the edges it allows are used (its ``via``
+        requirement is not checked per pair; use
+        :func:`~corridor_twin.routing.route` for that).
     """
     comp = as_compiled(net)
+    cargo = resolve_cargo(comp.network, cargo)
+    preset = _corridor(corridor)
     o_nodes = [comp.network.find_node(x).id for x in origins]
     d_nodes = [comp.network.find_node(x).id for x in destinations]
     costs = edge_costs(
@@ -105,6 +114,8 @@ def skim(
             generalized.value_of_time_usd_per_unit_h if generalized else None
         ),
     )
+    if preset is not None:
+        costs = restrict_costs(costs, corridor_mask(comp, preset))
     weights = objective_weights(costs, optimize, generalized)
     src = np.asarray([comp.origin_vertex[comp.node_index(x)] for x in o_nodes], dtype=np.int32)
     dst = np.asarray([comp.destination_vertex[comp.node_index(x)] for x in d_nodes], dtype=np.int32)

@@ -126,9 +126,40 @@ class Comparison:
         paths[-1].write_text(self.to_markdown(), encoding="utf-8")
         return paths
 
+    def headline(self) -> list[str]:
+        """One sentence per scenario: the compared figures it moves, with their change.
+
+        Figures come from the ``throughput`` and ``assignment`` analyses when
+        present (the others are in their tables); a scenario that moves none
+        says so.
+        """
+        out = []
+        names = [n for n in self.networks if n != self.baseline]
+        for name in names:
+            moved = []
+            for analysis in ("throughput", "assignment"):
+                table = self.results.get(analysis)
+                if table is None:
+                    continue
+                rows = table[(table["scenario"] == name) & (table["metric"].isin(METRIC_LABELS))]
+                for rec in rows.to_dict("records"):
+                    metric, base = str(rec["metric"]), float(rec["baseline"])
+                    value, delta, pct = float(rec["value"]), float(rec["delta"]), rec["delta_pct"]
+                    if not delta or delta != delta or abs(delta) < 1e-9 * max(1.0, abs(base)):
+                        continue
+                    rel = f", {_pct(float(pct))}" if pct == pct else ""
+                    change = f"{_num(base)} -> {_num(value)} ({delta:+,.0f}{rel})"
+                    moved.append(f"{METRIC_LABELS[metric]} {change}")
+            out.append(
+                f"{name}: " + ("; ".join(moved) if moved else "none of the compared figures move")
+            )
+        return out
+
     def to_markdown(self) -> str:
-        """A Markdown report: what each scenario changed, then each analysis's deltas."""
+        """A Markdown report: the headline, what each scenario changed, each analysis's deltas."""
         lines = [f"# Scenario comparison (baseline: {self.baseline})", ""]
+        lines += ["## Headline", ""]
+        lines += [f"- {h}" for h in self.headline()] + [""]
         ch = self.changes()
         lines += ["## What the scenarios change", ""]
         if len(ch):
@@ -146,6 +177,24 @@ class Comparison:
             if len(changed):
                 lines += [_md_table(changed), ""]
         return "\n".join(lines)
+
+
+METRIC_LABELS: Mapping[str, str] = {
+    "max_teu_per_year": "Middle Corridor throughput (TEU/year)",
+    "max_t_per_year": "throughput (t/year)",
+    "cost_usd": "system transport cost (USD/year)",
+    "co2e_t": "CO2e (t/year)",
+    "unmet_per_year": "unmet demand (TEU + t per year)",
+}
+"""Readable names of the headline metrics of the standard analyses."""
+
+
+def _pct(v: float) -> str:
+    return f"{v:+.2f}%" if abs(v) < 0.1 else f"{v:+.1f}%"
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 
 def _md_table(frame: pd.DataFrame) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from corridor_twin.errors import OptionError
+from corridor_twin.network.model import Network
 from corridor_twin.simulate.results import SimulationResult
 
 __all__ = ["write_charts"]
@@ -42,14 +43,15 @@ def _pyplot() -> Any:
 
 def _save(plt: Any, fig: Any, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def transit_histogram(res: SimulationResult, path: Path) -> Path:
+def transit_histogram(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
     """Histogram of transit days per flow, P50 and P90 marked."""
     plt = _pyplot()
+    name = _namer(network)
     sh = res.shipments()
     sh = sh[sh["status"] == "delivered"]
     flows = list(sh.groupby(["origin", "destination", "commodity"], sort=True))
@@ -61,54 +63,151 @@ def transit_histogram(res: SimulationResult, path: Path) -> Path:
         for q, style in ((0.5, "-"), (0.9, "--")):
             v = float(np.quantile(x, q))
             ax.axvline(v, color="#d62728", linestyle=style, label=f"P{int(q * 100)} {v:.1f} d")
-        ax.set_title(f"{o} → {d} ({c}), {len(x):,} shipments", fontsize=9)
+        ax.set_title(f"{name(o)} → {name(d)} ({c}), {len(x):,} shipments", fontsize=9)
         ax.set_xlabel("transit time, days")
+        ax.set_ylabel("shipments", fontsize=8)
         ax.legend(fontsize=8)
     return _save(plt, fig, path)
 
 
-def port_queues(res: SimulationResult, path: Path) -> Path:
-    """Shipments waiting for a sailing at each port line over time."""
+def _namer(network: Network | None) -> Any:
+    """Short place names when the network is known, else the ids."""
+    if network is None:
+        return lambda node_id: node_id
+    from corridor_twin.routing.places import short_name
+
+    names = {n.id: short_name(n) for n in network.nodes}
+    return lambda node_id: names.get(node_id, node_id)
+
+
+def port_queues(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
+    """Small multiples, one panel per port: shipments waiting for a sailing, one line per
+    destination (vessel line), as a 7-day mean with the daily range shaded."""
     plt = _pyplot()
+    name = _namer(network)
     q = res.queues()
-    q = q[q["kind"] == "sailing"]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    for place, g in q.groupby("place", sort=True):
-        ax.plot(g["date"], g["waiting"], label=place, lw=1.2)
-    ax.set_ylabel("shipments waiting for a sailing")
-    ax.set_title("Queues at the ports")
-    ax.grid(alpha=0.3)
-    if len(q):
-        ax.legend(fontsize=7)
+    q = q[q["kind"] == "sailing"].copy()
+    if not len(q):
+        fig, ax = plt.subplots(figsize=(8, 2))
+        ax.text(0.5, 0.5, "no shipment waited for a sailing", ha="center", va="center")
+        ax.set_axis_off()
+        return _save(plt, fig, path)
+    q[["service", "port"]] = q["place"].str.split("@", n=1, expand=True)
+    services = {s.id: s for s in network.services} if network is not None else {}
+
+    def to_where(sid: str, port: str) -> str:
+        s = services.get(sid)
+        if s is None:
+            return sid
+        others = [x for x in s.stops if x != port]
+        return "to " + ", ".join(name(x) for x in others) + f" ({s.mode})"
+
+    peak = q.groupby("port")["waiting"].max().sort_values(ascending=False)
+    ports = list(peak.index)
+    ncol = 2 if len(ports) > 1 else 1
+    nrow = -(-len(ports) // ncol)
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(6.2 * ncol, 2.5 * nrow + 0.8), squeeze=False, sharex=True
+    )
+    colours = plt.get_cmap("tab10")
+    for ax, port in zip(axes.ravel(), ports, strict=False):
+        g = q[q["port"] == port]
+        for i, (sid, h) in enumerate(g.groupby("service", sort=True)):
+            daily = h.groupby("date")["waiting"].agg(["mean", "min", "max"])
+            idx = pd_index(daily.index)
+            smooth = daily["mean"].rolling(7, min_periods=1).mean()
+            c = colours(i % 10)
+            ax.fill_between(idx, daily["min"], daily["max"], color=c, alpha=0.15, lw=0)
+            ax.plot(idx, smooth, color=c, lw=1.6, label=to_where(sid, port))
+        ax.set_title(f"{name(port)}: waiting for a sailing", fontsize=10)
+        ax.set_ylabel("shipments")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left", frameon=False)
+    for ax in axes.ravel()[len(ports) :]:
+        ax.set_axis_off()
+    fig.suptitle(
+        "Queues at the ports (7-day mean; shaded: daily range)", fontsize=11, fontweight="bold"
+    )
     fig.autofmt_xdate()
     return _save(plt, fig, path)
 
 
-def time_breakdown(res: SimulationResult, path: Path) -> Path:
-    """Stacked bars: mean hours per delivered shipment by activity, per flow."""
+def pd_index(index: Any) -> Any:
+    """Dates as datetimes for matplotlib."""
+    import pandas as pd
+
+    return pd.to_datetime(index)
+
+
+# Waits in warm colours, moving in blues, handling in greys: a planner reads the waits first.
+_ACTIVITY_COLOURS = {
+    "travel": "#4c78a8",
+    "travel wait": "#9ecae9",
+    "border": "#e45756",
+    "sailing wait": "#f58518",
+    "consolidation wait": "#eeca3b",
+    "transfer wait": "#ff9da6",
+    "transfer": "#bab0ac",
+    "gauge": "#72b7b2",
+    "dwell": "#79706e",
+}
+
+
+def time_breakdown(res: SimulationResult, path: Path, network: Network | None = None) -> Path:
+    """Stacked bars: mean days per delivered shipment by activity, per flow (longest on
+    top), the legend below the bars so it hides none."""
     plt = _pyplot()
+    name = _namer(network)
     b = res.breakdown()
-    b["flow"] = b["origin"] + "→" + b["destination"] + " (" + b["commodity"] + ")"
+    b["flow"] = [
+        f"{name(o)} → {name(d)} ({c.replace('_', ' ')})"
+        for o, d, c in zip(b["origin"], b["destination"], b["commodity"], strict=True)
+    ]
     pivot = b.pivot_table(index="flow", columns="activity", values="mean_h", fill_value=0.0) / 24
-    fig, ax = plt.subplots(figsize=(10, 0.6 * max(len(pivot), 1) + 2.5))
+    order = [a for a in _ACTIVITY_COLOURS if a in pivot.columns]
+    order += [a for a in pivot.columns if a not in order]
+    pivot = pivot[order]
+    pivot = pivot.loc[pivot.sum(axis=1).sort_values().index]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * max(len(pivot), 1) + 2.6))
     left = np.zeros(len(pivot))
     cmap = plt.get_cmap("tab20")
     for i, col in enumerate(pivot.columns):
-        ax.barh(pivot.index, pivot[col], left=left, label=col, color=cmap(i % 20))
+        ax.barh(
+            pivot.index,
+            pivot[col],
+            left=left,
+            label=col,
+            color=_ACTIVITY_COLOURS.get(col, cmap(i % 20)),
+        )
         left += pivot[col].to_numpy()
-    ax.set_xlabel("days per shipment (mean)")
-    ax.set_title("Where the time goes")
-    ax.legend(fontsize=7, ncol=3, loc="lower right")
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {total:.1f} d", va="center", fontsize=8)
+    ax.set_xlim(0, float(left.max()) * 1.12 if len(left) else 1.0)
+    ax.set_xlabel("days per delivered shipment (mean)")
+    ax.set_title("Where the time goes, per flow")
+    ax.legend(
+        fontsize=8,
+        ncol=min(5, len(pivot.columns)),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 - 0.1 / max(len(pivot), 1)),
+        frameon=False,
+    )
     ax.grid(axis="x", alpha=0.3)
     return _save(plt, fig, path)
 
 
-def write_charts(res: SimulationResult, directory: str | os.PathLike[str]) -> list[Path]:
-    """Write the three charts to a directory (created if missing); returns their paths."""
+def write_charts(
+    res: SimulationResult, directory: str | os.PathLike[str], *, network: Network | None = None
+) -> list[Path]:
+    """Write the three charts to a directory (created if missing); returns their paths.
+
+    With the ``network`` the charts name places ("Kuryk") instead of ids.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     return [
-        transit_histogram(res, out / "transit_hist.png"),
-        port_queues(res, out / "port_queues.png"),
-        time_breakdown(res, out / "time_breakdown.png"),
+        transit_histogram(res, out / "transit_hist.png", network),
+        port_queues(res, out / "port_queues.png", network),
+        time_breakdown(res, out / "time_breakdown.png", network),
     ]

@@ -34,6 +34,8 @@ import numpy as np
 from corridor_twin.errors import NoRouteError, OptionError
 from corridor_twin.network.compile import WEEK_H, CompiledNetwork, departures_h
 from corridor_twin.routing import k_routes, route
+from corridor_twin.routing.corridors import CORRIDOR_ALIASES, CORRIDORS
+from corridor_twin.routing.paths import corridor_serves
 from corridor_twin.simulate._plan import LegSpec, route_legs
 from corridor_twin.simulate._runtime import (
     Direct,
@@ -64,6 +66,11 @@ ROUTING_RULES: Mapping[str, Mapping[str, Any]] = {
 }
 """Routing options per demand ``corridor`` label: Middle Corridor (``titr``)
 flows avoid Russia, Belarus and Iran, as in the standard analyses."""
+
+_PRESET_LABELS = frozenset(
+    [*(c for c, p in CORRIDORS.items() if p.base is None), *CORRIDOR_ALIASES]
+)
+# A flow labelled with a corridor preset (middle, northern, ...) keeps to that preset.
 
 _INF = math.inf
 
@@ -137,6 +144,13 @@ class SimulationOptions:
         Interval of the queue-length samples. Default 24 h.
     start_date
         Day of hour 0 (timetables, seasons, scenario windows).
+    corridor
+        A corridor preset every flow keeps to ({middle, northern, southern,
+        road, sea}, :mod:`corridor_twin.routing.corridors`), over the flows'
+        own labels. A flow with an end the preset excludes (e.g. from Russia
+        under ``middle``) keeps its own routing; one with both ends inside
+        and no route in the preset is an error. Default None: each flow by
+        its label, else its best routes.
     """
 
     train_wagons: float = 57.0
@@ -157,8 +171,14 @@ class SimulationOptions:
     weather: CaspianWeather | None = field(default_factory=CaspianWeather)
     sample_every_h: float = 24.0
     start_date: datetime.date = datetime.date(2026, 1, 1)
+    corridor: str | None = None
 
     def __post_init__(self) -> None:
+        if self.corridor is not None and self.corridor not in _PRESET_LABELS:
+            raise OptionError(
+                f"corridor must be one of {{{', '.join(sorted(_PRESET_LABELS))}}}, "
+                f"got {self.corridor!r}"
+            )
         for name in ("train_wagons", "train_max_wait_h", "max_wait_headways", "sample_every_h"):
             v = getattr(self, name)
             if not (v > 0 and math.isfinite(v)):
@@ -343,6 +363,12 @@ class _Builder:
 
 def _routes(comp: CompiledNetwork, od: Any, options: SimulationOptions) -> list[Any]:
     kw = dict(ROUTING_RULES.get(od.corridor or "", {}))
+    if not kw and od.corridor in _PRESET_LABELS:
+        kw = {"corridor": od.corridor}
+    if options.corridor is not None and all(
+        corridor_serves(comp, options.corridor, n) for n in (od.origin, od.destination)
+    ):
+        kw = {"corridor": options.corridor}
     if options.routing == "fixed" or options.k_routes == 1:
         return [route(comp, od.origin, od.destination, cargo=od.commodity, **kw)]
     rs = list(

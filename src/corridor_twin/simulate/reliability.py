@@ -14,7 +14,7 @@ Totals are accumulated in float64.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from corridor_twin.network.compile import EDGE_KINDS, WEEK_H, CompiledNetwork
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing import k_routes, route
+from corridor_twin.routing.corridors import Corridor
 from corridor_twin.routing.paths import as_compiled
 from corridor_twin.routing.result import Route
 
@@ -620,6 +621,9 @@ def reliability(
     deadline_days: float | None = None,
     model: ReliabilityModel | None = None,
     confidence: float = 0.95,
+    avoid_countries: Iterable[str] = (),
+    modes: Iterable[str] | None = None,
+    corridor: str | Corridor | None = None,
 ) -> ReliabilityResult:
     """Monte Carlo transit-time reliability of the best (or k best) routes.
 
@@ -645,6 +649,9 @@ def reliability(
         Distribution assumptions (default :class:`ReliabilityModel`).
     confidence
         Level of the confidence intervals, in (0, 1).
+    avoid_countries, modes, corridor
+        Which routes are simulated, as for :func:`corridor_twin.routing.route`
+        (e.g. ``corridor="middle"`` for the Trans-Caspian route).
 
     Returns
     -------
@@ -679,12 +686,17 @@ def reliability(
     _z(confidence)
     model = model or ReliabilityModel()
     comp = as_compiled(net)
+    where: dict[str, Any] = {
+        "cargo": cargo,
+        "optimize": optimize,
+        "avoid_countries": tuple(avoid_countries),
+        "modes": None if modes is None else tuple(modes),
+        "corridor": corridor,
+    }
     if k == 1:
-        routes: tuple[Route, ...] = (
-            route(comp, origin, destination, cargo=cargo, optimize=optimize),
-        )
+        routes: tuple[Route, ...] = (route(comp, origin, destination, **where),)
     else:
-        routes = tuple(k_routes(comp, origin, destination, k=k, cargo=cargo, optimize=optimize))
+        routes = tuple(k_routes(comp, origin, destination, k=k, **where))
     rng = _rng(seed)
     children = rng.spawn(len(routes))
     stats = tuple(

@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corridor_twin._typing import FloatArray, Int32Array
-from corridor_twin.errors import DemandError, OptionError
+from corridor_twin.errors import DemandError, OptionError, UnknownNodeError
 from corridor_twin.network.model import Network
+from corridor_twin.routing.corridors import CORRIDOR_ALIASES, CORRIDORS
+from corridor_twin.routing.places import resolve_cargo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +61,14 @@ T_PER_WAGON = 60.0
 """Net tonnes of one wagon load (assumption), to count wagon slots of bulk cargo."""
 TEU_PER_WAGON = 2.0
 """TEU on one flat wagon, and the TEU slot a bulk wagon takes on a vessel (assumption)."""
+
+
+ROUTING_LABELS: tuple[str, ...] = (
+    "titr",
+    *(c for c, p in CORRIDORS.items() if p.base is None),
+    *CORRIDOR_ALIASES,
+)
+"""Corridor labels a shipment list may give (``titr`` = the Middle Corridor's old name)."""
 
 
 @dataclass(frozen=True)
@@ -249,9 +259,23 @@ def read_shipments_csv(
 ) -> Shipments:
     """Replay a shipment list from CSV.
 
-    Columns: ``origin, destination, commodity, amount, unit`` ({teu, t}) and
-    either ``release_h`` (hours from the start) or ``release`` (an ISO date or
-    date-time, UTC); optional ``corridor`` (routing rule).
+    Columns: ``origin, destination`` (node ids, names or aliases, any case),
+    ``commodity`` (id, any case), ``amount``, ``unit`` ({teu, t}) and either
+    ``release_h`` (hours from the start) or ``release`` (an ISO date or
+    date-time, UTC); optional ``corridor``: a corridor preset the shipment
+    keeps to ({middle, northern, southern, road, sea, sea_suez}, see
+    :mod:`corridor_twin.routing.corridors`; ``titr`` is the older name of
+    ``middle``: avoid Russia, Belarus and Iran), empty for the best route.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from corridor_twin import load_corridor
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "shipments.csv"
+    >>> _ = f.write_text("origin,destination,commodity,amount,unit,release_h,corridor\\n"
+    ...                  "Almaty,Istanbul,Container,2,teu,0,middle\\n")
+    >>> read_shipments_csv(f, load_corridor()).n
+    1
 
     Raises
     ------
@@ -291,21 +315,31 @@ def read_shipments_csv(
                 line=lineno,
                 field="unit",
             )
+        ids = {}
         for key in ("origin", "destination"):
-            if not net.has("nodes", rec[key]):
-                raise DemandError(
-                    f"unknown node {rec[key]!r}", path=str(path), line=lineno, field=key
-                )
-        if not net.has("commodities", rec["commodity"]):
+            try:
+                ids[key] = net.find_node(str(rec[key] or "")).id
+            except UnknownNodeError as exc:
+                raise DemandError(str(exc), path=str(path), line=lineno, field=key) from None
+        try:
+            commodity = resolve_cargo(net, str(rec["commodity"] or ""))
+        except OptionError:
             raise DemandError(
-                f"unknown commodity {rec['commodity']!r}",
+                f"unknown commodity {rec['commodity']!r}; known: "
+                + ", ".join(c.id for c in net.commodities),
                 path=str(path),
                 line=lineno,
                 field="commodity",
+            ) from None
+        label = (rec.get("corridor") or "").strip().lower() or None
+        if label is not None and label not in ROUTING_LABELS:
+            raise DemandError(
+                f"unknown corridor {rec['corridor']!r}; one of {', '.join(ROUTING_LABELS)}",
+                path=str(path),
+                line=lineno,
+                field="corridor",
             )
-        key_od = OD(
-            rec["origin"], rec["destination"], rec["commodity"], rec.get("corridor") or None
-        )
+        key_od = OD(ids["origin"], ids["destination"], commodity, label)
         od.append(index.setdefault(key_od, len(index)))
         release.append(r)
         amount.append(a)

@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from corridor_twin.api.corridors import CorridorName
 from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel
-from corridor_twin.api.schemas.routing import Cargo, Mode, Objective, RouteOut
+from corridor_twin.api.schemas.routing import Cargo, CorridorName, Mode, Objective, RouteOut
 
 __all__ = ["HistogramOut", "ReliabilityOut", "ReliabilityRequest", "TransitStatsOut"]
 
@@ -30,14 +29,18 @@ class ReliabilityRequest(RequestModel):
     objective: Objective | Literal["pareto"] = Field(
         "time", description="How the routes are chosen; pareto: the Pareto set, by time."
     )
-    avoid_countries: list[Country] = Field(default_factory=list, max_length=50)
-    modes: list[Mode] | None = Field(None, max_length=5)
-    corridor: CorridorName | None = None
     draws: int = Field(20_000, ge=100, le=200_000, description="Replications per route.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="For reproducible draws.")
     deadline_days: float | None = Field(None, gt=0, le=3650, allow_inf_nan=False)
     bins: int = Field(40, ge=5, le=200, description="Histogram bins.")
     scenario: Annotated[str, Field(max_length=200)] | None = None
+    avoid_countries: list[Country] = Field(
+        default_factory=list, max_length=50, description="ISO codes of countries to avoid."
+    )
+    modes: list[Mode] | None = Field(None, max_length=5, description="Allowed modes (all: null).")
+    corridor: CorridorName | None = Field(
+        None, description="Keep the simulated routes to a corridor preset (e.g. middle)."
+    )
 
     @model_validator(mode="after")
     def _rank_within_k(self) -> ReliabilityRequest:

@@ -6,15 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from corridor_twin.api.corridors import ALL_CORRIDORS, CorridorName
-from corridor_twin.api.naming import key_places, route_name
 from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel, finite
 from corridor_twin.network.model import Network
 from corridor_twin.routing import Route, RouteSet
 
 __all__ = [
+    "ALL_CORRIDORS",
     "CorridorCompareOut",
     "CorridorCompareRequest",
+    "CorridorName",
     "CorridorRowOut",
     "LegOut",
     "ParetoRequest",
@@ -24,6 +24,9 @@ __all__ = [
 ]
 
 Objective = Literal["time", "cost", "co2", "distance", "generalized"]
+CorridorName = Literal["middle", "northern", "southern", "road", "sea", "sea_suez"]
+ALL_CORRIDORS: tuple[CorridorName, ...] = ("middle", "northern", "southern", "sea")
+"""The corridors compared side by side by default."""
 Mode = Literal["rail", "road", "ferry", "sea", "pipeline"]
 Cargo = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")]
 
@@ -38,8 +41,8 @@ class _OdRequest(RequestModel):
     modes: list[Mode] | None = Field(None, max_length=5, description="Allowed modes (all: null).")
     corridor: CorridorName | None = Field(
         None,
-        description="Only routes via this corridor (its countries and modes, added to "
-        "avoid_countries and modes); null: any.",
+        description="Keep to a corridor preset: middle (across the Caspian, never Russia, "
+        "Belarus or Iran), northern, southern, road, sea (= sea_suez); null: any route.",
     )
     scenario: Annotated[str, Field(max_length=200)] | None = Field(
         None, description="Scenario applied to the network; null: baseline."
@@ -104,8 +107,6 @@ class RouteOut(ApiModel):
 
     origin: str
     destination: str
-    name: str = Field(description='The route by its key places, e.g. "via Kuryk, Alat, Poti".')
-    via: list[str] = Field(description="Node ids of the key places, in order.")
     commodity: str
     unit: str
     objective: str
@@ -125,6 +126,11 @@ class RouteOut(ApiModel):
     wtt_kg: float
     ttw_kg: float
     nodes: list[str]
+    key_nodes: list[str] = Field(
+        default_factory=list,
+        description="The route's key places: borders crossed, ports, mode and gauge changes.",
+    )
+    via: str = Field("", description='The route named by its key places, "via Kuryk, Alat, ...".')
     modes: list[str]
     legs: list[LegOut]
     coordinates_lonlat: list[tuple[float, float]] = Field(
@@ -149,8 +155,7 @@ class RouteOut(ApiModel):
         ]
         coords = [(net.node(n).lon, net.node(n).lat) for n in r.nodes]
         return cls(
-            origin=r.origin, destination=r.destination, name=route_name(r, net),
-            via=key_places(r, net), commodity=r.commodity, unit=r.unit,
+            origin=r.origin, destination=r.destination, commodity=r.commodity, unit=r.unit,
             objective=r.objective, objective_value=finite(r.objective_value),
             length_km=r.length_km, time_h=r.time_h, time_days=r.time_days,
             travel_h=r.travel_h, wait_h=r.wait_h,
@@ -158,7 +163,7 @@ class RouteOut(ApiModel):
             wait_transfer_h=waits["transfer"], wait_gauge_h=waits["gauge"],
             wait_dwell_h=waits["dwell"], cost_usd=r.cost_usd, co2e_kg=r.co2e_kg,
             wtt_kg=r.wtt_kg, ttw_kg=r.ttw_kg, nodes=list(r.nodes), modes=list(r.modes),
-            legs=legs, coordinates_lonlat=coords,
+            key_nodes=list(r.key_nodes), via=r.via, legs=legs, coordinates_lonlat=coords,
         )
 
 
@@ -187,7 +192,7 @@ class CorridorCompareRequest(RequestModel):
     objective: Objective = "time"
     corridors: list[CorridorName] = Field(
         default_factory=lambda: list(ALL_CORRIDORS),
-        min_length=1, max_length=4,
+        min_length=1, max_length=6,
     )
     avoid_countries: list[Country] = Field(default_factory=list, max_length=50)
     scenario: Annotated[str, Field(max_length=200)] | None = None

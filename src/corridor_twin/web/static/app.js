@@ -115,7 +115,7 @@ function withCi(m, lo, hi, digits) {
 }
 
 /* A node's name without the parenthesis, the part after " / " and a "port" suffix
- * (the API's corridor_twin.api.naming.short_name does the same). */
+ * (close to corridor_twin.routing.places.short_name). */
 function shortName(n) {
   if (!n) return "?";
   let name = n.name.split(" (")[0].split(" / ")[0].trim();

@@ -239,8 +239,8 @@ function drawBottlenecks() {
 function routeNodeIds() {
   const ids = new Set();
   const r = state.routes[state.selected];
-  if (r) for (const id of state.routes.length > 1 ? (r.via || []) : r.nodes) ids.add(id);
-  for (const rr of state.routes) { ids.add(rr.origin); ids.add(rr.destination); for (const v of rr.via || []) ids.add(v); }
+  if (r) for (const id of state.routes.length > 1 ? (r.key_nodes || []) : r.nodes) ids.add(id);
+  for (const rr of state.routes) { ids.add(rr.origin); ids.add(rr.destination); for (const v of rr.key_nodes || []) ids.add(v); }
   return ids;
 }
 
@@ -331,7 +331,7 @@ function renderLegend() {
   if (state.routes.length) {
     head("Routes (click a row or line)");
     state.routes.forEach((r, i) => line(ROUTE_COLOURS[i % ROUTE_COLOURS.length],
-      (state.routeLabels[i] || "Route " + (i + 1)) + ": " + r.name + ", " + fmt(r.time_days) + " d", i !== state.selected, "legend-route"));
+      (state.routeLabels[i] || "Route " + (i + 1)) + ": " + r.via + ", " + fmt(r.time_days) + " d", i !== state.selected, "legend-route"));
   }
   if (byUtilisation()) {
     head("Links and places: utilisation");
@@ -386,7 +386,7 @@ function drawRoutes() {
     L.polyline(latlngs, {
       color: ROUTE_COLOURS[i % ROUTE_COLOURS.length], weight: selected ? 6 : 3.5,
       opacity: selected ? 0.95 : 0.75, dashArray: selected ? null : "8 6", className: "route-line route-" + i,
-    }).bindTooltip((state.routeLabels[i] || "Route " + (i + 1)) + ": " + escapeHtml(r.name) + "<br>" + fmt(r.time_days) + " days, " + fmt(r.cost_usd, 0) + " USD", { sticky: true })
+    }).bindTooltip((state.routeLabels[i] || "Route " + (i + 1)) + ": " + escapeHtml(r.via) + "<br>" + fmt(r.time_days) + " days, " + fmt(r.cost_usd, 0) + " USD", { sticky: true })
       .on("click", () => selectRoute(i)).addTo(group);
   }
   group.addTo(map);

@@ -3,8 +3,8 @@
 "use strict";
 
 const CORRIDOR_LABELS = {
-  middle: "Middle Corridor (TITR)", northern: "Northern route (via Russia)",
-  southern: "Southern route (via Iran)", sea: "Sea (via Suez)",
+  middle: "Middle Corridor (TITR)", northern: "Northern Corridor (via Russia)",
+  southern: "Southern Corridor (via Iran)", sea: "Deep sea (via Suez)", road: "Road",
 };
 
 function parseAvoid() {
@@ -77,14 +77,14 @@ function renderRoutes() {
   const corridors = state.context && state.context.kind === "corridors";
   const rows = state.routes.map((r, i) => {
     const name = document.createElement("span");
-    name.textContent = (corridors ? state.routeLabels[i] + ": " : "") + r.name;
+    name.textContent = (corridors ? state.routeLabels[i] + ": " : "") + r.via;
     const first = document.createElement("span");
     first.append(swatch(i), document.createTextNode(" " + (i + 1)));
     return [first, name, r.modes.join("/"), fmt(r.time_days), fmt(r.cost_usd, 0), fmt(r.co2e_kg, 0), fmt(r.wait_h, 0), fmt(r.length_km, 0)];
   });
   if (corridors) {
     for (const row of state.context.failed) {
-      rows.push(["–", CORRIDOR_LABELS[row.corridor] + ": no route. " + row.error, "", "", "", "", "", ""]);
+      rows.push(["–", row.label + ": no route (" + row.error + ")", "", "", "", "", "", ""]);
     }
   }
   if (state.routes.length || rows.length) {
@@ -101,7 +101,7 @@ function renderLegs() {
   const r = state.routes[state.selected];
   if (!r) { $("legs-table").hidden = true; $("legs-title").hidden = true; return; }
   $("legs-title").textContent = "Legs of " + (state.routeLabels[state.selected] || "route " + (state.selected + 1)).replace(/^Route/, "route") +
-    ", " + r.name + " (" + r.commodity + ", per " + r.unit.toUpperCase() + ")";
+    ", " + r.via + " (" + r.commodity + ", per " + r.unit.toUpperCase() + ")";
   $("legs-title").hidden = false;
   const rows = r.legs.map(l => [
     nodeName(l.from_node) + " → " + nodeName(l.to_node), l.mode, fmt(l.length_km, 0), fmt(l.travel_h), fmt(l.wait_h),
@@ -139,7 +139,7 @@ async function compareCorridors() {
     let title = "Corridors, best by " + objective + ": " + nodeName(res.origin) + " → " + nodeName(res.destination);
     if (middle && northern) {
       const d = middle.route.time_days - northern.route.time_days;
-      title += ". Middle Corridor " + fmt(middle.route.time_days) + " days, " + fmt(Math.abs(d)) + " days " + (d <= 0 ? "faster" : "slower") + " than the Northern route";
+      title += ". Middle Corridor " + fmt(middle.route.time_days) + " days, " + fmt(Math.abs(d)) + " days " + (d <= 0 ? "faster" : "slower") + " than the Northern (" + fmt(northern.route.time_days) + " days)";
     }
     $("routes-title").textContent = title;
     renderRoutes();
@@ -157,7 +157,7 @@ function routeFeature(r, i) {
     type: "Feature",
     geometry: { type: "LineString", coordinates: routeLatLngs(r).map(([lat, lon]) => [lon, lat]) },
     properties: {
-      rank: i + 1, label: state.routeLabels[i] || null, name: r.name, via: r.via, origin: r.origin, destination: r.destination,
+      rank: i + 1, label: state.routeLabels[i] || null, via: r.via, key_nodes: r.key_nodes, origin: r.origin, destination: r.destination,
       commodity: r.commodity, unit: r.unit, modes: r.modes, time_days: r.time_days, cost_usd: r.cost_usd,
       co2e_kg: r.co2e_kg, wait_h: r.wait_h, length_km: r.length_km, nodes: r.nodes,
     },
@@ -165,9 +165,9 @@ function routeFeature(r, i) {
 }
 
 DOWNLOADS["routes-csv"] = () => ["routes.csv", "text/csv", toCsv(
-  ["rank", "label", "name", "origin", "destination", "commodity", "unit", "modes", "time_days", "cost_usd_per_unit", "co2e_kg_per_unit", "wait_h", "length_km", "via", "nodes"],
-  state.routes.map((r, i) => [i + 1, state.routeLabels[i], r.name, r.origin, r.destination, r.commodity, r.unit, r.modes.join("/"),
-    r.time_days.toFixed(2), r.cost_usd.toFixed(0), r.co2e_kg.toFixed(1), r.wait_h.toFixed(1), r.length_km.toFixed(0), r.via, r.nodes]))];
+  ["rank", "label", "via", "origin", "destination", "commodity", "unit", "modes", "time_days", "cost_usd_per_unit", "co2e_kg_per_unit", "wait_h", "length_km", "key_nodes", "nodes"],
+  state.routes.map((r, i) => [i + 1, state.routeLabels[i], r.via, r.origin, r.destination, r.commodity, r.unit, r.modes.join("/"),
+    r.time_days.toFixed(2), r.cost_usd.toFixed(0), r.co2e_kg.toFixed(1), r.wait_h.toFixed(1), r.length_km.toFixed(0), r.key_nodes, r.nodes]))];
 DOWNLOADS["routes-json"] = () => ["routes.json", "application/json", JSON.stringify({ request: state.context && state.context.request, labels: state.routeLabels, routes: state.routes }, null, 2)];
 DOWNLOADS["routes-geojson"] = () => ["routes.geojson", "application/geo+json", JSON.stringify({ type: "FeatureCollection", features: state.routes.map(routeFeature) }, null, 2)];
 
@@ -206,7 +206,7 @@ async function simulate() {
     const s = r.stats;
     const label = state.context && state.routes[state.selected] ? (state.routeLabels[state.selected] || "Route " + (state.selected + 1)) : "Best route";
     const corridor = req.corridor ? " · " + CORRIDOR_LABELS[req.corridor] : "";
-    $("reliability-title").textContent = label + ": " + r.route.name + ", " + nodeName(r.route.origin) + " → " + nodeName(r.route.destination) + corridor;
+    $("reliability-title").textContent = label + ": " + r.route.via + ", " + nodeName(r.route.origin) + " → " + nodeName(r.route.destination) + corridor;
     $("reliability-title").hidden = false;
     const d = h => (h === null || h === undefined ? null : h / 24);
     const rows = [
