@@ -75,8 +75,11 @@ def test_compare_corridors_side_by_side(client: TestClient) -> None:
     # Almaty is not a deep-sea origin: the row says so instead of failing the request
     assert rows["sea"]["route"] is None
     assert "outside the sea_suez corridor" in rows["sea"]["error"]
-    code, body = post(client, "/routes/corridors", {
-        "origin": "Xian", "destination": "Duisburg", "corridors": ["sea", "middle"]})
+    code, body = post(
+        client,
+        "/routes/corridors",
+        {"origin": "Xian", "destination": "Duisburg", "corridors": ["sea", "middle"]},
+    )
     assert code == 200
     assert "sea" in body["rows"][0]["route"]["modes"]
 
