@@ -36,20 +36,20 @@ def test_route_in_a_corridor_is_named_by_its_places(client: TestClient) -> None:
     lib = ct.route(ct.load_corridor(), "Almaty", "Istanbul", corridor="middle")
     first = body["routes"][0]
     assert first["time_h"] == pytest.approx(lib.time_h)
-    assert first["name"] == lib.via
-    assert "AZ_ALAT" in first["via"]
+    assert first["via"] == lib.via
+    assert "AZ_ALAT" in first["key_nodes"]
     assert not {n[:2] for r in body["routes"] for n in r["nodes"]} & {"RU", "BY", "IR"}
 
 
 def test_pareto_and_reliability_take_the_corridor(client: TestClient) -> None:
     code, body = post(client, "/api/v1/routes/pareto", {**AI, "corridor": "middle"})
     assert code == 200
-    assert all("Alat" in r["name"] for r in body["routes"])
+    assert all("Alat" in r["via"] for r in body["routes"])
     code, body = post(
         client, "/api/v1/reliability", {**AI, "corridor": "middle", "draws": 500, "seed": 1}
     )
     assert code == 200
-    assert "Alat" in body["results"][0]["route"]["name"]
+    assert "Alat" in body["results"][0]["route"]["via"]
     code, body = post(
         client,
         "/api/v1/reliability",

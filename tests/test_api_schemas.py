@@ -82,6 +82,7 @@ PAIRS = [
                 "nodes",
                 "modes",
                 "legs",
+                "key_nodes",
                 "via",
             }
         ),
@@ -95,8 +96,6 @@ PAIRS = [
                 "wait_gauge_h",
                 "wait_dwell_h",
                 "coordinates_lonlat",
-                # the route by its key places ("via Kuryk, Alat"); `via` lists their node ids
-                "name",
             }
         ),
     ),

@@ -24,6 +24,8 @@ from corridor_twin.api.schemas import (
     CapacityRequest,
     CompareOut,
     CompareRequest,
+    CorridorCompareOut,
+    CorridorCompareRequest,
     MetaOut,
     NodeOut,
     ParetoRequest,
@@ -35,18 +37,19 @@ from corridor_twin.api.schemas import (
     UtilisationOut,
 )
 from corridor_twin.api.schemas.common import finite
-from corridor_twin.api.schemas.flow import CutItemOut, LinkUtilisationOut
+from corridor_twin.api.schemas.flow import CutItemOut, LinkUtilisationOut, NodeUtilisationOut
 from corridor_twin.api.schemas.reliability import (
     HistogramOut,
     RouteReliabilityOut,
     TransitStatsOut,
 )
-from corridor_twin.api.schemas.routing import RouteOut
-from corridor_twin.errors import CorridorError, UnknownNodeError
+from corridor_twin.api.schemas.routing import CorridorRowOut, RouteOut
+from corridor_twin.errors import CorridorError, NoRouteError, OptionError, UnknownNodeError
 from corridor_twin.flow import capacity_table, max_flow
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing import GeneralizedCost, k_routes, pareto_routes, route
+from corridor_twin.routing.corridors import get_corridor
 from corridor_twin.scenarios import Analysis, compare
 from corridor_twin.scenarios.analyses import MIDDLE_CORRIDOR, STANDARD_ANALYSES
 from corridor_twin.simulate import route_components, simulate_transit_h, summarize
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "assignment",
     "capacity",
+    "compare_corridors",
     "compare_scenarios",
     "meta",
     "nodes",
@@ -77,6 +81,36 @@ def _check_nodes(
             net.find_node(value)
         except UnknownNodeError as exc:
             raise FieldError(("body", *loc), exc) from exc
+
+
+def _check_countries(net: Network, field: str, codes: Sequence[str]) -> None:
+    """Countries to avoid must be ISO codes of countries the network has nodes in."""
+    known = sorted({n.country for n in net.nodes})
+    for i, code in enumerate(codes):
+        if code.upper() not in known:
+            raise FieldError(
+                ("body", field, i),
+                OptionError(
+                    f"no place of the network is in {code.upper()!r}; its countries are "
+                    f"{', '.join(known)}"
+                ),
+            )
+
+
+def _options(
+    net: Network, corridor: str | None, avoid: Sequence[str], modes: Sequence[str] | None
+) -> dict[str, Any]:
+    """The routing options of a request; countries checked first (a 422 on the field)."""
+    _check_countries(net, "avoid_countries", avoid)
+    return {
+        "avoid_countries": tuple(dict.fromkeys(c.upper() for c in avoid)),
+        "modes": None if modes is None else list(modes),
+        "corridor": corridor,
+    }
+
+
+def _via(corridor: str | None) -> str:
+    return f" via the {get_corridor(corridor).label}" if corridor else ""
 
 
 def meta(
@@ -117,20 +151,19 @@ def routes(provider: NetworkProvider, req: RouteRequest) -> RouteSetOut:
     common: dict[str, Any] = {
         "cargo": req.cargo,
         "optimize": req.objective,
-        "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
-        "modes": req.modes,
-        "corridor": req.corridor,
+        **_options(net, req.corridor, req.avoid_countries, req.modes),
     }
     if req.objective == "generalized":
         common["generalized"] = GeneralizedCost(
             value_of_time_usd_per_unit_h=req.value_of_time_usd_per_unit_h,
             co2_price_usd_per_t=req.co2_price_usd_per_t,
         )
+    via = _via(req.corridor)
     if req.k == 1:
         found = [route(net, req.origin, req.destination, **common)]
-        return RouteSetOut.from_routes(found, net, f"best by {req.objective}")
+        return RouteSetOut.from_routes(found, net, f"best by {req.objective}{via}")
     rs = k_routes(net, req.origin, req.destination, k=req.k, **common)
-    return RouteSetOut.from_routes(rs, net, f"{req.k} best by {req.objective}")
+    return RouteSetOut.from_routes(rs, net, f"{req.k} best by {req.objective}{via}")
 
 
 def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
@@ -142,11 +175,34 @@ def pareto(provider: NetworkProvider, req: ParetoRequest) -> RouteSetOut:
         req.origin,
         req.destination,
         cargo=req.cargo,
-        avoid_countries=tuple(c.upper() for c in req.avoid_countries),
-        modes=req.modes,
-        corridor=req.corridor,
+        **_options(net, req.corridor, req.avoid_countries, req.modes),
     )
-    return RouteSetOut.from_routes(rs, net, "Pareto-optimal (time, cost, CO2e)")
+    kind = f"Pareto-optimal (time, cost, CO2e){_via(req.corridor)}"
+    return RouteSetOut.from_routes(rs, net, kind)
+
+
+def compare_corridors(provider: NetworkProvider, req: CorridorCompareRequest) -> CorridorCompareOut:
+    """The best route via each corridor, side by side (a row says why one has none)."""
+    net = provider.network(req.scenario)
+    _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
+    rows = []
+    for name in dict.fromkeys(req.corridors):
+        lens = get_corridor(name)
+        opts = _options(net, name, req.avoid_countries, None)
+        try:
+            r = route(net, req.origin, req.destination, cargo=req.cargo,
+                      optimize=req.objective, **opts)
+        except (NoRouteError, OptionError) as exc:
+            rows.append(CorridorRowOut(corridor=name, label=lens.label,
+                                       description=lens.description, route=None,
+                                       error=str(exc)))
+            continue
+        rows.append(CorridorRowOut(corridor=name, label=lens.label, description=lens.description,
+                                   route=RouteOut.from_route(r, net)))
+    return CorridorCompareOut(
+        origin=net.find_node(req.origin).id, destination=net.find_node(req.destination).id,
+        objective=req.objective, rows=rows,
+    )
 
 
 def capacity(provider: NetworkProvider, req: CapacityRequest) -> CapacityOut:
@@ -301,7 +357,58 @@ def utilisation(
         LinkUtilisationOut(link=k, flow_t_per_year=f, utilisation=u)
         for k, (f, u) in sorted(best.items())
     ]
-    return UtilisationOut(scenario=scenario, objective=objective, status=status, links=links)
+    if method == "market":
+        elements = market.choice.elements_frame()
+        arriving = (
+            lf_market.groupby("to_node", sort=True)["flow_t_per_year"].sum()
+            if len(lf_market)
+            else lf_market
+        )
+        nodes = _node_utilisation(arriving, elements[elements["kind"] == "node"])
+    else:
+        nf = res.node_flows
+        node_flow = nf.groupby("node", sort=True)["flow_t_per_year"].sum() if len(nf) else nf
+        use = res.capacity_use
+        nodes = (
+            [] if use is None
+            else _node_utilisation(node_flow, use[use["kind"] == "node"] if len(use) else use)
+        )
+    return UtilisationOut(
+        scenario=scenario, objective=objective, status=status, links=links, nodes=nodes
+    )
+
+
+def _node_utilisation(flows: Any, use: Any) -> list[NodeUtilisationOut]:
+    """Throughput (t/year) per node with flow, against its capacities (the tightest counts).
+
+    ``flows``: tonnes per year by node id; ``use``: the node capacity rows (id, unit,
+    capacity_per_year, utilisation) of the assignment or the market equilibrium.
+    """
+    if not len(flows):
+        return []
+    tightest: dict[str, tuple[float | None, str]] = {}
+    cap_t: dict[str, float] = {}
+    for node, unit, capacity, util in use[
+        ["id", "unit", "capacity_per_year", "utilisation"]
+    ].itertuples(index=False):
+        u = finite(util)
+        if unit == "t" and finite(capacity) is not None:
+            cap_t[node] = float(capacity)
+        old = tightest.get(node)
+        if u is not None and (old is None or old[0] is None or u > old[0]):
+            tightest[node] = (u, str(unit))
+    out = []
+    for node, flow in flows.items():
+        if not flow > 0:
+            continue
+        u, unit = tightest.get(str(node), (None, None))
+        out.append(
+            NodeUtilisationOut(
+                node=str(node), flow_t_per_year=float(flow),
+                capacity_t_per_year=cap_t.get(str(node)), utilisation=u, unit=unit,
+            )
+        )
+    return out
 
 
 def scenarios(provider: NetworkProvider) -> list[ScenarioOut]:
@@ -345,16 +452,28 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
     """Transit-time distribution of the best (or k best) routes, seeded."""
     net = provider.network(req.scenario)
     _check_nodes(net, [("origin",), ("destination",)], [req.origin, req.destination])
-    where: dict[str, Any] = {
-        "cargo": req.cargo,
-        "avoid_countries": tuple(c.upper() for c in req.avoid_countries),
-        "modes": req.modes,
-        "corridor": req.corridor,
-    }
-    if req.k == 1:
-        found = [route(net, req.origin, req.destination, **where)]
+    opts = _options(net, req.corridor, req.avoid_countries, req.modes)
+    k = max(req.k, req.rank or 1)
+    if req.objective == "pareto":
+        ranked = sorted(
+            pareto_routes(net, req.origin, req.destination, cargo=req.cargo, **opts),
+            key=lambda r: r.time_h,
+        )
+    elif k == 1:
+        ranked = [route(net, req.origin, req.destination, cargo=req.cargo,
+                        optimize=req.objective, **opts)]
     else:
-        found = list(k_routes(net, req.origin, req.destination, k=req.k, **where))
+        ranked = list(k_routes(net, req.origin, req.destination, k=k, cargo=req.cargo,
+                               optimize=req.objective, **opts))
+    if req.rank is not None:
+        if req.rank > len(ranked):
+            raise FieldError(
+                ("body", "rank"),
+                NoRouteError(f"there are only {len(ranked)} route(s), no route {req.rank}"),
+            )
+        found = [ranked[req.rank - 1]]
+    else:
+        found = ranked[: req.k]
     deadline_h = None if req.deadline_days is None else req.deadline_days * 24.0
     children = np.random.default_rng(req.seed).spawn(len(found))
     results = []

@@ -11,9 +11,15 @@ version and returns the current one with no changes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from corridor_twin.api.errors import RecordError
+from corridor_twin.api.schemas.history import (
+    HistoryEntryOut,
+    RecordHistoryOut,
+    RevertIn,
+    SourceOut,
+)
 from corridor_twin.api.schemas.store import (
     AttributeOut,
     EditOut,
@@ -30,7 +36,14 @@ from corridor_twin.network.validate import Finding
 from corridor_twin.store import Principal as Account
 from corridor_twin.store import Store, UpdateRecord, VersionInfo, apply_edits
 
-__all__ = ["expected_version", "patch_record", "record"]
+__all__ = [
+    "expected_version",
+    "history",
+    "patch_record",
+    "record",
+    "revert_record",
+    "sources",
+]
 
 
 def _attributes(table: str) -> list[AttributeOut]:
@@ -44,6 +57,7 @@ def _attributes(table: str) -> list[AttributeOut]:
             minimum=a.minimum,
             maximum=a.maximum,
             description=a.description,
+            figure=a.figure,
         )
         for a in attributes(TABLES[table], table)
         if a.name != "id"
@@ -170,3 +184,85 @@ def patch_record(
 
 def _version(info: VersionInfo) -> VersionOut:
     return VersionOut.model_validate(info, from_attributes=True)
+
+
+def history(store: Store, name: str, table: str, record_id: str) -> RecordHistoryOut:
+    """The versions that changed a record, with who, when, why and which fields."""
+    latest = store.version(name)
+    rec_id = record_id
+    entries = [
+        a for a in store.audit_log(object_kind="network", object_name=name, record_id=rec_id,
+                                   limit=10_000)
+        if a.table == table and a.version is not None
+    ]
+    messages = {v.version: v.message for v in store.versions(name)}
+    grouped: dict[int, list[Any]] = {}
+    for a in entries:
+        grouped.setdefault(int(a.version), []).append(a)  # type: ignore[arg-type]
+    return RecordHistoryOut(
+        network=name,
+        table=table,
+        id=rec_id,
+        latest_version=latest.version,
+        entries=[
+            HistoryEntryOut(
+                version=v, at=rows[0].at, user=rows[0].user, organisation=rows[0].organisation,
+                message=messages.get(v),
+                changes=[
+                    FieldChangeOut(table=table, record_id=rec_id, field=a.field,
+                                   old_value=a.old_value, new_value=a.new_value)
+                    for a in rows
+                ],
+            )
+            for v, rows in sorted(grouped.items())
+        ],
+    )
+
+
+def revert_record(
+    store: Store,
+    account: Account,
+    name: str,
+    table: str,
+    record_id: str,
+    body: RevertIn,
+    if_match: str | None,
+) -> EditOut:
+    """Give a record back the values it had in ``body.to_version``, as a new version."""
+    expected = expected_version(body.expected_version, if_match)
+    old_net = store.network(name, body.to_version)
+    try:
+        old = record_to_dict(table, getattr(old_net, table)[old_net.index_of(table, record_id)])
+    except NotFoundError:
+        raise RecordError(
+            [{"loc": ["body", "to_version"],
+              "msg": f"{record_id} is not in version {body.to_version} of {name!r}",
+              "type": "not_found"}],
+            f"{record_id} is not in version {body.to_version}",
+        ) from None
+    now_net = store.network(name, expected)
+    now = record_to_dict(table, getattr(now_net, table)[_index(now_net, table, record_id)])
+    values: dict[str, Any] = {k: v for k, v in old.items() if k != "id" and now.get(k) != v}
+    values.update({k: None for k in now if k not in old})
+    if not values:  # already as it was: no new version
+        current = store.version(name)
+        if current.version != expected:
+            raise ConflictError(
+                f"network {name!r} is at version {current.version}, not {expected}: someone "
+                "else changed it; reload and revert again",
+                expected=expected, actual=current.version,
+            )
+        return EditOut(version=_version(current), changes=[])
+    message = f"revert {record_id} to version {body.to_version}"
+    if body.message:
+        message += f": {body.message}"
+    patch = RecordPatch.model_construct(values=values, expected_version=expected, message=message)
+    return patch_record(store, account, name, table, record_id, patch, None)
+
+
+def sources(store: Store, name: str) -> list[SourceOut]:
+    """The network's bibliography: the keys figures cite."""
+    return [
+        SourceOut(key=s.key, title=s.title, publisher=s.publisher, date=s.date, url=s.url)
+        for s in store.network(name).sources
+    ]

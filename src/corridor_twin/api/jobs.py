@@ -48,6 +48,7 @@ from corridor_twin.api.schemas.simulation import (
     SimulationOut,
     SimulationRequest,
 )
+from corridor_twin.api.simsummary import timeline, waits_by_place
 from corridor_twin.errors import ConflictError, CorridorError, OptionError
 from corridor_twin.simulate import replicate
 from corridor_twin.store import RUN_KINDS, RunInfo, Store
@@ -104,11 +105,14 @@ def _simulation(provider: NetworkProvider, req: SimulationRequest, progress: Pro
         seed=req.seed,
         workers=1,  # in this worker thread: the server's cores serve requests too
         drain_days=req.drain_days,
+        keep_results=True,  # for the daily backlog and queues; dropped after the summary
         progress=lambda done, total: progress(
             done / total, f"replication {min(done + 1, total)} of {total}"
         ),
     )
     summary = reps.summary()
+    results = [r.result for r in reps.runs if r.result is not None]
+    net = provider.network(None)
     return SimulationOut(
         replications=len(reps.runs),
         days=req.days,
@@ -124,6 +128,8 @@ def _simulation(provider: NetworkProvider, req: SimulationRequest, progress: Pro
             )
             for row in summary.to_dict("records")
         ],
+        waits=waits_by_place(net, reps.runs),
+        timeline=timeline(net, results, req.days + req.drain_days),
     )
 
 

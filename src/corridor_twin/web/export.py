@@ -28,8 +28,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from corridor_twin.api import actions
+from corridor_twin.api.lanes import sea_lanes
 from corridor_twin.api.provider import NetworkProvider
-from corridor_twin.api.schemas import RouteRequest
+from corridor_twin.api.schemas import CapacityRequest, RouteRequest
 from corridor_twin.io import to_geojson
 from corridor_twin.web import static_dir
 
@@ -58,7 +59,8 @@ def export_data(
     routes
         Route requests to plan and embed (their ``scenario`` is overridden).
     utilisation
-        Whether to assign the scenario's demand and colour links by utilisation.
+        Whether to assign the scenario's demand, colour links and nodes by utilisation
+        and mark the Middle Corridor's bottlenecks (its max-flow min cut).
 
     Raises
     ------
@@ -74,6 +76,10 @@ def export_data(
             {"request": req.model_dump(mode="json"), "result": result.model_dump(mode="json")}
         )
     util = actions.utilisation(provider, scenario).model_dump(mode="json") if utilisation else None
+    bottlenecks = []
+    if utilisation:
+        cap = actions.capacity(provider, CapacityRequest(scenario=scenario))
+        bottlenecks = [{**c.model_dump(mode="json"), "unit": cap.unit} for c in cap.cut]
     return {
         "mode": "export",
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -82,6 +88,8 @@ def export_data(
         "nodes": [n.model_dump(mode="json") for n in actions.nodes(net)],
         "geojson": to_geojson(net),
         "utilisation": util,
+        "bottlenecks": bottlenecks,
+        "lanes": [lane.model_dump(mode="json") for lane in sea_lanes(net)],
         "routes": planned,
     }
 

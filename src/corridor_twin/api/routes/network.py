@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from corridor_twin.api import actions
 from corridor_twin.api.deps import NetworkDep, ProviderDep, ScenarioQuery
+from corridor_twin.api.lanes import sea_lanes
 from corridor_twin.api.schemas import NodeOut, UtilisationOut
+from corridor_twin.api.schemas.network import SeaLaneOut
 from corridor_twin.io import to_geojson
 
 router = APIRouter(prefix="/network", tags=["network"])
@@ -36,3 +38,9 @@ def utilisation(
     """Per link utilisation from the calibrated market model (default) or the system-optimal
     assignment of the scenario's demand (``method=lp``); cached per network."""
     return actions.utilisation(provider, scenario or None, objective, method)
+
+@router.get("/sea-lanes")
+def lanes(net: NetworkDep) -> list[SeaLaneOut]:
+    """Where the map draws sea and ferry links: waypoints along the shipping lanes
+    (estimates, for drawing only; lengths and times come from the network)."""
+    return sea_lanes(net)

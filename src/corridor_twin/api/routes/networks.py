@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from corridor_twin.api import editing
 from corridor_twin.api.deps import AccountDep, StoreDep, VersionQuery, require_role
 from corridor_twin.api.schemas import ErrorOut
+from corridor_twin.api.schemas.history import RecordHistoryOut, RevertIn, SourceOut
 from corridor_twin.api.schemas.store import (
     AuditOut,
     EditOut,
@@ -167,3 +168,51 @@ def revoke(
         raise NotFoundError(f"network {name!r} has no ownership rule {rule_id}")
     store.revoke(rule_id, by=account)
     return Response(status_code=204)
+
+
+def _history(table: Table):  # type: ignore[no-untyped-def]
+    def record_history(name: NamePath, record_id: IdPath, store: StoreDep) -> RecordHistoryOut:
+        store.version(name)  # 404 for an unknown network
+        return editing.history(store, name, table, record_id)
+
+    record_history.__doc__ = f"The versions that changed one of the network's {table}, " \
+        "oldest first: who, when, the note and each field's old and new value."
+    return record_history
+
+
+def _revert(table: Table):  # type: ignore[no-untyped-def]
+    def revert_record(
+        name: NamePath, record_id: IdPath, body: RevertIn, store: StoreDep,
+        account: AccountDep, request: Request, if_match: IfMatch = None,
+    ) -> EditOut:
+        try:
+            return editing.revert_record(store, account, name, table, record_id, body, if_match)
+        finally:
+            _invalidate(request)
+
+    revert_record.__doc__ = (
+        f"Give one of the network's {table} back the values it had in `to_version`: a new "
+        "version (the history keeps the old ones), audited like an edit; 409 if the "
+        "expected version is stale, 403 as for an edit."
+    )
+    return revert_record
+
+
+_TABLES: tuple[Table, ...] = ("nodes", "links")
+for _table in _TABLES:
+    router.add_api_route(
+        f"/{{name}}/{_table}/{{record_id}}/history", _history(_table), methods=["GET"],
+        response_model=RecordHistoryOut, name=f"history_{_table[:-1]}",
+    )
+    router.add_api_route(
+        f"/{{name}}/{_table}/{{record_id}}/revert", _revert(_table), methods=["POST"],
+        response_model=EditOut, name=f"revert_{_table[:-1]}",
+        responses={409: {"model": ErrorOut}},
+    )
+
+
+@router.get("/{name}/sources")
+def list_sources(name: NamePath, store: StoreDep) -> list[SourceOut]:
+    """The network's bibliography: the keys a figure's `source` may cite."""
+    store.version(name)
+    return editing.sources(store, name)

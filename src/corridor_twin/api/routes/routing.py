@@ -6,7 +6,14 @@ from fastapi import APIRouter
 
 from corridor_twin.api import actions
 from corridor_twin.api.deps import ProviderDep
-from corridor_twin.api.schemas import ErrorOut, ParetoRequest, RouteRequest, RouteSetOut
+from corridor_twin.api.schemas import (
+    CorridorCompareOut,
+    CorridorCompareRequest,
+    ErrorOut,
+    ParetoRequest,
+    RouteRequest,
+    RouteSetOut,
+)
 
 router = APIRouter(
     prefix="/routes",
@@ -29,3 +36,10 @@ async def plan_routes(req: RouteRequest, provider: ProviderDep) -> RouteSetOut:
 def pareto_routes(req: ParetoRequest, provider: ProviderDep) -> RouteSetOut:
     """Every Pareto-optimal route over time, cost and CO2e."""
     return actions.pareto(provider, req)
+
+
+@router.post("/corridors")
+def compare_corridors(req: CorridorCompareRequest, provider: ProviderDep) -> CorridorCompareOut:
+    """The best route via each corridor (Middle, Northern, Southern, Sea), side by side;
+    a corridor without a route says why."""
+    return actions.compare_corridors(provider, req)

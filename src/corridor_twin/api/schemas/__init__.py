@@ -16,6 +16,8 @@ from corridor_twin.api.schemas.meta import HealthOut, MetaOut
 from corridor_twin.api.schemas.network import NodeOut
 from corridor_twin.api.schemas.reliability import ReliabilityOut, ReliabilityRequest
 from corridor_twin.api.schemas.routing import (
+    CorridorCompareOut,
+    CorridorCompareRequest,
     LegOut,
     ParetoRequest,
     RouteOut,
@@ -32,6 +34,8 @@ __all__ = [
     "CapacityRequest",
     "CompareOut",
     "CompareRequest",
+    "CorridorCompareOut",
+    "CorridorCompareRequest",
     "ErrorOut",
     "FieldErrorOut",
     "HealthOut",

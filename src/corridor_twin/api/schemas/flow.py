@@ -16,6 +16,7 @@ __all__ = [
     "CapacityRequest",
     "CutItemOut",
     "LinkUtilisationOut",
+    "NodeUtilisationOut",
     "UtilisationOut",
 ]
 
@@ -94,10 +95,28 @@ class LinkUtilisationOut(ApiModel):
     utilisation: float | None = Field(description="Highest flow / capacity over directions.")
 
 
+class NodeUtilisationOut(ApiModel):
+    """Assigned throughput of a node (a port, a terminal) against its capacity."""
+
+    node: str
+    flow_t_per_year: float = Field(description="Tonnes a year through the node, all cargo.")
+    capacity_t_per_year: float | None = Field(description="null: capacity not known.")
+    utilisation: float | None = Field(
+        description="Highest flow / capacity over the node's capacities (t and TEU); null: "
+        "no known capacity."
+    )
+    unit: str | None = Field(None, description="Unit of the capacity that binds most.")
+
+
 class UtilisationOut(ApiModel):
-    """Per link utilisation in a scenario, from the assignment of its demand."""
+    """Per link and per node utilisation in a scenario, from the assignment of its demand.
+
+    A link or node whose ``utilisation`` is null carries flow but has no known
+    capacity; one missing from the lists carries no assigned flow.
+    """
 
     scenario: str | None
     objective: str
     status: str
     links: list[LinkUtilisationOut]
+    nodes: list[NodeUtilisationOut] = Field(default_factory=list)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from corridor_twin.api.schemas.common import ApiModel, Country, Name, RequestModel
-from corridor_twin.api.schemas.routing import Cargo, CorridorName, RouteOut
+from corridor_twin.api.schemas.routing import Cargo, CorridorName, Objective, RouteOut
 from corridor_twin.network.schema import Mode
 
 __all__ = ["HistogramOut", "ReliabilityOut", "ReliabilityRequest", "TransitStatsOut"]
@@ -19,7 +19,17 @@ class ReliabilityRequest(RequestModel):
     origin: Name = Field(examples=["Almaty"])
     destination: Name = Field(examples=["Istanbul"])
     cargo: Cargo = "container"
-    k: int = Field(1, ge=1, le=5)
+    k: int = Field(1, ge=1, le=10, description="The k best routes by the objective.")
+    rank: int | None = Field(
+        None,
+        ge=1,
+        le=10,
+        description="Simulate only the route of this rank (1 = best; of the k best, or of "
+        "the Pareto set), as the page does for the route selected in its table.",
+    )
+    objective: Objective | Literal["pareto"] = Field(
+        "time", description="How the routes are chosen; pareto: the Pareto set, by time."
+    )
     draws: int = Field(20_000, ge=100, le=200_000, description="Replications per route.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="For reproducible draws.")
     deadline_days: float | None = Field(None, gt=0, le=3650, allow_inf_nan=False)
@@ -32,6 +42,12 @@ class ReliabilityRequest(RequestModel):
     corridor: CorridorName | None = Field(
         None, description="Keep the simulated routes to a corridor preset (e.g. middle)."
     )
+
+    @model_validator(mode="after")
+    def _rank_within_k(self) -> ReliabilityRequest:
+        if self.rank is not None and self.objective != "pareto" and self.rank > self.k:
+            raise ValueError(f"rank {self.rank} is beyond the k={self.k} routes asked for")
+        return self
 
 
 class HistogramOut(ApiModel):

@@ -12,10 +12,23 @@ from corridor_twin.network.model import Network
 from corridor_twin.network.schema import Mode
 from corridor_twin.routing import Route, RouteSet
 
-__all__ = ["LegOut", "ParetoRequest", "RouteOut", "RouteRequest", "RouteSetOut"]
+__all__ = [
+    "ALL_CORRIDORS",
+    "CorridorCompareOut",
+    "CorridorCompareRequest",
+    "CorridorName",
+    "CorridorRowOut",
+    "LegOut",
+    "ParetoRequest",
+    "RouteOut",
+    "RouteRequest",
+    "RouteSetOut",
+]
 
 Objective = Literal["time", "cost", "co2", "distance", "generalized"]
 CorridorName = Literal["middle", "northern", "southern", "road", "sea", "sea_suez"]
+ALL_CORRIDORS: tuple[CorridorName, ...] = ("middle", "northern", "southern", "sea")
+"""The corridors compared side by side by default."""
 Cargo = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
@@ -122,12 +135,12 @@ class RouteOut(ApiModel):
     wtt_kg: float
     ttw_kg: float
     nodes: list[str]
-    name: str = Field("", description='The route by its key places, e.g. "via Kuryk, Alat".')
-    via: list[str] = Field(
+    key_nodes: list[str] = Field(
         default_factory=list,
         description="Node ids of the key places (borders crossed, ports, mode and gauge "
         "changes), in order.",
     )
+    via: str = Field("", description='The route named by its key places, "via Kuryk, Alat, ...".')
     modes: list[str]
     legs: list[LegOut]
     coordinates_lonlat: list[tuple[float, float]] = Field(
@@ -149,7 +162,7 @@ class RouteOut(ApiModel):
             wait_transfer_h=waits["transfer"], wait_gauge_h=waits["gauge"],
             wait_dwell_h=waits["dwell"], cost_usd=r.cost_usd, co2e_kg=r.co2e_kg,
             wtt_kg=r.wtt_kg, ttw_kg=r.ttw_kg, nodes=list(r.nodes), modes=list(r.modes),
-            name=r.via, via=list(r.key_nodes), legs=legs, coordinates_lonlat=coords,
+            key_nodes=list(r.key_nodes), via=r.via, legs=legs, coordinates_lonlat=coords,
         )
 
 
@@ -167,3 +180,37 @@ class RouteSetOut(ApiModel):
         return cls(
             kind=kind, complete=complete, routes=[RouteOut.from_route(r, net) for r in routes]
         )
+
+
+class CorridorCompareRequest(RequestModel):
+    """The best route of one origin and destination via each corridor, side by side."""
+
+    origin: Name = Field(examples=["Almaty"])
+    destination: Name = Field(examples=["Istanbul"])
+    cargo: Cargo = "container"
+    objective: Objective = "time"
+    corridors: list[CorridorName] = Field(
+        default_factory=lambda: list(ALL_CORRIDORS),
+        min_length=1, max_length=6,
+    )
+    avoid_countries: list[Country] = Field(default_factory=list, max_length=50)
+    scenario: Annotated[str, Field(max_length=200)] | None = None
+
+
+class CorridorRowOut(ApiModel):
+    """One corridor: its best route, or why it has none."""
+
+    corridor: str
+    label: str
+    description: str
+    route: RouteOut | None
+    error: str | None = Field(None, description="Why there is no route via this corridor.")
+
+
+class CorridorCompareOut(ApiModel):
+    """One row per corridor, in the order asked."""
+
+    origin: str
+    destination: str
+    objective: str
+    rows: list[CorridorRowOut]

@@ -8,7 +8,14 @@ from pydantic import Field
 
 from corridor_twin.api.schemas.common import ApiModel, RequestModel
 
-__all__ = ["FlowTransitOut", "SimulationOut", "SimulationRequest"]
+__all__ = [
+    "FlowTransitOut",
+    "PlaceSeriesOut",
+    "PlaceWaitOut",
+    "SimulationOut",
+    "SimulationRequest",
+    "SimulationTimelineOut",
+]
 
 
 class SimulationRequest(RequestModel):
@@ -41,6 +48,40 @@ class FlowTransitOut(ApiModel):
     p90_days_hi: float | None
 
 
+class PlaceWaitOut(ApiModel):
+    """Where shipments wait: the mean wait per shipment there, with a 95 % CI over
+    replications, and the total (shipment-hours per replication)."""
+
+    kind: str = Field(description="{sailing, consolidation, transfer, border, ...}")
+    place: str = Field(description="The simulation's id of the place, e.g. vessel:KZ_KUR>AZ_ALAT.")
+    node: str | None = Field(description="The node where shipments wait.")
+    label: str = Field(description="The place in words, e.g. 'Kuryk: waiting for a ship to Alat'.")
+    mean_wait_h: float
+    mean_wait_lo_h: float | None
+    mean_wait_hi_h: float | None
+    total_wait_h: float
+    shipments: float = Field(description="Shipments passing per replication (mean).")
+
+
+class PlaceSeriesOut(ApiModel):
+    """Shipments (or vehicles) waiting at a place, daily peak, mean over replications."""
+
+    place: str
+    node: str | None
+    label: str
+    waiting: list[float] = Field(description="One value per day of SimulationTimelineOut.day.")
+
+
+class SimulationTimelineOut(ApiModel):
+    """Daily series: shipments in the system (released, not delivered) and queues."""
+
+    day: list[float] = Field(description="Days since the start (0, 1, ...).")
+    in_system: list[float]
+    in_system_lo: list[float | None]
+    in_system_hi: list[float | None]
+    queues: list[PlaceSeriesOut] = Field(description="The places with the highest queues.")
+
+
 class SimulationOut(ApiModel):
     """What a simulation run stores: per-flow transit times and totals."""
 
@@ -52,3 +93,9 @@ class SimulationOut(ApiModel):
     delivered: int
     backlog_mean: float = Field(description="Shipments not delivered at the end, mean.")
     flows: list[FlowTransitOut]
+    waits: list[PlaceWaitOut] = Field(
+        default_factory=list, description="The places where shipments wait longest in total."
+    )
+    timeline: SimulationTimelineOut | None = Field(
+        None, description="Backlog and queues over time (runs made since it was added)."
+    )

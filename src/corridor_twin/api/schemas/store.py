@@ -88,6 +88,9 @@ class AttributeOut(ApiModel):
     minimum: float | None
     maximum: float | None
     description: str
+    figure: bool = Field(
+        False, description="A sourced figure: give it as {value, source, year, estimate}."
+    )
 
 
 class RecordOut(ApiModel):
