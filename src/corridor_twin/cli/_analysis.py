@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -16,12 +17,26 @@ def _nodes(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
+def base_network(args: argparse.Namespace, scenario: Any, net: Any) -> Any:
+    """The network a scenario applies to: ``--network`` if given, else its ``base``.
+
+    A ``base`` other than ``titr`` (the bundled corridor) is a network file
+    relative to the scenario file, read and checked like ``--network``.
+    """
+    if scenario is None or getattr(args, "network", None) is not None or scenario.base == "titr":
+        return net
+    from corridor_twin.scenarios import resolve_base
+
+    return resolve_base(scenario)
+
+
 def _scenario_net(args: argparse.Namespace, net: Any) -> Any:
     if not getattr(args, "scenario", None):
         return net
     from corridor_twin.scenarios import apply_scenario
 
-    return apply_scenario(net, _load_scenario(args.scenario))
+    sc = _load_scenario(args.scenario)
+    return apply_scenario(base_network(args, sc, net), sc)
 
 
 def _load_scenario(name: str) -> Any:
@@ -64,12 +79,15 @@ def cmd_capacity(args: argparse.Namespace, net: Any) -> int:
         print(
             json.dumps(
                 {
-                    "value_per_year": res.value,
+                    # JSON has no Infinity: an unbounded flow is null + "unlimited": true
+                    "value_per_year": res.value if math.isfinite(res.value) else None,
+                    "unlimited": not math.isfinite(res.value),
                     "unit": res.unit,
                     "cut": json.loads(cut.to_json(orient="records")),
                     "flows": json.loads(res.to_frame().to_json(orient="records")),
                 },
                 indent=2,
+                allow_nan=False,
             )
         )
     elif args.format == "csv":
@@ -92,7 +110,7 @@ def cmd_assign(args: argparse.Namespace, net: Any) -> int:
         sc = _load_scenario(args.scenario)
         from corridor_twin.scenarios import apply_scenario
 
-        net = apply_scenario(net, sc)
+        net = apply_scenario(base_network(args, sc, net), sc)
         demand = apply_demand(demand, sc, net)
     if args.method == "equilibrium" and args.objective not in ("generalized", "time"):
         raise OptionError("--method equilibrium needs --objective generalized or time")

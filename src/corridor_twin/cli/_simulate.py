@@ -59,10 +59,11 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
-    from corridor_twin.cli._analysis import _load_scenario
+def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any, Any]:
+    from corridor_twin.cli._analysis import _load_scenario, base_network
 
     scenario = _load_scenario(args.scenario) if args.scenario else None
+    net = base_network(args, scenario, net)
     demand = shipments = None
     if args.shipments:
         from corridor_twin.simulate import read_shipments_csv
@@ -76,7 +77,7 @@ def _inputs(args: argparse.Namespace, net: Any) -> tuple[Any, Any, Any]:
         from corridor_twin.scenarios import load_bundled_demand
 
         demand = load_bundled_demand()
-    return scenario, demand, shipments
+    return scenario, demand, shipments, net
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -100,7 +101,7 @@ def cmd_simulate(args: argparse.Namespace, net: Any) -> int:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
     if args.charts and not args.out:
         raise OptionError("--charts needs --out DIR (the PNG files go there)")
-    scenario, demand, shipments = _inputs(args, net)
+    scenario, demand, shipments, net = _inputs(args, net)
     options = _options(args)
     season = None
     if args.seasonality:

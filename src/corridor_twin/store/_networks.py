@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corridor_twin._input import check_name
 from corridor_twin.errors import (
     ConflictError,
     NotFoundError,
@@ -171,6 +172,7 @@ def create(
     require_admin(by, "creating a network")
     if not name or not name.strip():
         raise StoreError("a network needs a non-empty name")
+    check_name(name, what="network name")
     if s.scalars(select(NetworkRow.id).where(NetworkRow.name == name)).first() is not None:
         raise ConflictError(f"a network named {name!r} already exists")
     validate(net, raise_on="error")
