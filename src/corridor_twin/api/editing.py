@@ -22,13 +22,13 @@ from corridor_twin.api.schemas.store import (
     RecordPatch,
     VersionOut,
 )
-from corridor_twin.errors import ConflictError, DataError, NotFoundError, ValidationError
+from corridor_twin.errors import DataError, NotFoundError, PermissionDeniedError, ValidationError
 from corridor_twin.io.yaml_io import record_to_dict
 from corridor_twin.network.model import TABLES
 from corridor_twin.network.schema import attributes
 from corridor_twin.network.validate import Finding
 from corridor_twin.store import Principal as Account
-from corridor_twin.store import Store, UpdateRecord, apply_edits
+from corridor_twin.store import Store, UpdateRecord
 
 __all__ = ["expected_version", "patch_record", "record"]
 
@@ -138,24 +138,25 @@ def patch_record(
     patch: RecordPatch,
     if_match: str | None,
 ) -> EditOut:
-    """Edit one record (see the module docs); returns the new version and the changes."""
-    expected = expected_version(patch.expected_version, if_match)
-    current = store.version(name)
-    if current.version != expected:
-        raise ConflictError(
-            f"network {name!r} is at version {current.version}, not {expected}: someone else "
-            "changed it; reload and apply your edit again",
-            expected=expected,
-            actual=current.version,
+    """Edit one record (see the module docs); returns the new version and the changes.
+
+    One short store transaction: a viewer is refused (403) before the version
+    is looked at, and an edit based on an older version goes through unless a
+    version since changed the same record (409).
+    """
+    if not (account.is_admin or account.can_edit):
+        raise PermissionDeniedError(
+            f"{account.user!r} is a viewer: viewers may not edit network {name!r}"
         )
+    expected = expected_version(patch.expected_version, if_match)
     edit = UpdateRecord(table, record_id, dict(patch.values))
-    _index(store.network(name, expected), table, record_id)
     try:
-        _, changes = apply_edits(store.network(name, expected), [edit])
-        if not changes:
-            return EditOut(version=_version(current), changes=[])
-        info = store.edit(name, [edit], expected_version=expected, by=account,
-                          message=patch.message)
+        info, changes = store.edit_record(
+            name, [edit], expected_version=expected, by=account, message=patch.message,
+            allow_no_change=True,
+        )
+    except NotFoundError as exc:  # incl. UnknownNodeError, a 422 elsewhere: here a path
+        raise NotFoundError(str(exc)) from None
     except DataError as exc:
         raise _field_errors(exc) from exc
     return EditOut(

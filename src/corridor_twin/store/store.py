@@ -58,7 +58,7 @@ from corridor_twin.store._common import (
 )
 from corridor_twin.store._engine import WRITE, make_engine, migrate
 from corridor_twin.store.auth import Principal
-from corridor_twin.store.edits import RecordEdit, UpdateRecord
+from corridor_twin.store.edits import FieldChange, RecordEdit, UpdateRecord
 from corridor_twin.store.records import (
     AuditEntry,
     Document,
@@ -325,7 +325,9 @@ class Store:
         Raises
         ------
         ConflictError
-            If ``expected_version`` is not the latest (someone edited since).
+            If a version after ``expected_version`` changed a record this
+            edit touches (someone edited it since); edits of other records
+            since are no conflict.
         PermissionDeniedError
             If ``by`` is a viewer, or an editor whose organisation does not
             own every record touched.
@@ -335,8 +337,32 @@ class Store:
         DataError, NotFoundError
             For malformed edits or unknown records.
         """
+        return self.edit_record(
+            name, changes, expected_version=expected_version, by=by, message=message
+        )[0]
+
+    def edit_record(
+        self,
+        name: str,
+        changes: Sequence[RecordEdit],
+        *,
+        expected_version: int,
+        by: Principal,
+        message: str | None = None,
+        allow_no_change: bool = False,
+    ) -> tuple[VersionInfo, list[FieldChange]]:
+        """:meth:`edit`, also returning the field changes.
+
+        ``expected_version`` may be older than the latest when no version
+        since changed a record the edit touches (edits of different records
+        do not conflict). With ``allow_no_change``, an edit that changes
+        nothing returns the latest version and ``[]`` instead of raising.
+        """
         with self._session(write=True) as s:
-            return _networks.edit(s, name, changes, expected_version, by, message, self._cache)
+            return _networks.edit(
+                s, name, changes, expected_version, by, message, self._cache,
+                allow_no_change=allow_no_change,
+            )
 
     def grant(
         self, network: str, table: str, pattern: str, organisation: str, *, by: Principal
