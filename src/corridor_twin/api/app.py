@@ -33,7 +33,7 @@ from corridor_twin import __version__
 from corridor_twin.api.bootstrap import bootstrap_store
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
-from corridor_twin.api.middleware import BodySizeLimit
+from corridor_twin.api.middleware import InputBoundary
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.routes import API_ROUTERS, PUBLIC_ROUTERS
 from corridor_twin.api.settings import ApiSettings
@@ -181,5 +181,5 @@ def create_app(
         from corridor_twin.web import mount_web
 
         mount_web(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputBoundary, max_bytes=settings.max_body_bytes)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 import yaml
@@ -68,8 +69,20 @@ def get_version(
         return Response(text, media_type="application/yaml", headers=headers)
     import json
 
-    return Response(json.dumps(yaml.safe_load(text), default=str),
+    # JSON has no Infinity or NaN: a non-finite figure (only in versions stored before the
+    # input boundary refused them) is served as null
+    return Response(json.dumps(_finite(yaml.safe_load(text)), default=str, allow_nan=False),
                     media_type="application/json", headers=headers)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _invalidate(request: Request) -> None:
