@@ -254,7 +254,20 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
     bad = [k for k in meta_raw if k not in meta_fields]
     if bad:
         raise reader.fail(f"unknown meta attribute '{bad[0]}'", meta_raw, str(bad[0]))
-    meta = Meta(**{str(k): v for k, v in meta_raw.items()})
+    meta_values: dict[str, Any] = {}
+    for k, v in meta_raw.items():
+        if v is None:
+            continue
+        if k == "price_year":
+            if isinstance(v, bool) or not isinstance(v, int) or not 1000 <= v <= 9999:
+                raise reader.fail(f"'price_year' must be a year like 2024, got {_shown(v)}",
+                                  meta_raw, "price_year")
+        elif isinstance(v, (dict, list)):
+            raise reader.fail(f"meta '{k}' must be text, got {_shown(v)}", meta_raw, str(k))
+        else:
+            v = str(v)
+        meta_values[str(k)] = v
+    meta = Meta(**meta_values)
 
     src_raw = doc.get("sources") or {}
     if not isinstance(src_raw, dict):
