@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (corpus cases are single long lines on purpose)
 """The malformed-input corpus: files and request bodies a hostile or careless user sends.
 
 Each :class:`FileCase` is the bytes of one file for one surface (network,
