@@ -30,6 +30,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from corridor_twin import __version__
+from corridor_twin.api._openapi import install_openapi_statuses
 from corridor_twin.api.bootstrap import bootstrap_store
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
@@ -177,6 +178,7 @@ def create_app(
         api.include_router(router)
     app.include_router(api)
     install_error_handlers(app)
+    install_openapi_statuses(app)
     if settings.web:
         from corridor_twin.web import mount_web
 

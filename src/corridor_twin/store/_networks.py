@@ -41,7 +41,11 @@ from corridor_twin.store._common import (
     require_editor,
     utc,
 )
-from corridor_twin.store._serial import changed_records_round_trip, dumps_canonical
+from corridor_twin.store._serial import (
+    changed_records_round_trip,
+    dumps_canonical,
+    loads_canonical,
+)
 from corridor_twin.store.auth import Principal, check_pattern, matches
 from corridor_twin.store.edits import FieldChange, InsertRecord, RecordEdit, apply_edits
 from corridor_twin.store.records import OwnershipRule, VersionInfo
@@ -140,8 +144,8 @@ def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
 
 
 def load_version(name: str, row: NetworkVersionRow) -> Network:
-    """The network of a version row."""
-    return loads_network(row.yaml_text, path=f"<store {name} v{row.version}>")
+    """The network of a version row (records unchanged since a version read before are reused)."""
+    return loads_canonical(row.yaml_text, path=f"<store {name} v{row.version}>")
 
 
 def _add_version(

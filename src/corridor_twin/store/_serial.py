@@ -34,10 +34,17 @@ from typing import Any
 
 import yaml
 
-from corridor_twin.io.yaml_io import _Dumper, _record_dict, load_yaml, parse_record
+from corridor_twin.io.yaml_io import (
+    NetworkOrigin,
+    _Dumper,
+    _record_dict,
+    load_yaml,
+    loads_network,
+    parse_record,
+)
 from corridor_twin.network.model import TABLES, Network
 
-__all__ = ["changed_records_round_trip", "dumps_canonical"]
+__all__ = ["changed_records_round_trip", "dumps_canonical", "loads_canonical"]
 
 _MAX_FRAGMENTS = 200_000
 _fragments: OrderedDict[tuple[str, Any], str] = OrderedDict()
@@ -113,3 +120,95 @@ def changed_records_round_trip(table_records: Iterable[tuple[str, Any]]) -> bool
         if parse_record(table, doc[0]) != rec:
             return False
     return True
+
+
+_parsed: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_TABLE_HEADS = {f"{t}:\n": t for t in TABLES}
+
+
+def _split(text: str) -> tuple[str, list[tuple[str, int, str]]] | None:
+    """The head (meta, sources) and each record's ``(table, line, fragment)`` of a canonical text.
+
+    ``None`` if the text is not laid out as :func:`dumps_canonical` writes it.
+    """
+    lines = text.splitlines(keepends=True)
+    head: list[str] = []
+    frags: list[tuple[str, int, str]] = []
+    table: str | None = None
+    current: list[str] = []
+    start = 0
+    for no, line in enumerate(lines, start=1):
+        if line in _TABLE_HEADS:
+            if current:
+                assert table is not None
+                frags.append((table, start, "".join(current)))
+                current = []
+            table = _TABLE_HEADS[line]
+        elif table is None:
+            head.append(line)
+        elif line.startswith("  - "):
+            if current:
+                frags.append((table, start, "".join(current)))
+            current, start = [line], no
+        elif line.startswith("    ") and current:
+            current.append(line)
+        else:
+            return None
+    if current:
+        assert table is not None
+        frags.append((table, start, "".join(current)))
+    return "".join(head), frags
+
+
+def _parse_fragment(table: str, fragment: str, path: str) -> Any:
+    key = (table, fragment)
+    with _lock:
+        rec = _parsed.get(key)
+        if rec is not None:
+            _parsed.move_to_end(key)
+            _fragments.setdefault((table, rec), fragment)
+            return rec
+    doc = load_yaml(fragment, path=path)
+    if not isinstance(doc, list) or len(doc) != 1:
+        raise ValueError("not one record")
+    rec = parse_record(table, doc[0], path=path)
+    with _lock:
+        _parsed[key] = rec
+        _fragments[(table, rec)] = fragment
+        while len(_parsed) > _MAX_FRAGMENTS:
+            _parsed.popitem(last=False)
+    return rec
+
+
+def loads_canonical(text: str, *, path: str) -> Network:
+    """A network from the canonical text of a stored version, reusing unchanged records.
+
+    Each record's fragment is parsed once per process (a new version shares
+    all but the edited records with the one before, so reading it costs the
+    edited records, not the whole file); the result is checked to write back
+    to exactly ``text``, and any text not in the canonical layout is read by
+    :func:`~corridor_twin.io.loads_network`.
+    """
+    split = _split(text)
+    if split is None:
+        return loads_network(text, path=path)
+    head, frags = split
+    try:
+        head_net = loads_network(head, path=path)
+        tables: dict[str, list[Any]] = {t: [] for t in TABLES}
+        record_lines: dict[tuple[str, str], int] = {}
+        for table, line, fragment in frags:
+            rec = _parse_fragment(table, fragment, path)
+            tables[table].append(rec)
+            record_lines[(table, rec.id)] = line
+    except (ValueError, LookupError):
+        return loads_network(text, path=path)
+    net = Network(
+        meta=head_net.meta,
+        sources=head_net.sources,
+        origin=NetworkOrigin(path, record_lines, {}),
+        **{t: tuple(v) for t, v in tables.items()},
+    )
+    if dumps_canonical(net) != text:  # pragma: no cover - a layout the split misread
+        return loads_network(text, path=path)
+    return net
