@@ -9,7 +9,9 @@ status  from                                                         operations
 ======  ===========================================================  ==========================
 401     the token check (missing, unknown or revoked token)          all but the public ones
 403     a role guard or ownership                                    all but the public ones
-404     an unknown network, version, record, document or run         those with path parameters
+404     an unknown network, version, record, document, run, scenario  path, ``version`` or
+                                                                     ``scenario`` parameters
+409     a stale version, a duplicate, a finished run                 all but GET
 413     :class:`~corridor_twin.api.middleware.InputBoundary`          those with a request body
 422     the input boundary and request validation                    all
 503     the store cannot answer (database down)                      all but the public ones
@@ -32,6 +34,7 @@ _DESCRIPTIONS = {
     "401": "No valid API token (`Authorization: Bearer <token>`).",
     "403": "The caller's role or organisation may not do this.",
     "404": "Not found.",
+    "409": "Conflict: a stale version, a duplicate name, or a state that does not allow it.",
     "413": "Request body larger than the limit (64 KiB by default).",
     "422": "Malformed input: the `loc` of each item is the field path.",
     "503": "The store cannot answer (database unavailable).",
@@ -44,9 +47,7 @@ def _add(op: dict[str, Any], status: str) -> None:
     if status not in responses:
         responses[status] = {
             "description": _DESCRIPTIONS[status],
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
         }
 
 
@@ -66,8 +67,11 @@ def install_openapi_statuses(app: FastAPI) -> None:
                 if path not in PUBLIC_PATHS:
                     for status in ("401", "403", "503"):
                         _add(op, status)
-                if "{" in path:
+                names = {p.get("name") for p in op.get("parameters", [])}
+                if "{" in path or names & {"version", "scenario"}:
                     _add(op, "404")
+                if method != "get":
+                    _add(op, "409")
                 if "requestBody" in op:
                     _add(op, "413")
         app.openapi_schema = doc

@@ -11,6 +11,7 @@ version and returns the current one with no changes.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from corridor_twin.api.errors import RecordError
@@ -33,6 +34,7 @@ from corridor_twin.store import Store, UpdateRecord
 __all__ = ["expected_version", "patch_record", "record"]
 
 
+@functools.cache
 def _attributes(table: str) -> list[AttributeOut]:
     return [
         AttributeOut(
@@ -59,10 +61,10 @@ def record(
     version: int | None,
 ) -> RecordOut:
     """A node or link of a version with its owners and whether ``account`` may edit it."""
-    net = store.network(name, version)
-    v = version if version is not None else store.version(name).version
-    rec = getattr(net, table)[_index(net, table, record_id)]
-    owners = store.owners(name, table, record_id) if _in_latest(store, name, table, rec.id) else []
+    try:
+        v, rec, owners = store.record(name, table, record_id, version)
+    except NotFoundError as exc:  # incl. UnknownNodeError, a 422 elsewhere: here a path
+        raise NotFoundError(str(exc)) from None
     editable = account.is_admin or (account.can_edit and account.organisation in owners)
     return RecordOut(
         network=name,
@@ -74,22 +76,6 @@ def record(
         editable=editable,
         attributes=_attributes(table),
     )
-
-
-def _index(net: Any, table: str, record_id: str) -> int:
-    try:
-        i: int = net.index_of(table, record_id)
-    except NotFoundError as exc:  # incl. UnknownNodeError, a 422 elsewhere: here a path
-        raise NotFoundError(str(exc)) from None
-    return i
-
-
-def _in_latest(store: Store, name: str, table: str, record_id: str) -> bool:
-    try:
-        _index(store.network(name), table, record_id)
-    except NotFoundError:
-        return False
-    return True
 
 
 def expected_version(body: int | None, if_match: str | None) -> int:

@@ -384,6 +384,34 @@ class Store:
         with self._session() as s:
             return _networks.rules(s, network)
 
+    def record(
+        self, network: str, table: str, record_id: str, version: int | None = None
+    ) -> tuple[int, Any, list[str]]:
+        """One record of a version (the latest by default), in one short read.
+
+        Returns the version number, the record and the organisations owning
+        the record in the latest version (``[]`` if the latest has no such
+        record).
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown network, version or record.
+        """
+        with self._session() as s:
+            latest = network_row(s, network).latest_version
+            v = latest if version is None else version
+            net = self._cache.load(network, _networks.version_row(s, network, v))
+            rec = getattr(net, table)[net.index_of(table, record_id)]
+            now_net = net if v == latest else self._cache.load(
+                network, _networks.version_row(s, network, latest)
+            )
+            if not now_net.has(table, record_id):
+                return v, rec, []
+            now_rec = getattr(now_net, table)[now_net.index_of(table, record_id)]
+            owners = _networks.owners_of(_networks.rules(s, network), table, now_rec)
+            return v, rec, sorted(owners)
+
     def owners(self, network: str, table: str, record_id: str) -> list[str]:
         """Organisations that own one record of the latest version, by name."""
         with self._session() as s:
