@@ -90,6 +90,17 @@ class Conn:
     async def request(
         self, method: str, path: str, body: bytes | None = None
     ) -> tuple[int, dict[bytes, bytes], bytes]:
+        """Send one request; status 0 if the connection broke (it is then reopened)."""
+        try:
+            return await self._request(method, path, body)
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError):
+            self.close()
+            await self.open()
+            return 0, {}, b""
+
+    async def _request(
+        self, method: str, path: str, body: bytes | None = None
+    ) -> tuple[int, dict[bytes, bytes], bytes]:
         assert self.reader is not None and self.writer is not None
         head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
                 f"Authorization: Bearer {self.token}\r\n")
@@ -103,7 +114,12 @@ class Conn:
             name, _, value = line.partition(b":")
             headers[name.strip().lower()] = value.strip()
         data = await self.reader.readexactly(int(headers.get(b"content-length", b"0")))
-        return (int(status_line.split()[1]) if status_line else 0), headers, data
+        if not status_line:
+            raise ConnectionError("closed")
+        if headers.get(b"connection", b"").lower() == b"close":
+            self.close()
+            await self.open()
+        return int(status_line.split()[1]), headers, data
 
     def close(self) -> None:
         if self.writer is not None:

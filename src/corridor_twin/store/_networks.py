@@ -126,6 +126,26 @@ def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow
     return row
 
 
+def version_and_latest(
+    s: Session, name: str, version: int | None
+) -> tuple[NetworkVersionRow, int]:
+    """One version's row (the latest when ``version`` is ``None``) and the latest number.
+
+    One query (a join), the version text deferred.
+    """
+    wanted = NetworkRow.latest_version if version is None else version
+    found = s.execute(
+        select(NetworkVersionRow, NetworkRow.latest_version)
+        .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+        .where(NetworkRow.name == name, NetworkVersionRow.version == wanted)
+        .options(defer(NetworkVersionRow.yaml_text))
+    ).one_or_none()
+    if found is None:
+        version_row(s, name, version)  # raises the right NotFoundError
+        raise NotFoundError(f"network {name!r} has no version {version}")  # pragma: no cover
+    return found[0], found[1]
+
+
 def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
     """A version row as a value object."""
     return VersionInfo(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -57,6 +57,7 @@ from corridor_twin.store._common import (
     utc,
 )
 from corridor_twin.store._engine import WRITE, make_engine, migrate
+from corridor_twin.store._writelock import WriteLock
 from corridor_twin.store.auth import Principal
 from corridor_twin.store.edits import FieldChange, RecordEdit, UpdateRecord
 from corridor_twin.store.records import (
@@ -104,6 +105,9 @@ class Store:
         self._engine = engine
         self.settings = settings
         self._cache = _networks.NetworkCache(_CACHED_NETWORKS)
+        url = engine.url
+        on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        self._write_lock = WriteLock(url.database if on_disk else None)
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -169,7 +173,10 @@ class Store:
     def _session(self, *, write: bool = False) -> Iterator[Session]:
         """One transaction; commits on success, rolls back on any error."""
         try:
-            with self._engine.connect() as conn:
+            with (
+                self._write_lock.held() if write else nullcontext(),
+                self._engine.connect() as conn,
+            ):
                 if write:
                     conn.execution_options(**{WRITE: True})
                 with Session(bind=conn, expire_on_commit=False) as s, s.begin():
@@ -399,9 +406,9 @@ class Store:
             For an unknown network, version or record.
         """
         with self._session() as s:
-            latest = network_row(s, network).latest_version
-            v = latest if version is None else version
-            net = self._cache.load(network, _networks.version_row(s, network, v))
+            row, latest = _networks.version_and_latest(s, network, version)
+            v = row.version
+            net = self._cache.load(network, row)
             rec = getattr(net, table)[net.index_of(table, record_id)]
             now_net = net if v == latest else self._cache.load(
                 network, _networks.version_row(s, network, latest)
