@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from bench_api import HOST, free_port, od_pairs, start_server
 
 import corridor_twin as ct
+from bench_api import HOST, free_port, od_pairs, start_server
 
 EDIT_RPS, EDIT_P99_MS = 20.0, 500.0
 MIXED_RPS, MIXED_P99_MS = 500.0, 200.0
@@ -101,9 +101,12 @@ class Conn:
     async def _request(
         self, method: str, path: str, body: bytes | None = None
     ) -> tuple[int, dict[bytes, bytes], bytes]:
-        assert self.reader is not None and self.writer is not None
-        head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
-                f"Authorization: Bearer {self.token}\r\n")
+        assert self.reader is not None
+        assert self.writer is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\n"
+            f"Authorization: Bearer {self.token}\r\n"
+        )
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self.writer.write(head.encode() + b"\r\n" + (body or b""))
@@ -130,20 +133,32 @@ def _pct(lat_s: list[float]) -> tuple[float, float, float, float]:
     if not lat_s:
         return (float("nan"),) * 4  # type: ignore[return-value]
     a = np.array(lat_s) * 1000.0
-    return (float(np.percentile(a, 50)), float(np.percentile(a, 90)),
-            float(np.percentile(a, 99)), float(a.max()))
+    return (
+        float(np.percentile(a, 50)),
+        float(np.percentile(a, 90)),
+        float(np.percentile(a, 99)),
+        float(a.max()),
+    )
 
 
 def _get_json(port: int, token: str, path: str) -> Any:
-    req = urllib.request.Request(f"http://{HOST}:{port}{path}",
-                                 headers={"Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        f"http://{HOST}:{port}{path}", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(req, timeout=60) as r:
         return json.loads(r.read())
 
 
 # -- editors -------------------------------------------------------------------------------
-async def editor(port: int, token: str, nodes: list[str], stop: float, warm_until: float,
-                 out: dict[str, Any], seed: int) -> None:
+async def editor(
+    port: int,
+    token: str,
+    nodes: list[str],
+    stop: float,
+    warm_until: float,
+    out: dict[str, Any],
+    seed: int,
+) -> None:
     rng = random.Random(seed)
     conn = Conn(port, token)
     await conn.open()
@@ -155,11 +170,16 @@ async def editor(port: int, token: str, nodes: list[str], stop: float, warm_unti
                 out["errors"][status] += 1
                 continue
             version = int(headers[b"etag"].strip(b'"'))
-            body = json.dumps({"expected_version": version,
-                               "values": {"transit_dwell_h": rng.randint(1, 10_000) / 10}}).encode()
+            body = json.dumps(
+                {
+                    "expected_version": version,
+                    "values": {"transit_dwell_h": rng.randint(1, 10_000) / 10},
+                }
+            ).encode()
             t0 = time.perf_counter()
-            status, _, data = await conn.request("PATCH", f"/api/v1/networks/titr/nodes/{node}",
-                                                 body)
+            status, _, data = await conn.request(
+                "PATCH", f"/api/v1/networks/titr/nodes/{node}", body
+            )
             t1 = time.perf_counter()
             if t0 < warm_until:
                 if status == 200 and json.loads(data)["changes"]:
@@ -188,16 +208,26 @@ def run_editors(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="corridor-bench-") as tmp:
         admin, tokens = bootstrap(Path(tmp), args.editors)
         proc = start_server(port, args.workers, Path(tmp))
-        out: dict[str, Any] = {"lat": [], "accepted": Counter(), "conflicts": Counter(),
-                               "errors": Counter(), "unchanged": 0, "warm_accepted": 0}
+        out: dict[str, Any] = {
+            "lat": [],
+            "accepted": Counter(),
+            "conflicts": Counter(),
+            "errors": Counter(),
+            "unchanged": 0,
+            "warm_accepted": 0,
+        }
         try:
             start = time.perf_counter()
             warm_until = start + args.warmup
             stop = warm_until + args.duration
 
             async def all_editors() -> None:
-                await asyncio.gather(*(editor(port, tokens[i], shares[i], stop, warm_until,
-                                              out, i) for i in range(args.editors)))
+                await asyncio.gather(
+                    *(
+                        editor(port, tokens[i], shares[i], stop, warm_until, out, i)
+                        for i in range(args.editors)
+                    )
+                )
 
             asyncio.run(all_editors())
             versions = _get_json(port, admin, "/api/v1/networks/titr/versions")
@@ -213,29 +243,43 @@ def run_editors(args: argparse.Namespace) -> bool:
     measured = sum(out["accepted"].values())
     rps = measured / args.duration
     p50, p90, p99, mx = _pct(out["lat"])
-    print(f"\nEditors: {args.editors} editors on different nodes, {args.workers} uvicorn "
-          f"worker(s), {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
-          f"GET record + PATCH transit_dwell_h, SQLite store, {os.cpu_count()} cores shared "
-          f"by server and clients; load average before: {args.load_before}\n")
-    print("| accepted edits | edits/s | PATCH p50 | p90 | p99 | max | 409 | other non-200 "
-          "| versions consecutive, = edits, audited | target |")
+    print(
+        f"\nEditors: {args.editors} editors on different nodes, {args.workers} uvicorn "
+        f"worker(s), {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
+        f"GET record + PATCH transit_dwell_h, SQLite store, {os.cpu_count()} cores shared "
+        f"by server and clients; load average before: {args.load_before}\n"
+    )
+    print(
+        "| accepted edits | edits/s | PATCH p50 | p90 | p99 | max | 409 | other non-200 "
+        "| versions consecutive, = edits, audited | target |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    print(f"| {measured:,} | {rps:,.1f} {'✔' if rps >= EDIT_RPS else '✘'} | {p50:.0f} ms | "
-          f"{p90:.0f} ms | {p99:.0f} ms {'✔' if p99 < EDIT_P99_MS else '✘'} | {mx:.0f} ms | "
-          f"{sum(out['conflicts'].values())} | {sum(out['errors'].values())} | "
-          f"{'yes' if ok else 'NO'} ({len(numbers)} versions, {accepted} edits, "
-          f"{edits_audited} audit rows) | ≥ {EDIT_RPS:.0f}/s, p99 < {EDIT_P99_MS:.0f} ms |")
+    print(
+        f"| {measured:,} | {rps:,.1f} {'✔' if rps >= EDIT_RPS else '✘'} | {p50:.0f} ms | "
+        f"{p90:.0f} ms | {p99:.0f} ms {'✔' if p99 < EDIT_P99_MS else '✘'} | {mx:.0f} ms | "
+        f"{sum(out['conflicts'].values())} | {sum(out['errors'].values())} | "
+        f"{'yes' if ok else 'NO'} ({len(numbers)} versions, {accepted} edits, "
+        f"{edits_audited} audit rows) | ≥ {EDIT_RPS:.0f}/s, p99 < {EDIT_P99_MS:.0f} ms |"
+    )
     per = [out["accepted"][i] for i in range(args.editors)]
-    print(f"\naccepted per editor: {per}; 409s per editor: "
-          f"{[out['conflicts'][i] for i in range(args.editors)]}")
+    print(
+        f"\naccepted per editor: {per}; 409s per editor: "
+        f"{[out['conflicts'][i] for i in range(args.editors)]}"
+    )
     bad = sum(n for s, n in out["errors"].items() if s >= 500)
     return ok and not bad
 
 
 # -- mixed ---------------------------------------------------------------------------------
-async def mixed_client(port: int, token: str, plan: list[tuple[str, str, bytes | None]],
-                       stop: float, warm_until: float, out: list[tuple[float, int, str]],
-                       seed: int) -> None:
+async def mixed_client(
+    port: int,
+    token: str,
+    plan: list[tuple[str, str, bytes | None]],
+    stop: float,
+    warm_until: float,
+    out: list[tuple[float, int, str]],
+    seed: int,
+) -> None:
     rng = random.Random(seed)
     conn = Conn(port, token)
     await conn.open()
@@ -261,25 +305,41 @@ def run_mixed(args: argparse.Namespace) -> bool:
         proc = start_server(port, args.workers, Path(tmp))
         try:
             req = urllib.request.Request(
-                f"http://{HOST}:{port}/api/v1/runs", method="POST",
-                data=json.dumps({"kind": "route", "inputs": {"origin": "Almaty",
-                                                             "destination": "Istanbul"}}).encode(),
-                headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
+                f"http://{HOST}:{port}/api/v1/runs",
+                method="POST",
+                data=json.dumps(
+                    {"kind": "route", "inputs": {"origin": "Almaty", "destination": "Istanbul"}}
+                ).encode(),
+                headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"},
+            )
             with urllib.request.urlopen(req, timeout=60) as r:
                 run_id = json.loads(r.read())["id"]
             stored = [d["name"] for d in _get_json(port, admin, "/api/v1/scenarios")][:5]
-            weights = [("routes", 35), ("record", 25), ("geojson", 10), ("scenarios", 10),
-                       ("stored scenario", 5), ("runs", 10), ("run", 5)]
+            weights = [
+                ("routes", 35),
+                ("record", 25),
+                ("geojson", 10),
+                ("scenarios", 10),
+                ("stored scenario", 5),
+                ("runs", 10),
+                ("run", 5),
+            ]
             plan: list[tuple[str, str, bytes | None]] = []
             for label, w in weights:
                 for _ in range(w):
                     if label == "routes":
                         o, d = rng.choice(pairs)
-                        plan.append((label, "/api/v1/routes",
-                                     json.dumps({"origin": o, "destination": d}).encode()))
+                        plan.append(
+                            (
+                                label,
+                                "/api/v1/routes",
+                                json.dumps({"origin": o, "destination": d}).encode(),
+                            )
+                        )
                     elif label == "record":
-                        plan.append((label, f"/api/v1/networks/titr/nodes/"
-                                     f"{rng.choice(net.nodes).id}", None))
+                        plan.append(
+                            (label, f"/api/v1/networks/titr/nodes/{rng.choice(net.nodes).id}", None)
+                        )
                     elif label == "geojson":
                         plan.append((label, "/api/v1/network/geojson", None))
                     elif label == "scenarios":
@@ -296,8 +356,12 @@ def run_mixed(args: argparse.Namespace) -> bool:
             stop = warm_until + args.duration
 
             async def all_clients() -> None:
-                await asyncio.gather(*(mixed_client(port, admin, plan, stop, warm_until, out, i)
-                                       for i in range(args.clients)))
+                await asyncio.gather(
+                    *(
+                        mixed_client(port, admin, plan, stop, warm_until, out, i)
+                        for i in range(args.clients)
+                    )
+                )
 
             asyncio.run(all_clients())
         finally:
@@ -306,19 +370,30 @@ def run_mixed(args: argparse.Namespace) -> bool:
     rps = len(out) / args.duration
     p50, p90, p99, mx = _pct([r[0] for r in out])
     errors = Counter(r[1] for r in out if r[1] != 200)
-    print(f"\nMixed: {args.clients} clients, {args.workers} uvicorn worker(s), "
-          f"{args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, SQLite store, "
-          f"{os.cpu_count()} cores shared by server and clients; load average before: "
-          f"{args.load_before}\n")
+    print(
+        f"\nMixed: {args.clients} clients, {args.workers} uvicorn worker(s), "
+        f"{args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, SQLite store, "
+        f"{os.cpu_count()} cores shared by server and clients; load average before: "
+        f"{args.load_before}\n"
+    )
     print("| requests | requests/s | p50 | p90 | p99 | max | non-200 | target |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {len(out):,} | {rps:,.0f} {'✔' if rps >= MIXED_RPS else '✘'} | {p50:.1f} ms | "
-          f"{p90:.1f} ms | {p99:.1f} ms {'✔' if p99 < MIXED_P99_MS else '✘'} | {mx:.0f} ms | "
-          f"{sum(errors.values())} | ≥ {MIXED_RPS:.0f} req/s, p99 < {MIXED_P99_MS:.0f} ms |")
+    print(
+        f"| {len(out):,} | {rps:,.0f} {'✔' if rps >= MIXED_RPS else '✘'} | {p50:.1f} ms | "
+        f"{p90:.1f} ms | {p99:.1f} ms {'✔' if p99 < MIXED_P99_MS else '✘'} | {mx:.0f} ms | "
+        f"{sum(errors.values())} | ≥ {MIXED_RPS:.0f} req/s, p99 < {MIXED_P99_MS:.0f} ms |"
+    )
     print("\n| request | share | p50 | p99 |")
     print("|---|---|---|---|")
-    for label, _ in [("routes", 0), ("record", 0), ("geojson", 0), ("scenarios", 0),
-                     ("stored scenario", 0), ("runs", 0), ("run", 0)]:
+    for label, _ in [
+        ("routes", 0),
+        ("record", 0),
+        ("geojson", 0),
+        ("scenarios", 0),
+        ("stored scenario", 0),
+        ("runs", 0),
+        ("run", 0),
+    ]:
         lat = [r[0] for r in out if r[2] == label]
         q50, _, q99, _ = _pct(lat)
         print(f"| {label} | {len(lat) / max(len(out), 1):.0%} | {q50:.1f} ms | {q99:.1f} ms |")
@@ -327,8 +402,9 @@ def run_mixed(args: argparse.Namespace) -> bool:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--which", nargs="+", choices=["editors", "mixed"],
-                    default=["editors", "mixed"])
+    ap.add_argument(
+        "--which", nargs="+", choices=["editors", "mixed"], default=["editors", "mixed"]
+    )
     ap.add_argument("--editors", type=int, default=8)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
