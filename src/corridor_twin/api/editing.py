@@ -137,6 +137,9 @@ def patch_record(
     expected = expected_version(patch.expected_version, if_match)
     edit = UpdateRecord(table, record_id, dict(patch.values))
     try:
+        # parse the latest version (if another process wrote it) before the write lock, so
+        # that the transaction itself only meets versions written in the last moments
+        store.network(name)
         info, changes = store.edit_record(
             name, [edit], expected_version=expected, by=account, message=patch.message,
             allow_no_change=True,
