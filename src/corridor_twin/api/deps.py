@@ -143,8 +143,12 @@ ScenarioQuery = Annotated[
 ]
 
 
-def get_network(provider: ProviderDep, scenario: ScenarioQuery = None) -> Network:
-    """The network of the request's ``scenario`` query parameter (baseline if absent)."""
+async def get_network(provider: ProviderDep, scenario: ScenarioQuery = None) -> Network:
+    """The network of the request's ``scenario`` query parameter (baseline if absent).
+
+    On the event loop: the provider caches networks per version and scenario, so
+    this is a lookup but for the first request after a new version or scenario.
+    """
     return provider.network(scenario or None)
 
 

@@ -45,7 +45,7 @@ def _geojson_bytes(net: Network) -> bytes:
     responses={200: {"content": {"application/json": {"schema": {"type": "object"}}},
                      "description": "A GeoJSON FeatureCollection."}},
 )
-def geojson(net: NetworkDep) -> Response:
+async def geojson(net: NetworkDep) -> Response:
     """The network (of ``scenario``, if given) as a GeoJSON FeatureCollection."""
     return Response(_geojson_bytes(net), media_type="application/json")
 
