@@ -21,6 +21,7 @@ schemathesis = pytest.importorskip("schemathesis")
 
 from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import status_code_conformance  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
 from corridor_twin.api import ApiSettings, create_app  # noqa: E402
@@ -69,3 +70,5 @@ def test_no_server_error(case: Any) -> None:
     response = case.call(headers=_auth())
     STATUSES[response.status_code] += 1
     assert response.status_code < 500, (case.method, case.path, case.body, response.text[:500])
+    # every status an operation answers is in its OpenAPI document
+    case.validate_response(response, checks=[status_code_conformance])

@@ -61,8 +61,10 @@ def test_reads_the_test_corridor(mini: Network, mini_path: Path) -> None:
     assert mini.origin.path == str(mini_path)
 
 
-def test_empty_document_is_an_empty_network() -> None:
-    assert loads_network("") == Network()
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_empty_document_is_refused(text: str) -> None:
+    with pytest.raises(NetworkFileError, match="holds no network"):
+        loads_network(text)
 
 
 # -- round trip ------------------------------------------------------------------------------

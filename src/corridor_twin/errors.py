@@ -8,7 +8,8 @@ so callers can catch one class. The tree::
     │   ├── NetworkFileError      a network file cannot be read or parsed
     │   ├── ValidationError       a network breaks one or more validation rules
     │   ├── ScenarioError         a scenario cannot be read or applied
-    │   └── DemandError           a demand table cannot be read or does not fit
+    │   ├── DemandError           a demand table cannot be read or does not fit
+    │   └── InputError            a file or request body breaks an input limit
     ├── NotFoundError             a looked-up object does not exist
     │   └── UnknownNodeError      a node name or id matches nothing
     ├── RoutingError
@@ -33,6 +34,7 @@ __all__ = [
     "CorridorError",
     "DataError",
     "DemandError",
+    "InputError",
     "NetworkFileError",
     "NoRouteError",
     "NotFoundError",
@@ -199,6 +201,37 @@ class DemandError(_LocatedError):
     field
         The column or key concerned, if known.
     """
+
+
+class InputError(_LocatedError):
+    """A file or request body breaks a limit of the input boundary.
+
+    Too deep, too large, a number that is not finite or too big, text with a
+    NUL byte or a lone surrogate (see :mod:`corridor_twin._input`).
+
+    Parameters
+    ----------
+    message
+        What is wrong; never the offending value itself when it cannot be
+        printed or serialised.
+    path, line
+        File and 1-based line, when read from a file.
+    field
+        The field or JSON path concerned (``body.values.length_km``), put
+        before the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.reason = message
+        super().__init__(f"{field}: {message}" if field else message, path=path, line=line)
+        self.field = field
 
 
 class NotFoundError(CorridorError, LookupError):

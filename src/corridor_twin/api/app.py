@@ -30,11 +30,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from corridor_twin._version import __version__
+from corridor_twin.api._openapi import install_openapi_statuses
 from corridor_twin.api.auth import TokenCache
 from corridor_twin.api.deps import get_principal
 from corridor_twin.api.errors import install_error_handlers
 from corridor_twin.api.jobs import JobRunner
-from corridor_twin.api.middleware import BodySizeLimit
+from corridor_twin.api.middleware import InputBoundary
 from corridor_twin.api.provider import NetworkProvider
 from corridor_twin.api.routes import API_ROUTERS, PUBLIC_ROUTERS
 from corridor_twin.api.settings import ApiSettings
@@ -146,8 +147,9 @@ def create_app(
         api.include_router(router)
     app.include_router(api)
     install_error_handlers(app)
+    install_openapi_statuses(app)
     if settings.web:
 
         mount_web(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InputBoundary, max_bytes=settings.max_body_bytes)
     return app

@@ -14,7 +14,7 @@ Persistence and authentication plug in here without touching the handlers:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -75,13 +75,15 @@ ANONYMOUS = Principal()
 """The caller when no authentication is plugged in: may read and compute, not edit."""
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The app's settings."""
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# the threadpool, and under load each hop there and back costs more than the work.
+async def get_store(request: Request) -> Store:
     """The app's store (opened in the app's lifespan)."""
     store: Store = request.app.state.store
     return store
@@ -141,8 +143,12 @@ ScenarioQuery = Annotated[
 ]
 
 
-def get_network(provider: ProviderDep, scenario: ScenarioQuery = None) -> Network:
-    """The network of the request's ``scenario`` query parameter (baseline if absent)."""
+async def get_network(provider: ProviderDep, scenario: ScenarioQuery = None) -> Network:
+    """The network of the request's ``scenario`` query parameter (baseline if absent).
+
+    On the event loop: the provider caches networks per version and scenario, so
+    this is a lookup but for the first request after a new version or scenario.
+    """
     return provider.network(scenario or None)
 
 
@@ -150,7 +156,7 @@ NetworkDep = Annotated[Network, Depends(get_network)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_account(principal: PrincipalDep) -> Account:
+async def get_account(principal: PrincipalDep) -> Account:
     """The caller's store account (401 for an anonymous caller)."""
     if principal.account is None:
         raise HTTPException(
@@ -164,10 +170,10 @@ def get_account(principal: PrincipalDep) -> Account:
 AccountDep = Annotated[Account, Depends(get_account)]
 
 
-def require_role(role: str) -> Callable[[Principal], Principal]:
+def require_role(role: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only callers with ``role`` (else 403)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if role not in principal.roles:
             raise HTTPException(status_code=403, detail=f"this needs the {role!r} role")
         return principal

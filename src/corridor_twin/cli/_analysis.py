@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
-from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, base_network, scenario_arg
 from corridor_twin.cli._format import number, table, unit_label
 from corridor_twin.cli._market import cmd_assign_market
 from corridor_twin.cli._options import add_lens_options, lens
@@ -40,7 +41,8 @@ def _scenario_net(args: argparse.Namespace, net: Network) -> Network:
     if not getattr(args, "scenario", None):
         return net
 
-    return apply_scenario(net, scenario_arg(args.scenario))
+    sc = scenario_arg(args.scenario)
+    return apply_scenario(base_network(args, sc, net), sc)
 
 
 def scenario_title(name: str | None) -> str:
@@ -105,12 +107,15 @@ def cmd_capacity(args: argparse.Namespace, net: Network) -> int:
             json.dumps(
                 {
                     "scenario": args.scenario,
-                    "value_per_year": res.value,
+                    # JSON has no Infinity: an unbounded flow is null + "unlimited": true
+                    "value_per_year": res.value if math.isfinite(res.value) else None,
+                    "unlimited": not math.isfinite(res.value),
                     "unit": res.unit,
                     "cut": json.loads(cut.to_json(orient="records")),
                     "flows": json.loads(res.to_frame().to_json(orient="records")),
                 },
                 indent=2,
+                allow_nan=False,
             )
         )
         return EXIT_OK
@@ -176,7 +181,7 @@ def cmd_assign(args: argparse.Namespace, net: Network) -> int:
     if args.scenario:
         sc = scenario_arg(args.scenario)
 
-        net = apply_scenario(net, sc)
+        net = apply_scenario(base_network(args, sc, net), sc)
         demand = apply_demand(demand, sc, net)
     if args.method == "equilibrium" and args.objective not in ("generalized", "time"):
         raise OptionError("--method equilibrium needs --objective generalized or time")

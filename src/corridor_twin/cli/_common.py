@@ -16,7 +16,13 @@ from corridor_twin.data import load_corridor
 from corridor_twin.errors import CorridorError
 from corridor_twin.io import read_network
 from corridor_twin.network.model import Network
-from corridor_twin.scenarios import Scenario, list_scenarios, load_bundled, load_scenario
+from corridor_twin.scenarios import (
+    Scenario,
+    list_scenarios,
+    load_bundled,
+    load_scenario,
+    resolve_base,
+)
 
 __all__ = [
     "EXIT_FAIL",
@@ -27,6 +33,7 @@ __all__ = [
     "Parser",
     "SubParsers",
     "add_network_option",
+    "base_network",
     "load_network",
     "scenario_arg",
     "table",
@@ -75,3 +82,14 @@ def scenario_arg(name: str) -> Scenario:
     raise CorridorError(
         f"no bundled scenario or file {name!r}; bundled: {', '.join(list_scenarios())}"
     )
+
+
+def base_network(args: argparse.Namespace, scenario: Scenario | None, net: Network) -> Network:
+    """The network a scenario applies to: ``--network`` if given, else its ``base``.
+
+    A ``base`` other than ``titr`` (the bundled corridor) is a network file
+    relative to the scenario file, read and checked like ``--network``.
+    """
+    if scenario is None or getattr(args, "network", None) is not None or scenario.base == "titr":
+        return net
+    return resolve_base(scenario)

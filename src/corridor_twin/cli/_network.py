@@ -46,8 +46,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     net = read_network(args.file)
     report = validate(net, strict=args.strict)
+    errors = {id(f) for f in report.errors}  # one pass: linear in the number of findings
     for f in report.findings:
-        print(f, file=sys.stderr if f in report.errors else sys.stdout)
+        print(f, file=sys.stderr if id(f) in errors else sys.stdout)
     n_err, n_warn = len(report.errors), len(report.warnings)
     print(
         f"{args.file}: {len(net.nodes)} nodes, {len(net.links)} links; "

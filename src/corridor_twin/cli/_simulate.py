@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from corridor_twin._typing import FloatArray
 from corridor_twin.cli._analysis import scenario_title
-from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, scenario_arg
+from corridor_twin.cli._common import EXIT_OK, NetOption, SubParsers, base_network, scenario_arg
 from corridor_twin.cli._format import table
 from corridor_twin.cli._options import CORRIDOR_CHOICES
 from corridor_twin.cli._progress import working
@@ -59,20 +59,17 @@ def _table(rows: list[list[Any]], header: list[str]) -> str:
     return table(rows, header)
 
 
-def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any]:
-
+def _inputs(args: argparse.Namespace, net: Network) -> tuple[Any, Any, Any, Network]:
     scenario = scenario_arg(args.scenario) if args.scenario else None
+    net = base_network(args, scenario, net)
     demand = shipments = None
     if args.shipments:
-
         shipments = read_shipments_csv(args.shipments, net)
     elif args.demand:
-
         demand = read_demand(args.demand)
     else:
-
         demand = load_bundled_demand()
-    return scenario, demand, shipments
+    return scenario, demand, shipments, net
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -97,7 +94,7 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
     if args.charts and not args.out:
         raise OptionError("--charts needs --out DIR (the PNG files go there)")
-    scenario, demand, shipments = _inputs(args, net)
+    scenario, demand, shipments, net = _inputs(args, net)
     options = _options(args)
     season = None
     if args.seasonality:

@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from corridor_twin import _input
 from corridor_twin._files import read_text_file
 from corridor_twin.errors import NetworkFileError
 from corridor_twin.network.model import TABLES, Meta, Network, Provenance, Source
@@ -76,39 +77,13 @@ class NetworkOrigin:
         return self.record_lines.get((table, record_id))
 
 
-class _Lines(dict[str, Any]):
-    """A mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_BaseLoader):  # type: ignore[misc]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        out = _Lines(mapping)
-        out.line = node.start_mark.line + 1
-        out.key_lines = {
-            str(k.value): k.start_mark.line + 1 for k, _ in node.value if hasattr(k, "value")
-        }
-        return out
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    lambda loader, node: loader.construct_mapping(node, deep=True),
-)
-
-
 def _line(obj: Any, key: str | None = None) -> int | None:
-    if isinstance(obj, _Lines):
-        if key is not None and key in obj.key_lines:
-            return obj.key_lines[key]
-        return obj.line
-    return None
+    return _input.line_of(obj, key)
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, printable, never an unserialisable repr."""
+    return _input.safe_text(repr(value), 60)
 
 
 class _Reader:
@@ -128,26 +103,33 @@ class _Reader:
         what = f"'{key}' must be"
         if a.dtype == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.fail(f"{what} a number, got {value!r}", rec, key)
-            return float(value)
+                raise self.fail(f"{what} a number, got {_shown(value)}", rec, key)
+            try:
+                return _input.finite_float(value)
+            except ValueError as exc:
+                raise self.fail(f"{what} a finite number: {exc}", rec, key) from None
         if a.dtype == "int":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self.fail(f"{what} a whole number, got {value!r}", rec, key)
+                raise self.fail(f"{what} a whole number, got {_shown(value)}", rec, key)
+            try:
+                _input.finite_float(value)
+            except ValueError as exc:
+                raise self.fail(f"{what} a whole number: {exc}", rec, key) from None
             if float(value) != int(value):
-                raise self.fail(f"{what} a whole number, got {value!r}", rec, key)
+                raise self.fail(f"{what} a whole number, got {_shown(value)}", rec, key)
             return int(value)
         if a.dtype == "bool":
             if not isinstance(value, bool):
-                raise self.fail(f"{what} true or false, got {value!r}", rec, key)
+                raise self.fail(f"{what} true or false, got {_shown(value)}", rec, key)
             return value
         if a.dtype == "list[str]":
             if isinstance(value, str) or not isinstance(value, list):
-                raise self.fail(f"{what} a list, got {value!r}", rec, key)
+                raise self.fail(f"{what} a list, got {_shown(value)}", rec, key)
             if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
-                raise self.fail(f"{what} a list of names, got {value!r}", rec, key)
+                raise self.fail(f"{what} a list of names, got {_shown(value)}", rec, key)
             return tuple(str(v) for v in value)
         if isinstance(value, (dict, list)):
-            raise self.fail(f"{what} text, got {value!r}", rec, key)
+            raise self.fail(f"{what} text, got {_shown(value)}", rec, key)
         return str(value)
 
     def provenance(self, raw: Mapping[str, Any], rec: Any, keys: tuple[str, ...]) -> Provenance:
@@ -251,9 +233,15 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
     reader = _Reader(spath)
     doc = load_yaml(text, path=spath)
     if doc is None:
-        doc = {}
+        raise NetworkFileError(
+            "the file holds no network (it is empty or only comments); "
+            "a network needs at least a 'nodes' list",
+            path=spath,
+            line=1,
+        )
     if not isinstance(doc, dict):
         raise NetworkFileError("a network file must be a mapping of tables", path=spath, line=1)
+
     unknown = [str(k) for k in doc if k not in _TOP_KEYS]
     if unknown:
         close = difflib.get_close_matches(unknown[0], _TOP_KEYS, n=1)
@@ -267,7 +255,20 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
     bad = [k for k in meta_raw if k not in meta_fields]
     if bad:
         raise reader.fail(f"unknown meta attribute '{bad[0]}'", meta_raw, str(bad[0]))
-    meta = Meta(**{str(k): v for k, v in meta_raw.items()})
+    meta_values: dict[str, Any] = {}
+    for k, v in meta_raw.items():
+        if v is None:
+            continue
+        if k == "price_year":
+            if isinstance(v, bool) or not isinstance(v, int) or not 1000 <= v <= 9999:
+                raise reader.fail(f"'price_year' must be a year like 2024, got {_shown(v)}",
+                                  meta_raw, "price_year")
+        elif isinstance(v, (dict, list)):
+            raise reader.fail(f"meta '{k}' must be text, got {_shown(v)}", meta_raw, str(k))
+        else:
+            v = str(v)
+        meta_values[str(k)] = v
+    meta = Meta(**meta_values)
 
     src_raw = doc.get("sources") or {}
     if not isinstance(src_raw, dict):
@@ -404,6 +405,9 @@ def load_yaml(text: str, *, path: str | os.PathLike[str] | None = None) -> Any:
     ------
     NetworkFileError
         On a syntax error, naming the file and line.
+    InputError
+        On text or values beyond the input boundary's limits
+        (:mod:`corridor_twin._input`).
 
     Examples
     --------
@@ -411,17 +415,7 @@ def load_yaml(text: str, *, path: str | os.PathLike[str] | None = None) -> Any:
     >>> line_of(doc, "b"), line_of(doc["b"], "c")
     (2, 3)
     """
-    spath = None if path is None else str(path)
-    try:
-        return yaml.load(text, Loader=_LineLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise NetworkFileError(
-            f"invalid YAML: {exc.problem or exc.context}", path=spath, line=line
-        ) from None
-    except yaml.YAMLError as exc:
-        raise NetworkFileError(f"invalid YAML: {exc}", path=spath) from None
+    return _input.load_yaml(text, path=None if path is None else str(path))
 
 
 def line_of(obj: Any, key: str | None = None) -> int | None:

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -133,6 +134,13 @@ def _f(
     return Finding(rule, severity, table, rid, field, msg)
 
 
+def check_not_empty(net: Network) -> list[Finding]:
+    """A network needs at least one node (an empty file is not a network)."""
+    if net.nodes:
+        return []
+    return [_f("check_not_empty", "nodes", "", None, "the network has no nodes")]
+
+
 def check_duplicate_ids(net: Network) -> list[Finding]:
     """Ids must be unique within each table."""
     out = []
@@ -179,9 +187,16 @@ def check_field_values(net: Network) -> list[Finding]:
                             )
                         )
                     if isinstance(x, (int, float)) and not isinstance(x, bool):
-                        if x != x:  # NaN
+                        if not math.isfinite(x):  # NaN or infinite: never stored
                             out.append(
-                                _f("check_field_values", table, rec.id, a.key, "value is NaN")
+                                _f(
+                                    "check_field_values",
+                                    table,
+                                    rec.id,
+                                    a.key,
+                                    f"value is {'NaN' if x != x else 'infinite'}; a "
+                                    "capacity that is unlimited is left out (null)",
+                                )
                             )
                         elif a.minimum is not None and x < a.minimum:
                             out.append(
@@ -630,6 +645,7 @@ def check_connectivity(net: Network) -> list[Finding]:
 RULES: dict[str, Callable[[Network], list[Finding]]] = {
     f.__name__: f
     for f in (
+        check_not_empty,
         check_duplicate_ids,
         check_field_values,
         check_nonpositive_capacity,

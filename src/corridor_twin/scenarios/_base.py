@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from corridor_twin._input import finite_float, safe_text
 from corridor_twin.errors import NotFoundError, OptionError, ScenarioError
 from corridor_twin.network.model import TABLES, Network, Provenance
 from corridor_twin.network.schema import attributes
@@ -89,8 +90,17 @@ def check_number(
         # YAML 1.1 reads 1e7 (no dot, no sign) as text; accept numbers written so.
         with contextlib.suppress(ValueError):
             value = float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(f"'{field}' must be a number, got {value!r}", kind=kind, field=field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = safe_text(repr(value), 60)
+        raise ScenarioError(f"'{field}' must be a number, got {shown}", kind=kind, field=field)
+    try:
+        value = finite_float(value) if isinstance(value, int) else value
+    except ValueError as exc:
+        raise ScenarioError(f"'{field}' must be a number: {exc}", kind=kind, field=field) from None
+    if not math.isfinite(value):
+        raise ScenarioError(
+            f"'{field}' must be a finite number, got {value!r}", kind=kind, field=field
+        )
     if value < 0 or (positive and value == 0):
         need = "positive" if positive else "zero or positive"
         hint = "; to shut something, close it instead" if positive else ""

@@ -21,7 +21,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from corridor_twin.data import load_corridor
-from corridor_twin.errors import NetworkFileError, NotFoundError, ScenarioError
+from corridor_twin.errors import NotFoundError, ScenarioError
 from corridor_twin.io import read_network
 from corridor_twin.network.model import Network
 from corridor_twin.scenarios.demand import DemandTable, loads_demand
@@ -98,6 +98,7 @@ def resolve_base(scenario: Scenario, *, relative_to: str | Path | None = None) -
     ScenarioError
         If the base file cannot be read.
     """
+    from corridor_twin.errors import DataError
 
     if scenario.base == "titr":
         return load_corridor()
@@ -107,9 +108,15 @@ def resolve_base(scenario: Scenario, *, relative_to: str | Path | None = None) -
             path = Path(relative_to) / path
         elif scenario.origin is not None and scenario.origin.path:
             path = Path(scenario.origin.path).parent / path
+    if path.is_dir():
+        raise ScenarioError(
+            f"base {scenario.base!r} is a directory, not a network file",
+            scenario=scenario.name,
+            field="base",
+        )
     try:
         return read_network(path)
-    except NetworkFileError as exc:
+    except DataError as exc:
         raise ScenarioError(
             f"cannot read the base network: {exc}", scenario=scenario.name, field="base"
         ) from None

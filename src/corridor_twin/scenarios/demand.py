@@ -19,11 +19,9 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import difflib
 import functools
-import io
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from corridor_twin._files import read_text_file
+from corridor_twin._input import csv_rows, finite_float
 from corridor_twin.errors import DemandError, NetworkFileError, ScenarioError
 from corridor_twin.io.yaml_io import line_of, load_yaml
 from corridor_twin.network.model import Network, Provenance, Source
@@ -294,9 +293,9 @@ def parse_demand_row(
             continue
         if key == "amount_per_year":
             try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise fail(f"'{key}' must be a number, got {value!r}", key) from None
+                value = finite_float(value)
+            except ValueError as exc:
+                raise fail(f"'{key}' must be a finite number: {exc}", key) from None
         elif isinstance(value, (dict, list)):
             raise fail(f"'{key}' must be text, got {value!r}", key)
         else:
@@ -423,15 +422,9 @@ def loads_demand_csv(text: str, *, path: str | os.PathLike[str] | None = None) -
     210000.0
     """
     spath = None if path is None else str(path)
-    reader = csv.DictReader(io.StringIO(text))
     rows, lines = [], {}
-    for raw in reader:
-        line = reader.line_num
-        if None in raw:
-            raise DemandError("more values than columns", path=spath, line=line)
-        row = parse_demand_row(
-            {k.strip(): (v or "").strip() for k, v in raw.items()}, path=spath, line=line
-        )
+    for line, raw in csv_rows(text, required=("id",), path=spath, error=DemandError):
+        row = parse_demand_row(raw, path=spath, line=line)
         rows.append(row)
         lines[row.id] = line
     name = Path(spath).stem if spath else "demand"

@@ -376,13 +376,14 @@ def _guess_location(text: str, line: int | None) -> tuple[str | None, str | None
 
 def _yaml_context(text: str) -> tuple[str | None, int | None]:
     """What the YAML parser was inside when it failed, and the line it started on."""
-    try:
-        yaml.safe_load(text)
+    try:  # the event stream: no recursion, so a deep document cannot overflow the stack
+        for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark
         if mark is not None and exc.problem_mark is not None and mark.line != exc.problem_mark.line:
             return exc.context, mark.line + 1
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         pass
     return None, None
 

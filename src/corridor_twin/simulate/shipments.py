@@ -23,9 +23,8 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
+import itertools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corridor_twin._input import csv_rows, finite_float, one_line, safe_text
 from corridor_twin._typing import FloatArray, Int32Array
 from corridor_twin.errors import DemandError, OptionError, UnknownNodeError
 from corridor_twin.network.model import Network
@@ -282,13 +282,16 @@ def read_shipments_csv(
     DemandError
         For a missing column or a bad value; the message gives file and line.
     """
-    text = Path(path).read_text(encoding="utf-8")
-    reader = csv.DictReader(io.StringIO(text))
-    cols = set(reader.fieldnames or ())
-    for key in _CSV_REQUIRED:
-        if key not in cols:
-            raise DemandError(f"missing column {key!r}", path=str(path), line=1, field=key)
-    if "release_h" not in cols and "release" not in cols:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DemandError("no such file", path=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DemandError(f"cannot read file: {one_line(str(exc))}", path=str(path)) from None
+    rows = csv_rows(text, required=_CSV_REQUIRED, path=str(path), error=DemandError)
+    first = next(rows, None)
+    cols = set() if first is None else set(first[1])
+    if first is not None and "release_h" not in cols and "release" not in cols:
         raise DemandError("needs a 'release_h' or a 'release' column", path=str(path), line=1)
     t0 = datetime.datetime.combine(start_date, datetime.time())
     index: dict[OD, int] = {}
@@ -296,16 +299,19 @@ def read_shipments_csv(
     release: list[float] = []
     amount: list[float] = []
     unit: list[str] = []
-    for lineno, rec in enumerate(reader, start=2):
+    for lineno, rec in itertools.chain([] if first is None else [first], rows):
         try:
             if rec.get("release_h") not in (None, ""):
-                r = float(rec["release_h"])
+                r = finite_float(rec["release_h"])
             else:
-                stamp = datetime.datetime.fromisoformat(rec["release"])
+                stamp = datetime.datetime.fromisoformat(rec.get("release") or "")
                 r = (stamp.replace(tzinfo=None) - t0).total_seconds() / 3600
-            a = float(rec["amount"])
-        except (TypeError, ValueError) as exc:
-            raise DemandError(f"bad number or date: {exc}", path=str(path), line=lineno) from None
+            a = finite_float(rec["amount"])
+        except (TypeError, ValueError, OverflowError) as exc:
+            reason = safe_text(one_line(str(exc)), 100)
+            raise DemandError(
+                f"bad number or date: {reason}", path=str(path), line=lineno
+            ) from None
         if not (math.isfinite(r) and r >= 0 and math.isfinite(a) and a > 0):
             raise DemandError("release must be >= 0 and amount > 0", path=str(path), line=lineno)
         if rec["unit"] not in ("teu", "t"):

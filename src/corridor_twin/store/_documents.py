@@ -13,6 +13,7 @@ import hashlib
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corridor_twin._input import check_name
 from corridor_twin.errors import ConflictError, NotFoundError, OptionError, PermissionDeniedError
 from corridor_twin.store._common import audit, name_of, now, require_editor, utc
 from corridor_twin.store.auth import Principal
@@ -63,6 +64,7 @@ def save(
 ) -> DocumentInfo:
     """Store ``text`` as the next version of document ``(kind, name)``."""
     require_editor(by, f"saving {kind} {name!r}")
+    check_name(name, what=f"{'demand table' if kind == 'demand' else kind} name")
     if fmt not in FORMATS[kind]:
         raise OptionError(
             f"{kind} format must be one of {{{', '.join(FORMATS[kind])}}}, got {fmt!r}"

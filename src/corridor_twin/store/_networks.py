@@ -19,15 +19,16 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
+from corridor_twin._input import check_name
 from corridor_twin.errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
     StoreError,
 )
-from corridor_twin.io.yaml_io import dumps_network, loads_network
+from corridor_twin.io.yaml_io import loads_network
 from corridor_twin.network.model import Network
 from corridor_twin.network.validate import validate
 from corridor_twin.store._common import (
@@ -40,10 +41,16 @@ from corridor_twin.store._common import (
     require_editor,
     utc,
 )
+from corridor_twin.store._serial import (
+    changed_records_round_trip,
+    dumps_canonical,
+    loads_canonical,
+)
 from corridor_twin.store.auth import Principal, check_pattern, matches
-from corridor_twin.store.edits import FieldChange, RecordEdit, apply_edits
+from corridor_twin.store.edits import FieldChange, InsertRecord, RecordEdit, apply_edits
 from corridor_twin.store.records import OwnershipRule, VersionInfo
 from corridor_twin.store.schema import (
+    AuditRow,
     NetworkRow,
     NetworkVersionRow,
     OrganisationRow,
@@ -96,7 +103,7 @@ class NetworkCache:
 
 
 def _store_text(cache: NetworkCache, name: str, version: int, net: Network) -> tuple[str, str]:
-    text = dumps_network(net)
+    text = dumps_canonical(net)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     back = loads_network(text, path=f"<store {name} v{version}>")
     if back != net:
@@ -110,13 +117,33 @@ def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow
     net = network_row(s, name)
     v = net.latest_version if version is None else version
     row = s.scalars(
-        select(NetworkVersionRow).where(
-            NetworkVersionRow.network_id == net.id, NetworkVersionRow.version == v
-        )
+        select(NetworkVersionRow)
+        .where(NetworkVersionRow.network_id == net.id, NetworkVersionRow.version == v)
+        .options(defer(NetworkVersionRow.yaml_text))  # read only when the cache lacks it
     ).one_or_none()
     if row is None:
         raise NotFoundError(f"network {name!r} has no version {v} (latest: {net.latest_version})")
     return row
+
+
+def version_and_latest(
+    s: Session, name: str, version: int | None
+) -> tuple[NetworkVersionRow, int]:
+    """One version's row (the latest when ``version`` is ``None``) and the latest number.
+
+    One query (a join), the version text deferred.
+    """
+    wanted = NetworkRow.latest_version if version is None else version
+    found = s.execute(
+        select(NetworkVersionRow, NetworkRow.latest_version)
+        .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+        .where(NetworkRow.name == name, NetworkVersionRow.version == wanted)
+        .options(defer(NetworkVersionRow.yaml_text))
+    ).one_or_none()
+    if found is None:
+        version_row(s, name, version)  # raises the right NotFoundError
+        raise NotFoundError(f"network {name!r} has no version {version}")  # pragma: no cover
+    return found[0], found[1]
 
 
 def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
@@ -137,8 +164,8 @@ def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
 
 
 def load_version(name: str, row: NetworkVersionRow) -> Network:
-    """The network of a version row."""
-    return loads_network(row.yaml_text, path=f"<store {name} v{row.version}>")
+    """The network of a version row (records unchanged since a version read before are reused)."""
+    return loads_canonical(row.yaml_text, path=f"<store {name} v{row.version}>")
 
 
 def _add_version(
@@ -171,6 +198,7 @@ def create(
     require_admin(by, "creating a network")
     if not name or not name.strip():
         raise StoreError("a network needs a non-empty name")
+    check_name(name, what="network name")
     if s.scalars(select(NetworkRow.id).where(NetworkRow.name == name)).first() is not None:
         raise ConflictError(f"a network named {name!r} already exists")
     validate(net, raise_on="error")
@@ -223,6 +251,55 @@ def _check_ownership(
                 )
 
 
+def _touched(edits: Sequence[RecordEdit]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for e in edits:
+        if isinstance(e, InsertRecord):
+            rid = e.values.get("mode" if e.table == "modes" else "id")
+            if rid is not None:
+                out.add((e.table, str(rid)))
+        else:
+            out.add((e.table, e.record_id))
+    return out
+
+
+def _check_rebase(
+    s: Session, name: str, edits: Sequence[RecordEdit], expected: int, latest: int
+) -> None:
+    """Refuse a stale edit if a version after ``expected`` touched one of its records.
+
+    Edits of different records never conflict: an edit based on an older
+    version is applied to the latest one when none of the versions since
+    changed a record it touches (the audit log says which records each version
+    changed: one indexed query, no old version loaded).
+    """
+    stale = ConflictError(
+        f"network {name!r} is at version {latest}, not {expected}: "
+        "someone else changed it; reload and apply your edit again",
+        expected=expected,
+        actual=latest,
+    )
+    if not 1 <= expected < latest:
+        raise stale
+    touched = _touched(edits)
+    rows = s.execute(
+        select(AuditRow.table_name, AuditRow.record_id, AuditRow.version).where(
+            AuditRow.object_kind == "network",
+            AuditRow.object_name == name,
+            AuditRow.version > expected,
+        )
+    ).all()
+    for table, record_id, version in rows:
+        if (table, record_id) in touched:
+            raise ConflictError(
+                f"network {name!r} is at version {latest}, not {expected}: {table} "
+                f"{record_id!r} was changed in version {version}; reload and apply your edit "
+                "again",
+                expected=expected,
+                actual=latest,
+            )
+
+
 def edit(
     s: Session,
     name: str,
@@ -231,28 +308,41 @@ def edit(
     by: Principal,
     message: str | None,
     cache: NetworkCache,
-) -> VersionInfo:
-    """Apply ``edits`` to the latest version and store the result as the next version."""
+    *,
+    allow_no_change: bool = False,
+) -> tuple[VersionInfo, list[FieldChange]]:
+    """Apply ``edits`` to the latest version and store the result as the next version.
+
+    The transaction is short: the canonical text of the new version is
+    written record by record (:mod:`~corridor_twin.store._serial`), only the
+    changed records are round-tripped, and the new network goes straight into
+    ``cache``. With ``allow_no_change`` an edit that changes nothing returns
+    the latest version and no changes instead of raising.
+    """
     require_editor(by, f"editing network {name!r}")
     net_row = network_row(s, name, lock=True)
     latest = net_row.latest_version
     if expected_version != latest:
-        raise ConflictError(
-            f"network {name!r} is at version {latest}, not {expected_version}: "
-            "someone else changed it; reload and apply your edit again",
-            expected=expected_version,
-            actual=latest,
-        )
+        _check_rebase(s, name, edits, expected_version, latest)
     if not edits:
         raise StoreError("an edit needs at least one change")
-    base = cache.load(name, version_row(s, name, latest))
+    latest_row = version_row(s, name, latest)
+    base = cache.load(name, latest_row)
     new_net, changes = apply_edits(base, edits)
+    if not changes:
+        if allow_no_change:
+            return version_info(s, name, latest_row), []
+        raise StoreError(f"the edit changes nothing in network {name!r}; no version written")
     _check_ownership(by, name, rules(s, name), changes)
     validate(new_net, raise_on="error")
-    if not changes:
-        raise StoreError(f"the edit changes nothing in network {name!r}; no version written")
     version = latest + 1
-    text, sha = _store_text(cache, name, version, new_net)
+    text = dumps_canonical(new_net)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if not changed_records_round_trip(
+        (ch.table, ch.new_record) for ch in changes if ch.new_record is not None
+    ):
+        raise StoreError("network does not survive the YAML round trip; not stored")
+    cache.put(name, version, sha, new_net)  # harmless if the transaction then fails
     row = _add_version(s, net_row, version, text, sha, by, message)
     net_row.latest_version = version
     for ch in changes:
@@ -270,7 +360,7 @@ def edit(
             new=ch.new,
         )
     s.flush()
-    return version_info(s, name, row)
+    return version_info(s, name, row), changes
 
 
 def grant(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -57,8 +57,9 @@ from corridor_twin.store._common import (
     utc,
 )
 from corridor_twin.store._engine import WRITE, make_engine, migrate
+from corridor_twin.store._writelock import WriteLock
 from corridor_twin.store.auth import Principal
-from corridor_twin.store.edits import RecordEdit, UpdateRecord
+from corridor_twin.store.edits import FieldChange, RecordEdit, UpdateRecord
 from corridor_twin.store.records import (
     AuditEntry,
     Document,
@@ -104,6 +105,9 @@ class Store:
         self._engine = engine
         self.settings = settings
         self._cache = _networks.NetworkCache(_CACHED_NETWORKS)
+        url = engine.url
+        on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        self._write_lock = WriteLock(url.database if on_disk else None)
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -169,7 +173,10 @@ class Store:
     def _session(self, *, write: bool = False) -> Iterator[Session]:
         """One transaction; commits on success, rolls back on any error."""
         try:
-            with self._engine.connect() as conn:
+            with (
+                self._write_lock.held() if write else nullcontext(),
+                self._engine.connect() as conn,
+            ):
                 if write:
                     conn.execution_options(**{WRITE: True})
                 with Session(bind=conn, expire_on_commit=False) as s, s.begin():
@@ -325,7 +332,9 @@ class Store:
         Raises
         ------
         ConflictError
-            If ``expected_version`` is not the latest (someone edited since).
+            If a version after ``expected_version`` changed a record this
+            edit touches (someone edited it since); edits of other records
+            since are no conflict.
         PermissionDeniedError
             If ``by`` is a viewer, or an editor whose organisation does not
             own every record touched.
@@ -335,8 +344,32 @@ class Store:
         DataError, NotFoundError
             For malformed edits or unknown records.
         """
+        return self.edit_record(
+            name, changes, expected_version=expected_version, by=by, message=message
+        )[0]
+
+    def edit_record(
+        self,
+        name: str,
+        changes: Sequence[RecordEdit],
+        *,
+        expected_version: int,
+        by: Principal,
+        message: str | None = None,
+        allow_no_change: bool = False,
+    ) -> tuple[VersionInfo, list[FieldChange]]:
+        """:meth:`edit`, also returning the field changes.
+
+        ``expected_version`` may be older than the latest when no version
+        since changed a record the edit touches (edits of different records
+        do not conflict). With ``allow_no_change``, an edit that changes
+        nothing returns the latest version and ``[]`` instead of raising.
+        """
         with self._session(write=True) as s:
-            return _networks.edit(s, name, changes, expected_version, by, message, self._cache)
+            return _networks.edit(
+                s, name, changes, expected_version, by, message, self._cache,
+                allow_no_change=allow_no_change,
+            )
 
     def grant(
         self, network: str, table: str, pattern: str, organisation: str, *, by: Principal
@@ -357,6 +390,34 @@ class Store:
         """A network's ownership rules."""
         with self._session() as s:
             return _networks.rules(s, network)
+
+    def record(
+        self, network: str, table: str, record_id: str, version: int | None = None
+    ) -> tuple[int, Any, list[str]]:
+        """One record of a version (the latest by default), in one short read.
+
+        Returns the version number, the record and the organisations owning
+        the record in the latest version (``[]`` if the latest has no such
+        record).
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown network, version or record.
+        """
+        with self._session() as s:
+            row, latest = _networks.version_and_latest(s, network, version)
+            v = row.version
+            net = self._cache.load(network, row)
+            rec = getattr(net, table)[net.index_of(table, record_id)]
+            now_net = net if v == latest else self._cache.load(
+                network, _networks.version_row(s, network, latest)
+            )
+            if not now_net.has(table, record_id):
+                return v, rec, []
+            now_rec = getattr(now_net, table)[now_net.index_of(table, record_id)]
+            owners = _networks.owners_of(_networks.rules(s, network), table, now_rec)
+            return v, rec, sorted(owners)
 
     def owners(self, network: str, table: str, record_id: str) -> list[str]:
         """Organisations that own one record of the latest version, by name."""

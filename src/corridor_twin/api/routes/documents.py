@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
+from corridor_twin._input import NAME_PATTERN
 from corridor_twin.api.deps import AccountDep, StoreDep
 from corridor_twin.api.errors import RecordError
 from corridor_twin.api.schemas import ErrorOut
 from corridor_twin.api.schemas.store import DocumentIn, DocumentOut
 from corridor_twin.errors import DataError
+from corridor_twin.scenarios.demand import check_demand, loads_demand, loads_demand_csv
 from corridor_twin.scenarios.io import loads_scenario
+from corridor_twin.scenarios.model import apply_scenario
 from corridor_twin.store import DocumentInfo
 
 router = APIRouter(
@@ -22,7 +25,7 @@ router = APIRouter(
     },
 )
 
-DocName = Annotated[str, Path(min_length=1, max_length=200)]
+DocName = Annotated[str, Path(min_length=1, max_length=200, pattern=NAME_PATTERN)]
 DocVersion = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
@@ -40,6 +43,39 @@ def _text_error(exc: DataError) -> RecordError:
     return RecordError(
         [{"loc": ["body", "text"], "msg": str(exc), "type": type(exc).__name__}], str(exc)
     )
+
+
+def _base_network(request: Request) -> Any:
+    return request.app.state.provider.network(None)
+
+
+def _check_scenario(request: Request, parsed: Any) -> None:
+    """The scenario must apply to the stored network (unknown links, nodes: 422)."""
+    names = {"titr", request.app.state.settings.network_name}
+    if parsed.base not in names:
+        msg = (
+            f"unknown base {parsed.base!r}: a stored scenario applies to the stored network "
+            f"({' or '.join(sorted(map(repr, names)))})"
+        )
+        raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "value_error"}], msg)
+    try:
+        apply_scenario(_base_network(request), parsed)
+    except DataError as exc:
+        raise _text_error(exc) from exc
+
+
+def _check_demand(request: Request, doc: DocumentIn) -> None:
+    """The demand table must fit the stored network (nodes, commodities, units: 422)."""
+    fmt = doc.fmt or ("json" if doc.text.lstrip().startswith("{") else "yaml")
+    try:
+        table = loads_demand_csv(doc.text) if fmt == "csv" else loads_demand(doc.text)
+    except DataError as exc:
+        raise _text_error(exc) from exc
+    problems = check_demand(table, _base_network(request))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        msg = f"{problems[0]}{more}"
+        raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "DemandError"}], msg)
 
 
 @router.get("/scenarios/{name}")
@@ -70,6 +106,7 @@ def put_scenario(
     if parsed.name != name:
         msg = f"the scenario in the text is named {parsed.name!r}, not {name!r}"
         raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "value_error"}], msg)
+    _check_scenario(request, parsed)
     info = store.save_scenario(doc.text, by=account, fmt=doc.fmt,
                                expected_version=doc.expected_version)
     _invalidate(request)
@@ -100,6 +137,7 @@ def put_demand(
     name: DocName, doc: DocumentIn, store: StoreDep, account: AccountDep, request: Request
 ) -> DocumentOut:
     """Save a demand table's next version (editors), as yaml, json or csv text."""
+    _check_demand(request, doc)
     try:
         info = store.save_demand(doc.text, by=account, fmt=doc.fmt, name=name,
                                  expected_version=doc.expected_version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 import yaml
@@ -70,8 +71,20 @@ def get_version(
         return Response(text, media_type="application/yaml", headers=headers)
     import json
 
-    return Response(json.dumps(yaml.safe_load(text), default=str),
+    # JSON has no Infinity or NaN: a non-finite figure (only in versions stored before the
+    # input boundary refused them) is served as null
+    return Response(json.dumps(_finite(yaml.safe_load(text)), default=str, allow_nan=False),
                     media_type="application/json", headers=headers)
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _invalidate(request: Request) -> None:
@@ -82,7 +95,9 @@ def _invalidate(request: Request) -> None:
 
 
 def _get(table: Table):  # type: ignore[no-untyped-def]
-    def get_record(
+    # On the event loop: one short read (no lock: SQLite readers in WAL mode and PostgreSQL
+    # readers never wait for writers), cheaper than a threadpool round trip under load.
+    async def get_record(
         name: NamePath, record_id: IdPath, store: StoreDep, account: AccountDep,
         response: Response, version: VersionQuery = None,
     ) -> RecordOut:

@@ -47,8 +47,9 @@ def start_run(
     return _out(info)
 
 
+# Reads of a few rows run on the event loop: cheaper than a threadpool round trip under load.
 @router.get("")
-def list_runs(
+async def list_runs(
     store: StoreDep,
     account: AccountDep,
     status: Annotated[Literal["queued", "running", "succeeded", "failed"] | None, Query()] = None,
@@ -62,7 +63,7 @@ def list_runs(
 
 
 @router.get("/{run_id}")
-def get_run(run_id: RunId, store: StoreDep, account: AccountDep) -> RunOut:
+async def get_run(run_id: RunId, store: StoreDep, account: AccountDep) -> RunOut:
     """A run's status, progress and (once succeeded) result."""
     return _out(_visible(store.run(run_id), account))
 

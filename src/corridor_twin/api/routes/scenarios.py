@@ -16,7 +16,7 @@ router = APIRouter(
 
 
 @router.get("")
-def list_scenarios(provider: ProviderDep) -> list[ScenarioOut]:
+async def list_scenarios(provider: ProviderDep) -> list[ScenarioOut]:
     """The scenarios, with their descriptions."""
     return actions.scenarios(provider)
 
