@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from corridor_twin.api import actions
 from corridor_twin.api.deps import NetworkDep, ProviderDep, ScenarioQuery
 from corridor_twin.api.lanes import sea_lanes
-from corridor_twin.api.schemas import NodeOut, UtilisationOut
+from corridor_twin.api.schemas import ErrorOut, NodeOut, UtilisationOut
 from corridor_twin.api.schemas.network import SeaLaneOut
 from corridor_twin.io import to_geojson
 from corridor_twin.network.model import Network
@@ -58,7 +58,7 @@ def nodes(net: NetworkDep) -> list[NodeOut]:
     return actions.nodes(net)
 
 
-@router.get("/utilisation")
+@router.get("/utilisation", responses={400: {"model": ErrorOut}})
 def utilisation(
     provider: ProviderDep,
     scenario: ScenarioQuery = None,
