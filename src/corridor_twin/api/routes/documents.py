@@ -78,15 +78,17 @@ def _check_demand(request: Request, doc: DocumentIn) -> None:
         raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "DemandError"}], msg)
 
 
+# Reads of one document run on the event loop (a short query; readers never wait for
+# writers), cheaper than a threadpool round trip under load; saves stay in the threadpool.
 @router.get("/scenarios/{name}")
-def get_scenario(name: DocName, store: StoreDep, version: DocVersion = None) -> DocumentOut:
+async def get_scenario(name: DocName, store: StoreDep, version: DocVersion = None) -> DocumentOut:
     """A stored scenario's text (latest version unless ``version``)."""
     doc = store.document("scenario", name, version)
     return _out(doc.info, doc.text)
 
 
 @router.get("/scenarios/{name}/versions")
-def scenario_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
+async def scenario_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
     """Every version of a stored scenario, oldest first."""
     return [_out(d) for d in store.document_versions("scenario", name)]
 
@@ -114,20 +116,20 @@ def put_scenario(
 
 
 @router.get("/demand")
-def list_demand(store: StoreDep) -> list[DocumentOut]:
+async def list_demand(store: StoreDep) -> list[DocumentOut]:
     """The stored demand tables (latest versions)."""
     return [_out(d) for d in store.documents("demand")]
 
 
 @router.get("/demand/{name}")
-def get_demand(name: DocName, store: StoreDep, version: DocVersion = None) -> DocumentOut:
+async def get_demand(name: DocName, store: StoreDep, version: DocVersion = None) -> DocumentOut:
     """A stored demand table's text (latest version unless ``version``)."""
     doc = store.document("demand", name, version)
     return _out(doc.info, doc.text)
 
 
 @router.get("/demand/{name}/versions")
-def demand_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
+async def demand_versions(name: DocName, store: StoreDep) -> list[DocumentOut]:
     """Every version of a stored demand table, oldest first."""
     return [_out(d) for d in store.document_versions("demand", name)]
 
