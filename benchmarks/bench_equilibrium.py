@@ -47,7 +47,7 @@ INSTANCES = {
     # name: (target gap, peer max iterations, tight gap for ours)
     "Anaheim": (1e-5, 2000, 1e-10),
     "ChicagoSketch": (1e-5, 2000, 1e-8),
-    "synthetic-10k": (1e-4, 300, 1e-8),
+    "synthetic-10k": (1e-4, 100, 1e-8),
     "grid-100x100": (1e-4, 150, 1e-8),
 }
 
