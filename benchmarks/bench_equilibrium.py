@@ -47,8 +47,8 @@ INSTANCES = {
     # name: (target gap, peer max iterations, tight gap for ours)
     "Anaheim": (1e-5, 2000, 1e-10),
     "ChicagoSketch": (1e-5, 2000, 1e-8),
-    "synthetic-10k": (1e-4, 300, 1e-8),
-    "grid-100x100": (1e-4, 300, 1e-8),
+    "synthetic-10k": (1e-4, 100, 1e-8),
+    "grid-100x100": (1e-4, 150, 1e-8),
 }
 
 
@@ -318,6 +318,12 @@ def main() -> int:
         "--time-limit", type=float, default=180.0, help="seconds per run of ours (default 180)"
     )
     p.add_argument("--out", help="JSON results file (default benchmarks/results/...)")
+    p.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSON",
+        help="print the tables of earlier results files instead of running",
+    )
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--instance", help=argparse.SUPPRESS)
     p.add_argument("--solver", help=argparse.SUPPRESS)
@@ -326,6 +332,10 @@ def main() -> int:
     args = p.parse_args()
     if args.worker:
         worker(args)
+        return 0
+    if args.report:
+        rows = [r for f in args.report for r in json.loads(Path(f).read_text())["rows"]]
+        print_tables(rows, args)
         return 0
     rows, checks = [], []
     for name in args.only or list(INSTANCES):
@@ -368,9 +378,16 @@ def main() -> int:
             "flows_diff_pct": agree,
             "ratio": peer_s / ours["solve_s"],
         }
-        checks.append(
-            (f"{name}: flows within 1 % of the largest volume", agree <= 1.0, f"{agree:.3g} %")
-        )
+        if reached:
+            checks.append(
+                (f"{name}: flows within 1 % of the largest volume", agree <= 1.0, f"{agree:.3g} %")
+            )
+        else:
+            # a peer that stalls far from equilibrium has no flows to hold ours against
+            print(
+                f"  note: {name}: AequilibraE stopped at gap {common:.1e}; flows not compared "
+                f"(ours at {deep['gap']:.1e} differ by {agree:.3g} % of the largest volume)"
+            )
         if name in ("Anaheim", "ChicagoSketch"):
             import pandas as pd
 
@@ -441,7 +458,11 @@ def print_tables(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print("|" + "|".join("---" for _ in head) + "|")
     for r in rows:
         peer = f"{r['peer_s']:.3g} s ({r['peer_iterations']} it"
-        peer += ")" if r["peer_reached_target"] else f", stalled; final {r['peer_gap_final']:.1e})"
+        peer += (
+            ")"
+            if r["peer_reached_target"]
+            else f", iteration limit; final {r['peer_gap_final']:.1e})"
+        )
         print(
             "| "
             + " | ".join(
@@ -453,7 +474,7 @@ def print_tables(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
                     f"{r['ratio']:.1f}x",
                     ">= 2x",
                     "PASS" if r["ratio"] >= 2 else "FAIL",
-                    f"{r['flows_diff_pct']:.2g} %",
+                    (f"{r['flows_diff_pct']:.2g} %" if r["peer_reached_target"] else "n/a"),
                     f"{r['deep_gap']:.1e} in {r['deep_s']:.3g} s",
                     f"{r['ours_peak_mb']:.0f} / {r['peer_peak_mb']:.0f} MB",
                 ]
