@@ -1,4 +1,4 @@
-"""The package passes its linters: ruff and mypy --strict (configured in pyproject.toml)."""
+"""The package passes its linters: ruff check, ruff format and mypy --strict (pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ def _tool(name: str) -> str:
 def test_ruff_clean() -> None:
     out = subprocess.run([_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT,
                          capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_ruff_format_clean() -> None:
+    out = subprocess.run([_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
 
 

@@ -455,7 +455,7 @@ class SimulationResult:
             raise OptionError(f"format must be one of {{csv, parquet}}, got {format!r}")
         if format == "parquet":
             try:
-                import pyarrow  # type: ignore[import-not-found]  # noqa: F401
+                import pyarrow  # noqa: F401
             except ImportError:
                 raise OptionError(
                     "parquet export needs pyarrow: pip install pyarrow (or use format='csv')"
