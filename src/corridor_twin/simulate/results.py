@@ -308,7 +308,7 @@ class SimulationResult:
         f = f[done[f["shipment"].to_numpy()]]
         f["od"] = self.od[f["shipment"].to_numpy()]
         f["hours"] = f["start_h"] - f["enter_h"]
-        f["activity"] = f["kind"] + " wait"
+        f["activity"] = f["kind"].astype(str) + " wait"
         parts = [f[["od", "activity", "hours"]]]
         s, li = np.nonzero((self.group >= 0) & done[:, None])
         pairs = pd.DataFrame({"group": self.group[s, li], "od": self.od[s]})
@@ -318,7 +318,7 @@ class SimulationResult:
             h = (st["start_h"] - st["enter_h"]) if col == "wait" else (st["end_h"] - st["start_h"])
             parts.append(
                 pd.DataFrame(
-                    {"od": st["od"], "activity": st["kind"] + suffix, "hours": h * st["n"]}
+                    {"od": st["od"], "activity": st["kind"].astype(str) + suffix, "hours": h * st["n"]}
                 )
             )
         allp = pd.concat(parts, ignore_index=True)
