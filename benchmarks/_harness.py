@@ -20,8 +20,20 @@ import numpy as np
 
 from corridor_twin.network.compile import CompiledNetwork
 
-__all__ = ["PEERS", "Checks", "Measured", "Row", "close", "edge_path_ok", "fmt_s", "maxrss_mb",
-           "measure", "node_path_length", "print_table", "rss_mb"]
+__all__ = [
+    "PEERS",
+    "Checks",
+    "Measured",
+    "Row",
+    "close",
+    "edge_path_ok",
+    "fmt_s",
+    "maxrss_mb",
+    "measure",
+    "node_path_length",
+    "print_table",
+    "rss_mb",
+]
 
 PEERS = ("scipy", "scipy+pred", "igraph", "rustworkx", "networkx")
 """Table columns, in order."""
@@ -39,8 +51,14 @@ class Measured:
     outputs: list[Any] = field(default_factory=list, repr=False)
 
 
-def measure(fn: Callable[[Any], Any], items: Sequence[Any], *, repeat: int,
-            budget_s: float, total: int | None = None) -> Measured:
+def measure(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    repeat: int,
+    budget_s: float,
+    total: int | None = None,
+) -> Measured:
     """Time ``fn`` over ``items``: one warm-up call, then up to ``repeat`` batches.
 
     Stops repeating once ``budget_s`` is spent (at least one batch always
@@ -64,8 +82,7 @@ def measure(fn: Callable[[Any], Any], items: Sequence[Any], *, repeat: int,
         if spent > budget_s:
             break
     subset = total if total is not None and total != len(items) else None
-    return Measured(statistics.median(times) / len(items), len(times), len(items), subset,
-                    outputs)
+    return Measured(statistics.median(times) / len(items), len(times), len(items), subset, outputs)
 
 
 # -- result rows -----------------------------------------------------------------------
@@ -108,14 +125,24 @@ class Row:
 
     def to_json(self) -> dict[str, Any]:
         def m(x: Measured) -> dict[str, Any]:
-            return {"seconds": x.per_call_s, "repeats": x.repeats, "items": x.items,
-                    "subset_of": x.subset_of}
+            return {
+                "seconds": x.per_call_s,
+                "repeats": x.repeats,
+                "items": x.items,
+                "subset_of": x.subset_of,
+            }
 
         best = self.fastest()
-        return {"operation": self.operation, "ours": m(self.ours) if self.ours else None,
-                "peers": {k: m(v) for k, v in self.peers.items()},
-                "fastest_peer": best[0] if best else None, "ratio": self.ratio(),
-                "target": self.target_text(), "status": self.status(), "note": self.note}
+        return {
+            "operation": self.operation,
+            "ours": m(self.ours) if self.ours else None,
+            "peers": {k: m(v) for k, v in self.peers.items()},
+            "fastest_peer": best[0] if best else None,
+            "ratio": self.ratio(),
+            "target": self.target_text(),
+            "status": self.status(),
+            "note": self.note,
+        }
 
 
 def fmt_s(s: float) -> str:
@@ -138,20 +165,31 @@ def print_table(title: str, rows: Sequence[Row], peers: Sequence[str] = PEERS) -
     for r in rows:
         best = r.fastest()
         ratio = r.ratio()
-        lines.append([r.operation, _cell(r.ours), *(_cell(r.peers.get(p)) for p in peers),
-                      best[0] if best else "-", f"{ratio:.2f}x" if ratio else "-",
-                      r.target_text(), r.status()])
+        lines.append(
+            [
+                r.operation,
+                _cell(r.ours),
+                *(_cell(r.peers.get(p)) for p in peers),
+                best[0] if best else "-",
+                f"{ratio:.2f}x" if ratio else "-",
+                r.target_text(),
+                r.status(),
+            ]
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     print(f"\n### {title}\n")
     for line in lines:
         if line[0] == "---":
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         else:
-            print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
-                  + " |")
+            print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |")
     notes = [f"{r.operation}: {r.note}" for r in rows if r.note]
-    subsets = {f"{k} ({v.items} of {v.subset_of})" for r in rows for k, v in
-               [("ours", r.ours), *r.peers.items()] if v is not None and v.subset_of}
+    subsets = {
+        f"{k} ({v.items} of {v.subset_of})"
+        for r in rows
+        for k, v in [("ours", r.ours), *r.peers.items()]
+        if v is not None and v.subset_of
+    }
     if subsets:
         notes.append("* timed on a subset: " + ", ".join(sorted(subsets)))
     for note in notes:
@@ -174,8 +212,10 @@ class Checks:
 
     def print(self) -> None:
         for r in self.results:
-            print(f"  check {'OK  ' if r['ok'] else 'FAIL'} {r['check']}"
-                  + (f" ({r['detail']})" if r["detail"] else ""))
+            print(
+                f"  check {'OK  ' if r['ok'] else 'FAIL'} {r['check']}"
+                + (f" ({r['detail']})" if r["detail"] else "")
+            )
 
 
 def close(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> bool:
@@ -194,8 +234,9 @@ def node_path_length(comp: CompiledNetwork, w: np.ndarray, nodes: Sequence[int])
     return total
 
 
-def edge_path_ok(comp: CompiledNetwork, w: np.ndarray, path: np.ndarray, s: int, t: int,
-                  value: float) -> bool:
+def edge_path_ok(
+    comp: CompiledNetwork, w: np.ndarray, path: np.ndarray, s: int, t: int, value: float
+) -> bool:
     if len(path) == 0:
         return s == t
     chained = bool(np.all(comp.indices[path[:-1]] == comp.tail[path[1:]]))

@@ -81,9 +81,22 @@ def bootstrap(data_dir: Path) -> str:
 
 
 def start_server(port: int, workers: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "corridor_twin.api:create_app",
-           "--host", HOST, "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "corridor_twin.api:create_app",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     env = {**os.environ, "CORRIDOR_WEB": "false", "CORRIDOR_DATA_DIR": str(data_dir)}
     env.pop("CORRIDOR_DATABASE_URL", None)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -100,14 +113,24 @@ def start_server(port: int, workers: int, data_dir: Path) -> subprocess.Popen[by
     raise SystemExit("server did not start")
 
 
-async def client(port: int, bodies: list[bytes], start: float, stop: float, warm: float,
-                 out: list[tuple[float, int, int]], seed: int, token: str) -> None:
+async def client(
+    port: int,
+    bodies: list[bytes],
+    start: float,
+    stop: float,
+    warm: float,
+    out: list[tuple[float, int, int]],
+    seed: int,
+    token: str,
+) -> None:
     """One keep-alive connection sending requests until ``stop``."""
     rng = random.Random(seed)
     reader, writer = await asyncio.open_connection(HOST, port)
-    head = (f"POST /api/v1/routes HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            "Content-Type: application/json\r\nContent-Length: ").encode()
+    head = (
+        f"POST /api/v1/routes HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: "
+    ).encode()
     try:
         while (now := time.perf_counter()) < stop:
             body = bodies[rng.randrange(len(bodies))]
@@ -129,13 +152,15 @@ async def client(port: int, bodies: list[bytes], start: float, stop: float, warm
         writer.close()
 
 
-async def load(port: int, bodies: list[bytes], clients: int, duration: float,
-               warm: float, token: str) -> tuple[list[tuple[float, int, int]], float]:
+async def load(
+    port: int, bodies: list[bytes], clients: int, duration: float, warm: float, token: str
+) -> tuple[list[tuple[float, int, int]], float]:
     out: list[tuple[float, int, int]] = []
     start = time.perf_counter()
     stop = start + warm + duration
-    await asyncio.gather(*(client(port, bodies, start, stop, warm, out, i, token)
-                           for i in range(clients)))
+    await asyncio.gather(
+        *(client(port, bodies, start, stop, warm, out, i, token) for i in range(clients))
+    )
     return out, duration
 
 
@@ -169,20 +194,26 @@ def main() -> int:
     p50, p90, p99 = (float(np.percentile(lat_ms, q)) for q in (50, 90, 99))
     ok_rps = "✔" if rps >= TARGET_RPS else "✘"
     ok_p99 = "✔" if p99 < TARGET_P99_MS else "✘"
-    print(f"\nLoad test: {args.clients} clients, {args.workers} uvicorn worker(s), "
-          f"{duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
-          f"POST /api/v1/routes (k={args.k}, with an API token, SQLite store) over "
-          f"{len(pairs)} random OD pairs, "
-          f"{os.cpu_count()} cores shared by server and client\n")
+    print(
+        f"\nLoad test: {args.clients} clients, {args.workers} uvicorn worker(s), "
+        f"{duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
+        f"POST /api/v1/routes (k={args.k}, with an API token, SQLite store) over "
+        f"{len(pairs)} random OD pairs, "
+        f"{os.cpu_count()} cores shared by server and client\n"
+    )
     print("| requests | requests/s | p50 | p90 | p99 | max | non-200 | target |")
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {len(results):,} | {rps:,.0f} {ok_rps} | {p50:.1f} ms | {p90:.1f} ms | "
-          f"{p99:.1f} ms {ok_p99} | {lat_ms.max():.1f} ms | {errors} | "
-          f"≥ {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms |")
+    print(
+        f"| {len(results):,} | {rps:,.0f} {ok_rps} | {p50:.1f} ms | {p90:.1f} ms | "
+        f"{p99:.1f} ms {ok_p99} | {lat_ms.max():.1f} ms | {errors} | "
+        f"≥ {TARGET_RPS:.0f} req/s, p99 < {TARGET_P99_MS:.0f} ms |"
+    )
     per_client = np.bincount([r[2] for r in results], minlength=args.clients)
     mean_ms = [float(lat_ms[[r[2] == c for r in results]].mean()) for c in range(args.clients)]
-    print(f"\nrequests per client: min {per_client.min()}, max {per_client.max()}; "
-          f"mean latency per client: {min(mean_ms):.1f} to {max(mean_ms):.1f} ms")
+    print(
+        f"\nrequests per client: min {per_client.min()}, max {per_client.max()}; "
+        f"mean latency per client: {min(mean_ms):.1f} to {max(mean_ms):.1f} ms"
+    )
     return 1 if errors else 0
 
 

@@ -77,12 +77,19 @@ def capacitated(n: int, seed: int) -> tuple[Network, list[str], list[str]]:
     net = synthetic_network(n, network_rng(seed, n))
     rng = np.random.default_rng([seed, n, 7])
     link_cap = rng.integers(1, 101, len(net.links)).astype(float)
-    node_cap = np.where(rng.random(len(net.nodes)) < 0.05,
-                        rng.integers(20, 201, len(net.nodes)).astype(float), np.nan)
-    links = tuple(dataclasses.replace(lk, capacity_t_per_year=float(c))
-                  for lk, c in zip(net.links, link_cap, strict=True))
-    nodes = tuple(nd if np.isnan(c) else dataclasses.replace(nd, capacity_t_per_year=float(c))
-                  for nd, c in zip(net.nodes, node_cap, strict=True))
+    node_cap = np.where(
+        rng.random(len(net.nodes)) < 0.05,
+        rng.integers(20, 201, len(net.nodes)).astype(float),
+        np.nan,
+    )
+    links = tuple(
+        dataclasses.replace(lk, capacity_t_per_year=float(c))
+        for lk, c in zip(net.links, link_cap, strict=True)
+    )
+    nodes = tuple(
+        nd if np.isnan(c) else dataclasses.replace(nd, capacity_t_per_year=float(c))
+        for nd, c in zip(net.nodes, node_cap, strict=True)
+    )
     cols = max(1, round(n**0.5))
     col = np.arange(n) % cols
     west = [nodes[i].id for i in np.flatnonzero(col == 0)]
@@ -117,8 +124,7 @@ def scipy_solver(p: FlowProblem, method: str) -> Callable[[Any], tuple[float, np
 
 def igraph_solver(ig: ModuleType, p: FlowProblem) -> Callable[[Any], tuple[float, Any]]:
     cap, _ = finite_caps(p)
-    g = ig.Graph(n=p.n_vertices, edges=np.column_stack([p.tails, p.heads]).tolist(),
-                 directed=True)
+    g = ig.Graph(n=p.n_vertices, edges=np.column_stack([p.tails, p.heads]).tolist(), directed=True)
     caps = cap.tolist()
 
     def run(_: Any) -> tuple[float, Any]:
@@ -141,8 +147,7 @@ def networkx_solver(nx: ModuleType, p: FlowProblem) -> Callable[[Any], tuple[flo
 
     def run(_: Any) -> tuple[float, set[int]]:
         r = preflow_push(g, p.s, p.t)
-        res_g = nx.DiGraph((u, v) for u, v, d in r.edges(data=True)
-                           if d["flow"] < d["capacity"])
+        res_g = nx.DiGraph((u, v) for u, v, d in r.edges(data=True) if d["flow"] < d["capacity"])
         res_g.add_node(p.s)
         side = set(nx.descendants(res_g, p.s)) | {p.s}
         return float(r.graph["flow_value"]), side
@@ -155,80 +160,109 @@ def kernel_solver(p: FlowProblem) -> Callable[[Any], tuple[float, np.ndarray, np
     tol = big * 1e-13
 
     def run(_: Any) -> tuple[float, np.ndarray, np.ndarray]:
-        value, flow, side = kernels.push_relabel(p.n_vertices, p.tails, p.heads, cap, p.s, p.t,
-                                                 tol)
+        value, flow, side = kernels.push_relabel(p.n_vertices, p.tails, p.heads, cap, p.s, p.t, tol)
         return value, kernels.cancel_cycles(p.n_vertices, p.tails, p.heads, flow, tol), side
 
     return run
 
 
 # -- one size ----------------------------------------------------------------------------
-def bench_size(n: int, args: argparse.Namespace, checks: Checks,
-               mods: dict[str, ModuleType | None], ek_s: list[float]) -> dict[str, Any]:
+def bench_size(
+    n: int,
+    args: argparse.Namespace,
+    checks: Checks,
+    mods: dict[str, ModuleType | None],
+    ek_s: list[float],
+) -> dict[str, Any]:
     print(f"\n## Synthetic network, n = {n:,}")
     t0 = time.perf_counter()
     net, west, east = capacitated(n, args.seed)
     comp = compile_network(net, check=False)
     t_build = time.perf_counter() - t0
     p = flow_problem(comp, west, east)
-    print(f"{len(net.nodes):,} nodes, {len(net.links):,} links -> {comp.n_vertices:,} vertices, "
-          f"{comp.n_edges:,} edges (build + compile {fmt_s(t_build)}); flow problem "
-          f"{p.n_vertices:,} vertices, {p.n_edges:,} edges; {len(west)} sources, "
-          f"{len(east)} sinks")
+    print(
+        f"{len(net.nodes):,} nodes, {len(net.links):,} links -> {comp.n_vertices:,} vertices, "
+        f"{comp.n_edges:,} edges (build + compile {fmt_s(t_build)}); flow problem "
+        f"{p.n_vertices:,} vertices, {p.n_edges:,} edges; {len(west)} sources, "
+        f"{len(east)} sinks"
+    )
     timed = partial(measure, repeat=args.repeat, budget_s=args.budget)
     api = timed(lambda _: max_flow(comp, west, east), [None])
     kern = timed(kernel_solver(p), [None])
-    rows = [Row("max_flow() end to end: flows + named cut", api, target=("ratio", 1.0),
-                note="build with node gates + solve + cancel cycles + name the cut"),
-            Row("kernel: push-relabel + cancel cycles + cut side", kern,
-                target=("ratio", 1.0))]
+    rows = [
+        Row(
+            "max_flow() end to end: flows + named cut",
+            api,
+            target=("ratio", 1.0),
+            note="build with node gates + solve + cancel cycles + name the cut",
+        ),
+        Row("kernel: push-relabel + cancel cycles + cut side", kern, target=("ratio", 1.0)),
+    ]
     peer_out: dict[str, Measured] = {}
     if mods["igraph"] is not None:
         peer_out["igraph"] = timed(igraph_solver(mods["igraph"], p), [None])
     peer_out["scipy dinic"] = timed(scipy_solver(p, "dinic"), [None])
     predicted = ek_s[0] * (n / ek_s[1]) ** 2 if ek_s else 0.0
     if predicted <= EK_BUDGET_S:
-        peer_out["scipy edmonds_karp"] = measure(scipy_solver(p, "edmonds_karp"), [None],
-                                                 repeat=1, budget_s=args.budget)
+        peer_out["scipy edmonds_karp"] = measure(
+            scipy_solver(p, "edmonds_karp"), [None], repeat=1, budget_s=args.budget
+        )
         ek_s[:] = [peer_out["scipy edmonds_karp"].per_call_s, n]
     else:
-        print(f"  - scipy edmonds_karp skipped: about {predicted:.0f} s predicted from the "
-              "smaller size")
+        print(
+            f"  - scipy edmonds_karp skipped: about {predicted:.0f} s predicted from the "
+            "smaller size"
+        )
     if mods["networkx"] is not None and n <= NX_MAX_N:
-        peer_out["networkx"] = measure(networkx_solver(mods["networkx"], p), [None], repeat=1,
-                                       budget_s=args.budget)
+        peer_out["networkx"] = measure(
+            networkx_solver(mods["networkx"], p), [None], repeat=1, budget_s=args.budget
+        )
     for r in rows:
         r.peers = dict(peer_out)
 
     res = api.outputs[0]
     value = res.value
-    checks.add(f"n={n}: kernel value == max_flow() value",
-               np.isclose(kern.outputs[0][0], value, rtol=1e-12))
+    checks.add(
+        f"n={n}: kernel value == max_flow() value",
+        np.isclose(kern.outputs[0][0], value, rtol=1e-12),
+    )
     for name, m in peer_out.items():
-        checks.add(f"n={n}: {name} value == ours", np.isclose(m.outputs[0][0], value,
-                                                               rtol=1e-12),
-                   f"{m.outputs[0][0]:.6g} vs {value:.6g}")
+        checks.add(
+            f"n={n}: {name} value == ours",
+            np.isclose(m.outputs[0][0], value, rtol=1e-12),
+            f"{m.outputs[0][0]:.6g} vs {value:.6g}",
+        )
     f = res.augmented_flow
     tol = 1e-9 * value
     bal = np.bincount(p.heads, f, p.n_vertices) - np.bincount(p.tails, f, p.n_vertices)
     inner = np.ones(p.n_vertices, dtype=bool)
     inner[[p.s, p.t]] = False
-    checks.add(f"n={n}: 0 <= flow <= capacity", bool(np.all((f >= -tol)
-                                                            & (f <= p.capacity + tol))))
-    checks.add(f"n={n}: conservation at every inner vertex",
-               bool(np.abs(bal[inner]).max() <= tol))
-    checks.add(f"n={n}: cut capacity == value",
-               np.isclose(sum(c.capacity for c in res.cut), value, rtol=1e-12))
-    print(f"max flow {value:,.0f}; min cut of {len(res.cut)} elements "
-          f"({', '.join(sorted({c.kind for c in res.cut}))})")
+    checks.add(f"n={n}: 0 <= flow <= capacity", bool(np.all((f >= -tol) & (f <= p.capacity + tol))))
+    checks.add(f"n={n}: conservation at every inner vertex", bool(np.abs(bal[inner]).max() <= tol))
+    checks.add(
+        f"n={n}: cut capacity == value",
+        np.isclose(sum(c.capacity for c in res.cut), value, rtol=1e-12),
+    )
+    print(
+        f"max flow {value:,.0f}; min cut of {len(res.cut)} elements "
+        f"({', '.join(sorted({c.kind for c in res.cut}))})"
+    )
     print_table(f"n = {n:,} ({p.n_vertices:,} vertices, {p.n_edges:,} edges)", rows, PEERS)
     mem = {} if args.no_memory else memory(n, args.seed, mods)
     if mem:
-        print("  - peak memory of one solve (fresh process, RSS above the loaded inputs): "
-              + ", ".join(f"{k} +{v:.1f} MB" for k, v in mem.items()))
-    return {"n": n, "vertices": p.n_vertices, "edges": p.n_edges, "value": value,
-            "cut": [dataclasses.asdict(c) for c in res.cut][:20],
-            "rows": [r.to_json() for r in rows], "memory_mb": mem}
+        print(
+            "  - peak memory of one solve (fresh process, RSS above the loaded inputs): "
+            + ", ".join(f"{k} +{v:.1f} MB" for k, v in mem.items())
+        )
+    return {
+        "n": n,
+        "vertices": p.n_vertices,
+        "edges": p.n_edges,
+        "value": value,
+        "cut": [dataclasses.asdict(c) for c in res.cut][:20],
+        "rows": [r.to_json() for r in rows],
+        "memory_mb": mem,
+    }
 
 
 # -- memory ------------------------------------------------------------------------------
@@ -239,6 +273,7 @@ def memory_probe(n: int, seed: int, solver: str) -> dict[str, float]:
     p = flow_problem(comp, west, east)
     run: Callable[[Any], Any]
     if solver == "ours: max_flow()":
+
         def run(_: Any) -> Any:
             return max_flow(comp, west, east)
     elif solver == "ours: kernel":
@@ -260,8 +295,16 @@ def memory(n: int, seed: int, mods: dict[str, ModuleType | None]) -> dict[str, f
     solvers = ["ours: max_flow()", "ours: kernel", "scipy dinic"]
     solvers += ["igraph"] if mods["igraph"] is not None else []
     for solver in solvers:
-        cmd = [sys.executable, __file__, "--memory-probe", str(n), "--seed", str(seed),
-               "--solver", solver]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--memory-probe",
+            str(n),
+            "--seed",
+            str(seed),
+            "--solver",
+            solver,
+        ]
         # A fixed mmap threshold and eager trimming, so freed memory of the set-up is
         # returned to the system and the solve's own allocations show in the RSS.
         env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "0"}
@@ -280,8 +323,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=5, help="timed repeats (default 5)")
     p.add_argument("--quick", action="store_true", help="10k only, 3 repeats")
     p.add_argument("--seed", type=int, default=20241125)
-    p.add_argument("--budget", type=float, default=20.0,
-                   help="seconds one measurement may spend on repeats (default 20)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds one measurement may spend on repeats (default 20)",
+    )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probes")
     p.add_argument("--out", type=Path, help="JSON result file (default benchmarks/results/)")
     p.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
@@ -305,19 +352,26 @@ def main(argv: list[str] | None = None) -> int:
     missing = [m for m, mod in mods.items() if mod is None]
     if missing:
         print(f"missing peers (install the 'bench' group): {', '.join(missing)}")
-    print(f"repeats {args.repeat} (median, after one warm-up call; single runs for Edmonds-Karp "
-          "and networkx); ratio = fastest peer / ours")
+    print(
+        f"repeats {args.repeat} (median, after one warm-up call; single runs for Edmonds-Karp "
+        "and networkx); ratio = fastest peer / ours"
+    )
     checks = Checks()
     t0 = time.perf_counter()
     ek_s: list[float] = []
-    results = {"started": datetime.now().isoformat(timespec="seconds"), "versions": versions,
-               "seed": args.seed,
-               "sizes": [bench_size(n, args, checks, mods, ek_s) for n in sizes]}
+    results = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "versions": versions,
+        "seed": args.seed,
+        "sizes": [bench_size(n, args, checks, mods, ek_s) for n in sizes],
+    }
     results["checks"] = checks.results
     results["wall_s"] = time.perf_counter() - t0
     failed = [c["check"] for c in checks.results if not c["ok"]]
-    print(f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
-          "passed" + (f"; FAILED: {'; '.join(failed)}" if failed else ""))
+    print(
+        f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
+        "passed" + (f"; FAILED: {'; '.join(failed)}" if failed else "")
+    )
     checks.print()
     out = args.out or RESULTS_DIR / f"maxflow-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -118,8 +118,12 @@ def build_peers(comp: CompiledNetwork, w: np.ndarray) -> tuple[Graphs, dict[str,
     g = Graphs(comp, w, csr)
     if ig is not None:
         t0 = time.perf_counter()
-        g.ig = ig.Graph(n=n, edges=list(zip(tails, heads, strict=True)), directed=True,
-                        edge_attrs={"weight": w.tolist()})
+        g.ig = ig.Graph(
+            n=n,
+            edges=list(zip(tails, heads, strict=True)),
+            directed=True,
+            edge_attrs={"weight": w.tolist()},
+        )
         times["igraph"] = time.perf_counter() - t0
     if rx is not None:
         t0 = time.perf_counter()
@@ -162,34 +166,47 @@ class Settings:
 def one_to_all(g: Graphs, sources: list[int], st: Settings, checks: Checks) -> Row:
     c, w, big = g.comp, g.w, g.comp.n_vertices > NX_FULL_MAX_N
     timed = partial(measure, repeat=st.repeat, budget_s=st.budget_s)
-    row = Row("one-to-all (from 1 source)",
-              timed(lambda s: _kernels.sssp(c.indptr, c.indices, w, s), sources),
-              target=("ratio", 1.0), note="ours returns distances and predecessor edges")
+    row = Row(
+        "one-to-all (from 1 source)",
+        timed(lambda s: _kernels.sssp(c.indptr, c.indices, w, s), sources),
+        target=("ratio", 1.0),
+        note="ours returns distances and predecessor edges",
+    )
     row.peers["scipy"] = timed(lambda s: dijkstra(g.csr, indices=s), sources)
     row.peers["scipy+pred"] = timed(
-        lambda s: dijkstra(g.csr, indices=s, return_predecessors=True), sources)
+        lambda s: dijkstra(g.csr, indices=s, return_predecessors=True), sources
+    )
     if g.ig is not None:
         row.peers["igraph"] = timed(
-            lambda s: g.ig.distances(source=s, weights="weight")[0], sources)
+            lambda s: g.ig.distances(source=s, weights="weight")[0], sources
+        )
     if g.rx is not None:
         row.peers["rustworkx"] = timed(
-            lambda s: rx.dijkstra_shortest_path_lengths(g.rx, s, float), sources)
+            lambda s: rx.dijkstra_shortest_path_lengths(g.rx, s, float), sources
+        )
     if g.nx is not None:
         sub = sources[:2] if big else sources
         row.peers["networkx"] = measure(
-            lambda s: nx.single_source_dijkstra_path_length(g.nx, s, weight="weight"), sub,
-            repeat=2 if big else st.repeat, budget_s=st.budget_s, total=len(sources))
+            lambda s: nx.single_source_dijkstra_path_length(g.nx, s, weight="weight"),
+            sub,
+            repeat=2 if big else st.repeat,
+            budget_s=st.budget_s,
+            total=len(sources),
+        )
 
     ours = row.ours.outputs if row.ours else []
     ref = row.peers["scipy"].outputs
-    checks.add("one-to-all: ours == scipy (all sources)",
-               all(close(d, r) for (d, _), r in zip(ours, ref, strict=True)))
+    checks.add(
+        "one-to-all: ours == scipy (all sources)",
+        all(close(d, r) for (d, _), r in zip(ours, ref, strict=True)),
+    )
     dist, pred = ours[0]
     has = pred >= 0
     tree_ok = close(dist[c.tail[pred[has]]] + w[pred[has]], dist[has])
     checks.add("one-to-all: predecessor tree consistent", tree_ok)
-    checks.add("one-to-all: scipy+pred == scipy",
-               close(row.peers["scipy+pred"].outputs[0][0], ref[0]))
+    checks.add(
+        "one-to-all: scipy+pred == scipy", close(row.peers["scipy+pred"].outputs[0][0], ref[0])
+    )
     s0 = sources[0]
     for name, out in (("igraph", "igraph"), ("rustworkx", "rustworkx"), ("networkx", "networkx")):
         if out not in row.peers:
@@ -205,73 +222,100 @@ def one_to_all(g: Graphs, sources: list[int], st: Settings, checks: Checks) -> R
     return row
 
 
-def single_pair(g: Graphs, pairs: list[tuple[int, int]], st: Settings,
-                checks: Checks) -> list[Row]:
+def single_pair(g: Graphs, pairs: list[tuple[int, int]], st: Settings, checks: Checks) -> list[Row]:
     c, w, big = g.comp, g.w, g.comp.n_vertices > NX_FULL_MAX_N
     timed = partial(measure, repeat=st.repeat, budget_s=st.budget_s)
     node_pairs = [(c.node_ids[c.vertex_node[s]], c.node_ids[c.vertex_node[t]]) for s, t in pairs]
 
     def kernel(p: tuple[int, int]) -> tuple[float, np.ndarray]:
-        return _kernels.bidirectional(c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail, w,
-                                      p[0], p[1])
+        return _kernels.bidirectional(
+            c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail, w, p[0], p[1]
+        )
 
     ours_kernel = timed(kernel, pairs)
-    ours_public = timed(lambda p: route(c, p[0], p[1], cargo="container", optimize="time"),
-                          node_pairs)
+    ours_public = timed(
+        lambda p: route(c, p[0], p[1], cargo="container", optimize="time"), node_pairs
+    )
     peers: dict[str, Measured] = {
-        "scipy+pred": timed(lambda p: _scipy_path(g.csr, p[0], p[1]), pairs)}
+        "scipy+pred": timed(lambda p: _scipy_path(g.csr, p[0], p[1]), pairs)
+    }
     if g.ig is not None:
         peers["igraph"] = timed(
-            lambda p: g.ig.get_shortest_path(p[0], p[1], weights="weight", output="epath"),
-            pairs)
+            lambda p: g.ig.get_shortest_path(p[0], p[1], weights="weight", output="epath"), pairs
+        )
     if g.rx is not None:
         peers["rustworkx"] = timed(
-            lambda p: rx.dijkstra_shortest_paths(g.rx, p[0], target=p[1], weight_fn=float),
-            pairs)
+            lambda p: rx.dijkstra_shortest_paths(g.rx, p[0], target=p[1], weight_fn=float), pairs
+        )
     if g.nx is not None:
         sub = pairs[:10] if big else pairs
         peers["networkx"] = measure(
-            lambda p: nx.bidirectional_dijkstra(g.nx, p[0], p[1], weight="weight"), sub,
-            repeat=2 if big else st.repeat, budget_s=st.budget_s, total=len(pairs))
-    length_only = Row("single pair, length only (info)", ours_kernel,
-                      note="ours is the bidirectional kernel (it returns the path too)")
-    length_only.peers["scipy"] = timed(lambda p: dijkstra(g.csr, indices=p[0])[p[1]],
-                                         pairs)
+            lambda p: nx.bidirectional_dijkstra(g.nx, p[0], p[1], weight="weight"),
+            sub,
+            repeat=2 if big else st.repeat,
+            budget_s=st.budget_s,
+            total=len(pairs),
+        )
+    length_only = Row(
+        "single pair, length only (info)",
+        ours_kernel,
+        note="ours is the bidirectional kernel (it returns the path too)",
+    )
+    length_only.peers["scipy"] = timed(lambda p: dijkstra(g.csr, indices=p[0])[p[1]], pairs)
     if g.rx is not None:
         length_only.peers["rustworkx"] = timed(
-            lambda p: rx.dijkstra_shortest_path_lengths(g.rx, p[0], float, goal=p[1]),
-            pairs)
+            lambda p: rx.dijkstra_shortest_path_lengths(g.rx, p[0], float, goal=p[1]), pairs
+        )
 
     ref = [d for d, _ in peers["scipy+pred"].outputs]
     kern = ours_kernel.outputs
     checks.add("single pair: kernel length == scipy", close([v for v, _ in kern], ref))
-    checks.add("single pair: kernel paths valid (chained, ends, sum == length)",
-               all(edge_path_ok(c, w, p, s, t, v)
-                   for (v, p), (s, t) in zip(kern, pairs, strict=True)))
-    checks.add("single pair: route() objective == scipy",
-               close([r.objective_value for r in ours_public.outputs], ref))
-    checks.add("single pair: route() edges == kernel path",
-               all(np.array_equal(r.edges, p) for r, (_, p)
-                   in zip(ours_public.outputs, kern, strict=True)))
-    checks.add("single pair: scipy path length == scipy distance",
-               close([node_path_length(c, w, p) for _, p in peers["scipy+pred"].outputs], ref))
+    checks.add(
+        "single pair: kernel paths valid (chained, ends, sum == length)",
+        all(edge_path_ok(c, w, p, s, t, v) for (v, p), (s, t) in zip(kern, pairs, strict=True)),
+    )
+    checks.add(
+        "single pair: route() objective == scipy",
+        close([r.objective_value for r in ours_public.outputs], ref),
+    )
+    checks.add(
+        "single pair: route() edges == kernel path",
+        all(
+            np.array_equal(r.edges, p) for r, (_, p) in zip(ours_public.outputs, kern, strict=True)
+        ),
+    )
+    checks.add(
+        "single pair: scipy path length == scipy distance",
+        close([node_path_length(c, w, p) for _, p in peers["scipy+pred"].outputs], ref),
+    )
     if "igraph" in peers:
-        checks.add("single pair: igraph == scipy",
-                   close([w[e].sum() for e in peers["igraph"].outputs], ref))
+        checks.add(
+            "single pair: igraph == scipy",
+            close([w[e].sum() for e in peers["igraph"].outputs], ref),
+        )
     if "rustworkx" in peers:
-        got = [node_path_length(c, w, out[t]) for out, (_, t)
-               in zip(peers["rustworkx"].outputs, pairs, strict=True)]
+        got = [
+            node_path_length(c, w, out[t])
+            for out, (_, t) in zip(peers["rustworkx"].outputs, pairs, strict=True)
+        ]
         checks.add("single pair: rustworkx == scipy", close(got, ref))
-        lens = [out[t] for out, (_, t)
-                in zip(length_only.peers["rustworkx"].outputs, pairs, strict=True)]
+        lens = [
+            out[t]
+            for out, (_, t) in zip(length_only.peers["rustworkx"].outputs, pairs, strict=True)
+        ]
         checks.add("single pair: rustworkx (length, goal) == scipy", close(lens, ref))
     if "networkx" in peers:
         got = [length for length, _ in peers["networkx"].outputs]
-        checks.add("single pair: networkx == scipy", close(got, ref[:len(got)]))
+        checks.add("single pair: networkx == scipy", close(got, ref[: len(got)]))
     return [
         Row("single pair + path, kernel", ours_kernel, dict(peers), ("ratio", 2.0)),
-        Row("single pair + path, route()", ours_public, dict(peers), ("ratio", 2.0),
-            note="public API end to end: node lookup, edge_costs, search, legs"),
+        Row(
+            "single pair + path, route()",
+            ours_public,
+            dict(peers),
+            ("ratio", 2.0),
+            note="public API end to end: node lookup, edge_costs, search, legs",
+        ),
         length_only,
     ]
 
@@ -281,46 +325,76 @@ def yen(g: Graphs, pairs: list[tuple[int, int]], st: Settings, checks: Checks) -
     timed = partial(measure, repeat=st.repeat, budget_s=st.budget_s)
     node_pairs = [(c.node_ids[c.vertex_node[s]], c.node_ids[c.vertex_node[t]]) for s, t in pairs]
     ours_kernel = timed(
-        lambda p: _kernels.k_shortest(c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail,
-                                      w, p[0], p[1], K), pairs)
-    ours_public = timed(lambda p: k_routes(c, p[0], p[1], k=K, distinct_links=False),
-                          node_pairs)
+        lambda p: _kernels.k_shortest(
+            c.indptr, c.indices, c.rev_indptr, c.rev_edges, c.tail, w, p[0], p[1], K
+        ),
+        pairs,
+    )
+    ours_public = timed(lambda p: k_routes(c, p[0], p[1], k=K, distinct_links=False), node_pairs)
     peers: dict[str, Measured] = {}
     if g.ig is not None:
         peers["igraph"] = timed(
-            lambda p: g.ig.get_k_shortest_paths(p[0], to=p[1], k=K, weights="weight",
-                                                output="epath"), pairs)
+            lambda p: g.ig.get_k_shortest_paths(
+                p[0], to=p[1], k=K, weights="weight", output="epath"
+            ),
+            pairs,
+        )
     nx_note = ""
     if g.nx is not None and c.n_vertices <= NX_FULL_MAX_N:
         sub = pairs[:3]
         peers["networkx"] = measure(
-            lambda p: [nx.path_weight(g.nx, q, "weight") for q in itertools.islice(
-                nx.shortest_simple_paths(g.nx, p[0], p[1], weight="weight"), K)],
-            sub, repeat=1, budget_s=st.budget_s, total=len(pairs))
+            lambda p: [
+                nx.path_weight(g.nx, q, "weight")
+                for q in itertools.islice(
+                    nx.shortest_simple_paths(g.nx, p[0], p[1], weight="weight"), K
+                )
+            ],
+            sub,
+            repeat=1,
+            budget_s=st.budget_s,
+            total=len(pairs),
+        )
     elif g.nx is not None:
         nx_note = f"; networkx skipped above {NX_FULL_MAX_N} nodes (too slow)"
 
     ours_len = [[v for v, _ in out] for out in ours_kernel.outputs]
-    checks.add(f"Yen k={K}: kernel paths valid and loopless",
-               all(edge_path_ok(c, w, p, s, t, v)
-                   and len(set(c.tail[p].tolist()) - {t}) == len(p)
-                   for out, (s, t) in zip(ours_kernel.outputs, pairs, strict=True)
-                   for v, p in out))
-    checks.add(f"Yen k={K}: k_routes() == kernel",
-               all(close([r.objective_value for r in rs.routes], lens)
-                   for rs, lens in zip(ours_public.outputs, ours_len, strict=True)))
+    checks.add(
+        f"Yen k={K}: kernel paths valid and loopless",
+        all(
+            edge_path_ok(c, w, p, s, t, v) and len(set(c.tail[p].tolist()) - {t}) == len(p)
+            for out, (s, t) in zip(ours_kernel.outputs, pairs, strict=True)
+            for v, p in out
+        ),
+    )
+    checks.add(
+        f"Yen k={K}: k_routes() == kernel",
+        all(
+            close([r.objective_value for r in rs.routes], lens)
+            for rs, lens in zip(ours_public.outputs, ours_len, strict=True)
+        ),
+    )
     if "igraph" in peers:
         ig_len = [[float(w[e].sum()) for e in out] for out in peers["igraph"].outputs]
-        checks.add(f"Yen k={K}: kernel lengths == igraph",
-                   all(close(a, b) for a, b in zip(ours_len, ig_len, strict=True)))
+        checks.add(
+            f"Yen k={K}: kernel lengths == igraph",
+            all(close(a, b) for a, b in zip(ours_len, ig_len, strict=True)),
+        )
     if "networkx" in peers:
-        checks.add(f"Yen k={K}: kernel lengths == networkx",
-                   all(close(a, b) for a, b in zip(ours_len, peers["networkx"].outputs,
-                                                     strict=False)))
+        checks.add(
+            f"Yen k={K}: kernel lengths == networkx",
+            all(close(a, b) for a, b in zip(ours_len, peers["networkx"].outputs, strict=False)),
+        )
     note = "ratio against the fastest peer (igraph is the one the issue names)"
-    return [Row(f"Yen k={K}, kernel", ours_kernel, dict(peers), ("ratio", 1.0), note + nx_note),
-            Row(f"Yen k={K}, k_routes()", ours_public, dict(peers), ("ratio", 1.0),
-                "public API, distinct_links=False")]
+    return [
+        Row(f"Yen k={K}, kernel", ours_kernel, dict(peers), ("ratio", 1.0), note + nx_note),
+        Row(
+            f"Yen k={K}, k_routes()",
+            ours_public,
+            dict(peers),
+            ("ratio", 1.0),
+            "public API, distinct_links=False",
+        ),
+    ]
 
 
 def _largest_component(comp: CompiledNetwork, w: np.ndarray) -> np.ndarray:
@@ -341,44 +415,64 @@ def bench_size(n: int, args: argparse.Namespace, st: Settings, checks: Checks) -
     t0 = time.perf_counter()
     w = objective_weights(edge_costs(comp, "container"), "time")
     t_weights = time.perf_counter() - t0
-    print(f"{len(net.nodes):,} nodes, {len(net.links):,} links -> {comp.n_vertices:,} vertices, "
-          f"{comp.n_edges:,} edges; build {fmt_s(t_build)}, compile {fmt_s(t_compile)}, "
-          f"weights (edge_costs + objective_weights) {fmt_s(t_weights)}")
+    print(
+        f"{len(net.nodes):,} nodes, {len(net.links):,} links -> {comp.n_vertices:,} vertices, "
+        f"{comp.n_edges:,} edges; build {fmt_s(t_build)}, compile {fmt_s(t_compile)}, "
+        f"weights (edge_costs + objective_weights) {fmt_s(t_weights)}"
+    )
     checks.add(f"n={n}: weights finite and positive", bool(np.all(np.isfinite(w) & (w > 0))))
-    n_parallel = comp.n_edges - len(np.unique(comp.tail.astype(np.int64) * comp.n_vertices
-                                              + comp.indices))
+    n_parallel = comp.n_edges - len(
+        np.unique(comp.tail.astype(np.int64) * comp.n_vertices + comp.indices)
+    )
     checks.add(f"n={n}: no parallel edges (peers see the same simple graph)", n_parallel == 0)
 
     g, peer_build = build_peers(comp, w)
-    print("peer graph build from the CSR (untimed in the table): "
-          + ", ".join(f"{k} {fmt_s(v)}" for k, v in peer_build.items()))
+    print(
+        "peer graph build from the CSR (untimed in the table): "
+        + ", ".join(f"{k} {fmt_s(v)}" for k, v in peer_build.items())
+    )
     rng = np.random.default_rng([args.seed, n, 1])
     core = _largest_component(comp, w)
     sources = [int(v) for v in rng.choice(core, st.n_sources, replace=False)]
-    pairs = [(int(a), int(b)) for a, b in (rng.choice(core, 2, replace=False)
-                                           for _ in range(st.n_pairs))]
-    print(f"largest strongly connected component: {len(core):,} vertices; "
-          f"{len(sources)} sources, {len(pairs)} OD pairs, Yen on {min(st.n_yen, len(pairs))}")
+    pairs = [
+        (int(a), int(b)) for a, b in (rng.choice(core, 2, replace=False) for _ in range(st.n_pairs))
+    ]
+    print(
+        f"largest strongly connected component: {len(core):,} vertices; "
+        f"{len(sources)} sources, {len(pairs)} OD pairs, Yen on {min(st.n_yen, len(pairs))}"
+    )
 
     size_checks = Checks()
     rows = [one_to_all(g, sources, st, size_checks)]
     rows += single_pair(g, pairs, st, size_checks)
-    rows += yen(g, pairs[:st.n_yen], st, size_checks)
+    rows += yen(g, pairs[: st.n_yen], st, size_checks)
     for r in size_checks.results:
         checks.add(f"n={n}: {r['check']}", r["ok"], r["detail"])
     print_table(f"n = {n:,} ({comp.n_vertices:,} vertices, {comp.n_edges:,} edges)", rows)
     mem = memory_in_subprocess(n, args.seed) if not args.no_memory else None
     if mem:
-        print(f"  - peak memory, build + compile in a fresh process: RSS +{mem['delta_mb']:.0f} MB"
-              f" (peak {mem['peak_mb']:.0f} MB, after imports {mem['baseline_mb']:.0f} MB); "
-              f"compiled arrays {mem['compiled_mb']:.1f} MB")
+        print(
+            f"  - peak memory, build + compile in a fresh process: RSS +{mem['delta_mb']:.0f} MB"
+            f" (peak {mem['peak_mb']:.0f} MB, after imports {mem['baseline_mb']:.0f} MB); "
+            f"compiled arrays {mem['compiled_mb']:.1f} MB"
+        )
     size_checks.print()
     del g
-    return {"n": n, "nodes": len(net.nodes), "links": len(net.links),
-            "vertices": comp.n_vertices, "edges": comp.n_edges, "build_s": t_build,
-            "compile_s": t_compile, "weights_s": t_weights, "peer_build_s": peer_build,
-            "core_vertices": len(core), "rows": [r.to_json() for r in rows], "memory": mem,
-            "checks": size_checks.results}
+    return {
+        "n": n,
+        "nodes": len(net.nodes),
+        "links": len(net.links),
+        "vertices": comp.n_vertices,
+        "edges": comp.n_edges,
+        "build_s": t_build,
+        "compile_s": t_compile,
+        "weights_s": t_weights,
+        "peer_build_s": peer_build,
+        "core_vertices": len(core),
+        "rows": [r.to_json() for r in rows],
+        "memory": mem,
+        "checks": size_checks.results,
+    }
 
 
 # -- bundled corridor --------------------------------------------------------------------
@@ -419,8 +513,7 @@ def bench_corridor(args: argparse.Namespace, st: Settings, checks: Checks) -> di
         values, errors = [], Counter[str]()
         for o, d in od_ids:
             try:
-                values.append(route(comp, o, d, cargo="container", optimize="time")
-                              .objective_value)
+                values.append(route(comp, o, d, cargo="container", optimize="time").objective_value)
             except CorridorError as exc:
                 values.append(float("inf"))
                 errors[type(exc).__name__] += 1
@@ -429,47 +522,71 @@ def bench_corridor(args: argparse.Namespace, st: Settings, checks: Checks) -> di
     m_route = timed(all_routes, [None])
     values, errors = m_route.outputs[0]
     open_ids = {nd.id for nd in net.nodes if nd.status == "open"}
-    closed_end = sum(1 for (o, d), v in zip(od_ids, values, strict=True)
-                     if not np.isfinite(v) and not {o, d} <= open_ids)
+    closed_end = sum(
+        1
+        for (o, d), v in zip(od_ids, values, strict=True)
+        if not np.isfinite(v) and not {o, d} <= open_ids
+    )
     skim_note = ""
     try:
         m_skim = timed(lambda _: skim(comp, ids, ids, cargo="container"), [None])
     except Exception as exc:
-        skim_note = (f"skim() over all nodes failed ({type(exc).__name__}: {exc}); "
-                     "timed over open nodes only")
+        skim_note = (
+            f"skim() over all nodes failed ({type(exc).__name__}: {exc}); "
+            "timed over open nodes only"
+        )
         checks.add("corridor: skim() accepts every node id", False, skim_note)
         ids_open = [i for i in ids if i in open_ids]
         m_skim = timed(lambda _: skim(comp, ids_open, ids_open, cargo="container"), [None])
     sk = m_skim.outputs[0]
     pos = {x: i for i, x in enumerate(sk.origins)}
-    sk_vals = np.array([sk.objective_value[pos[o], pos[d]] if o in pos and d in pos
-                        else np.inf for o, d in od_ids])
+    sk_vals = np.array(
+        [sk.objective_value[pos[o], pos[d]] if o in pos and d in pos else np.inf for o, d in od_ids]
+    )
     rv = np.asarray(values)
     # skim ignores restrictions that name OD countries, so it can only be shorter
-    checks.add("corridor: skim <= route for every pair",
-               bool(np.all(sk_vals <= rv * (1 + 1e-9) + 1e-9)))
+    checks.add(
+        "corridor: skim <= route for every pair", bool(np.all(sk_vals <= rv * (1 + 1e-9) + 1e-9))
+    )
     same = int(np.sum(np.isclose(sk_vals, rv, rtol=1e-9) | (np.isinf(sk_vals) & np.isinf(rv))))
     n_nr = sum(errors.values())
     rows = [
         Row("load (read + parse YAML)", m_load),
         Row("compile (validate + compile)", m_compile),
         Row("load + compile", m_both, target=("max_s", 0.5), note="a fresh parse each repeat"),
-        Row(f"{len(od)} OD pairs via route() (total)", m_route, target=("max_s", 1.0),
+        Row(
+            f"{len(od)} OD pairs via route() (total)",
+            m_route,
+            target=("max_s", 1.0),
             note=f"errors: {dict(errors) or 'none'}; {closed_end} of them have a closed or "
-            "planned end node, the rest no path for containers"),
-        Row(f"{len(od)} OD pairs via skim() (one batch)", m_skim, target=("max_s", 1.0),
+            "planned end node, the rest no path for containers",
+        ),
+        Row(
+            f"{len(od)} OD pairs via skim() (one batch)",
+            m_skim,
+            target=("max_s", 1.0),
             note=(skim_note + "; " if skim_note else "")
             + f"{sk.objective_value.shape[0]}x{sk.objective_value.shape[1]} matrix; "
-            f"equals route() on {same}/{len(od)} pairs"),
+            f"equals route() on {same}/{len(od)} pairs",
+        ),
     ]
-    print(f"{label}: {len(net.nodes)} nodes, {len(net.links)} links -> {comp.n_vertices} "
-          f"vertices, {comp.n_edges} edges; {len(open_ids)} open nodes; "
-          f"{n_nr} of {len(od)} random pairs have no route")
+    print(
+        f"{label}: {len(net.nodes)} nodes, {len(net.links)} links -> {comp.n_vertices} "
+        f"vertices, {comp.n_edges} edges; {len(open_ids)} open nodes; "
+        f"{n_nr} of {len(od)} random pairs have no route"
+    )
     print_table("bundled corridor", rows)
-    return {"file": label, "nodes": len(net.nodes), "links": len(net.links),
-            "vertices": comp.n_vertices, "edges": comp.n_edges, "no_route": dict(errors),
-            "no_route_closed_end": closed_end,
-            "skim_equals_route": same, "rows": [r.to_json() for r in rows]}
+    return {
+        "file": label,
+        "nodes": len(net.nodes),
+        "links": len(net.links),
+        "vertices": comp.n_vertices,
+        "edges": comp.n_edges,
+        "no_route": dict(errors),
+        "no_route_closed_end": closed_end,
+        "skim_equals_route": same,
+        "rows": [r.to_json() for r in rows],
+    }
 
 
 # -- memory ----------------------------------------------------------------------------
@@ -483,11 +600,24 @@ def memory_probe(n: int, seed: int) -> dict[str, float]:
     base = rss_mb()
     comp = compile_network(synthetic_network(n, network_rng(seed, n)), check=False)
     peak = maxrss_mb()
-    arrays = [comp.indptr, comp.indices, comp.tail, comp.rev_indptr, comp.rev_edges,
-              comp.vertex_node, comp.vertex_kind, comp.vertex_class, comp.edge_commodity_mask,
-              *(a for _, a in comp.edge.items())]
-    return {"baseline_mb": base, "peak_mb": peak, "delta_mb": peak - base,
-            "compiled_mb": sum(a.nbytes for a in arrays) / 2**20}
+    arrays = [
+        comp.indptr,
+        comp.indices,
+        comp.tail,
+        comp.rev_indptr,
+        comp.rev_edges,
+        comp.vertex_node,
+        comp.vertex_kind,
+        comp.vertex_class,
+        comp.edge_commodity_mask,
+        *(a for _, a in comp.edge.items()),
+    ]
+    return {
+        "baseline_mb": base,
+        "peak_mb": peak,
+        "delta_mb": peak - base,
+        "compiled_mb": sum(a.nbytes for a in arrays) / 2**20,
+    }
 
 
 def memory_in_subprocess(n: int, seed: int) -> dict[str, float] | None:
@@ -510,21 +640,36 @@ def _environment() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    versions = {m: getattr(sys.modules.get(m), "__version__", None)
-                for m in ("numpy", "scipy", "networkx", "igraph", "rustworkx")}
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
-            "cpus": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)), **versions}
+    versions = {
+        m: getattr(sys.modules.get(m), "__version__", None)
+        for m in ("numpy", "scipy", "networkx", "igraph", "rustworkx")
+    }
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)),
+        **versions,
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", help="node counts (default 10000 100000)")
     p.add_argument("--repeat", type=int, help="timed repeats per measurement (default 5)")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke run: 10k only, 3 repeats, fewer sources and pairs")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 10k only, 3 repeats, fewer sources and pairs",
+    )
     p.add_argument("--seed", type=int, default=20241125)
-    p.add_argument("--budget", type=float, default=20.0,
-                   help="seconds one measurement may spend on repeats (default 20)")
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=20.0,
+        help="seconds one measurement may spend on repeats (default 20)",
+    )
     p.add_argument("--corridor", help="network file instead of the bundled corridor")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory probe")
     p.add_argument("--out", type=Path, help="JSON result file (default benchmarks/results/)")
@@ -538,28 +683,41 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(memory_probe(args.memory_probe, args.seed)))
         return 0
     sizes = args.sizes or ([10_000] if args.quick else [10_000, 100_000])
-    st = Settings(repeat=args.repeat or (3 if args.quick else 5), budget_s=args.budget,
-                  n_sources=3 if args.quick else 5, n_pairs=20 if args.quick else 50,
-                  n_yen=3 if args.quick else 10, od_pairs_corridor=1000)
+    st = Settings(
+        repeat=args.repeat or (3 if args.quick else 5),
+        budget_s=args.budget,
+        n_sources=3 if args.quick else 5,
+        n_pairs=20 if args.quick else 50,
+        n_yen=3 if args.quick else 10,
+        od_pairs_corridor=1000,
+    )
     missing = _load_peers()
     env = _environment()
     print("# corridor-twin routing benchmark")
     print(", ".join(f"{k} {v}" for k, v in env.items()))
     if missing:
         print(f"missing peers (install the 'bench' group): {', '.join(missing)}")
-    print(f"repeats {st.repeat} (median, after one warm-up call), budget {st.budget_s:g} s "
-          "per measurement; times are per call; ratio = fastest peer / ours")
+    print(
+        f"repeats {st.repeat} (median, after one warm-up call), budget {st.budget_s:g} s "
+        "per measurement; times are per call; ratio = fastest peer / ours"
+    )
     checks = Checks()
     t0 = time.perf_counter()
-    results = {"started": datetime.now().isoformat(timespec="seconds"), "environment": env,
-               "settings": vars(st), "seed": args.seed,
-               "sizes": [bench_size(n, args, st, checks) for n in sizes]}
+    results = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "environment": env,
+        "settings": vars(st),
+        "seed": args.seed,
+        "sizes": [bench_size(n, args, st, checks) for n in sizes],
+    }
     results["corridor"] = bench_corridor(args, st, checks)
     results["checks"] = checks.results
     results["wall_s"] = time.perf_counter() - t0
     failed = [c["check"] for c in checks.results if not c["ok"]]
-    print(f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
-          f"passed" + (f"; FAILED: {'; '.join(failed)}" if failed else ""))
+    print(
+        f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
+        f"passed" + (f"; FAILED: {'; '.join(failed)}" if failed else "")
+    )
     out = args.out or RESULTS_DIR / f"routing-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str))

@@ -38,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     med = statistics.median(times)
     print("| scenarios | analyses | median time | Python peak memory | target | result |")
     print("|---|---|---|---|---|---|")
-    print(f"| {len(names)} bundled | {', '.join(STANDARD_ANALYSES)} | {med:.2f} s | "
-          f"{peak:.0f} MB | < 10 s | {'PASS' if med < 10 else 'FAIL'} |")
+    print(
+        f"| {len(names)} bundled | {', '.join(STANDARD_ANALYSES)} | {med:.2f} s | "
+        f"{peak:.0f} MB | < 10 s | {'PASS' if med < 10 else 'FAIL'} |"
+    )
     return 0 if med < 10 else 1
 
 

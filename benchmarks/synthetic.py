@@ -58,20 +58,42 @@ def synthetic_network(n: int, rng: np.random.Generator) -> Network:
     lat = 38.0 + y / 111.0
     lon = 50.0 + x / 88.0  # km per degree of longitude near 38 N
     nodes = tuple(
-        Node(id=node_id[i], name=f"Node {i}", kind="junction", country="KZ",
-             lat=float(lat[i]), lon=float(lon[i]))
+        Node(
+            id=node_id[i],
+            name=f"Node {i}",
+            kind="junction",
+            country="KZ",
+            lat=float(lat[i]),
+            lon=float(lon[i]),
+        )
         for i in range(n)
     )
     links = tuple(
-        Link(id=f"L{j}", from_node=node_id[p], to_node=node_id[q], mode="rail", gauge_mm=1520,
-             length_km=float(lk), speed_kmh=float(sp), bidirectional=True)
+        Link(
+            id=f"L{j}",
+            from_node=node_id[p],
+            to_node=node_id[q],
+            mode="rail",
+            gauge_mm=1520,
+            length_km=float(lk),
+            speed_kmh=float(sp),
+            bidirectional=True,
+        )
         for j, ((p, q), lk, sp) in enumerate(zip(pairs.tolist(), length, speed, strict=True))
     )
     return Network(
         nodes=nodes,
         links=links,
-        commodities=(Commodity(id="container", name="Containers", unit="teu", t_per_teu=10.0,
-                               modes=("rail",), value_of_time_usd_per_unit_h=2.0),),
+        commodities=(
+            Commodity(
+                id="container",
+                name="Containers",
+                unit="teu",
+                t_per_teu=10.0,
+                modes=("rail",),
+                value_of_time_usd_per_unit_h=2.0,
+            ),
+        ),
         modes=(ModeDefaults(id="rail", speed_kmh=50.0, cost_usd_per_teu_km=0.5),),
         meta=Meta(name=f"synthetic-grid-{n}"),
     )

@@ -104,8 +104,9 @@ def make_network(
             ),
         ),
         modes=(
-            ModeDefaults(id="rail", speed_kmh=40.0,
-                         cost_usd_per_teu_km=DEFAULT_TARIFF_USD_PER_TEU_KM),
+            ModeDefaults(
+                id="rail", speed_kmh=40.0, cost_usd_per_teu_km=DEFAULT_TARIFF_USD_PER_TEU_KM
+            ),
         ),
         meta=Meta(name="random"),
     )
@@ -185,8 +186,9 @@ class Csr:
     rev_edges: np.ndarray
 
     def __repr__(self) -> str:
-        edges = list(zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist(),
-                         strict=True))
+        edges = list(
+            zip(self.tails.tolist(), self.heads.tolist(), self.weights.tolist(), strict=True)
+        )
         return f"Csr(n={self.n}, edges={edges})"
 
 
@@ -202,8 +204,7 @@ def to_csr(n: int, edges: Sequence[tuple[int, int, float]]) -> Csr:
     rev_edges = np.argsort(heads, kind="stable").astype(np.int32)
     rev_indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(heads, minlength=n), out=rev_indptr[1:])
-    return Csr(n, tails, heads, weights, indptr, heads.copy(), tails.copy(), rev_indptr,
-               rev_edges)
+    return Csr(n, tails, heads, weights, indptr, heads.copy(), tails.copy(), rev_indptr, rev_edges)
 
 
 weights_with_zero_and_inf = st.one_of(
@@ -231,8 +232,9 @@ def csr_graphs(
     if not self_loops:
         pair = pair.filter(lambda p: p[0] != p[1])
     possible = n * n if self_loops else n * (n - 1)
-    pairs = draw(st.lists(pair, min_size=min(2 * n, possible), max_size=max_degree * n,
-                          unique=not parallel))
+    pairs = draw(
+        st.lists(pair, min_size=min(2 * n, possible), max_size=max_degree * n, unique=not parallel)
+    )
     return to_csr(n, [(a, b, draw(weights)) for a, b in pairs])
 
 
@@ -241,6 +243,7 @@ def csr_graphs(
 # No surrogates (not encodable) and no NEL (U+0085), which PyYAML does not round-trip
 # (see test_io.py::test_round_trip_keeps_next_line_character).
 yaml_text = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\x85"), min_size=1,
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x85"),
+    min_size=1,
     max_size=20,
 )

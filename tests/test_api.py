@@ -47,8 +47,9 @@ def post(client: TestClient, path: str, body: Any) -> tuple[int, Any]:
 
 
 def test_route_matches_the_library(client: TestClient) -> None:
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "objective": "cost"})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "objective": "cost"}
+    )
     assert code == 200
     lib = ct.route(ct.load_corridor(), "Almaty", "Istanbul", optimize="cost")
     (r,) = body["routes"]
@@ -70,13 +71,22 @@ def test_k_routes_are_best_first_and_distinct(client: TestClient) -> None:
 
 
 def test_avoid_country_and_scenario(client: TestClient) -> None:
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "avoid_countries": ["RU"]})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "avoid_countries": ["RU"]}
+    )
     assert code == 200
     countries = {ct.load_corridor().node(n).country for n in body["routes"][0]["nodes"]}
     assert "RU" not in countries
-    code, body = post(client, R, {"origin": "Kostanay", "destination": "Yerevan",
-                                  "cargo": "grain", "scenario": "armenia-transit-open"})
+    code, body = post(
+        client,
+        R,
+        {
+            "origin": "Kostanay",
+            "destination": "Yerevan",
+            "cargo": "grain",
+            "scenario": "armenia-transit-open",
+        },
+    )
     assert code == 200
 
 
@@ -101,12 +111,16 @@ def test_unknown_node_is_422_at_its_field_with_suggestions(client: TestClient) -
     ("body", "loc"),
     [
         ({"origin": "Almaty"}, ["body", "destination"]),
-        ({"origin": "Almaty", "destination": "Baku", "objective": "fastest"},
-         ["body", "objective"]),
+        (
+            {"origin": "Almaty", "destination": "Baku", "objective": "fastest"},
+            ["body", "objective"],
+        ),
         ({"origin": "Almaty", "destination": "Baku", "k": 0}, ["body", "k"]),
         ({"origin": "Almaty", "destination": "Baku", "k": 99}, ["body", "k"]),
-        ({"origin": "Almaty", "destination": "Baku", "avoid_countries": ["Russia"]},
-         ["body", "avoid_countries", 0]),
+        (
+            {"origin": "Almaty", "destination": "Baku", "avoid_countries": ["Russia"]},
+            ["body", "avoid_countries", 0],
+        ),
         ({"origin": "Almaty", "destination": "Baku", "colour": "red"}, ["body", "colour"]),
     ],
 )
@@ -119,20 +133,24 @@ def test_validation_errors_are_422_with_the_field_path(
 
 
 def test_no_route_and_bad_option_and_unknown_scenario(client: TestClient) -> None:
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "modes": ["pipeline"]})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "modes": ["pipeline"]}
+    )
     assert code == 422
     assert body["error"] == "NoRouteError"
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "avoid_countries": ["KZ"]})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "avoid_countries": ["KZ"]}
+    )
     assert code == 400
     assert "KZ" in body["detail"]
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "scenario": "no-such"})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "scenario": "no-such"}
+    )
     assert code == 404
     assert "no stored scenario" in body["detail"]
-    code, body = post(client, R, {"origin": "Almaty", "destination": "Istanbul",
-                                  "cargo": "unobtainium"})
+    code, body = post(
+        client, R, {"origin": "Almaty", "destination": "Istanbul", "cargo": "unobtainium"}
+    )
     assert 400 <= code < 500
 
 
@@ -150,9 +168,7 @@ def test_capacity_default_and_named_sets(client: TestClient) -> None:
     assert code == 200
     assert body["unit"] == "teu"
     assert body["bounded"]
-    assert sum(c["capacity_per_year"] for c in body["cut"]) == pytest.approx(
-        body["value_per_year"]
-    )
+    assert sum(c["capacity_per_year"] for c in body["cut"]) == pytest.approx(body["value_per_year"])
     code, more = post(client, "/api/v1/capacity", {"scenario": "baku-port-phase-2"})
     assert more["value_per_year"] > body["value_per_year"]
     code, body = post(client, "/api/v1/capacity", {"sources": ["Almaty"], "sinks": ["Nowhere"]})
@@ -186,8 +202,11 @@ def test_scenarios_list_and_compare(client: TestClient) -> None:
     r = client.get("/api/v1/scenarios")
     names = [s["name"] for s in r.json()]
     assert "more-caspian-ferries" in names
-    code, body = post(client, "/api/v1/scenarios/compare",
-                      {"scenarios": ["baku-port-phase-2"], "analyses": ["throughput"]})
+    code, body = post(
+        client,
+        "/api/v1/scenarios/compare",
+        {"scenarios": ["baku-port-phase-2"], "analyses": ["throughput"]},
+    )
     assert code == 200
     rows = {row["scenario"]: row for row in body["results"]["throughput"]}
     assert rows["baku-port-phase-2"]["delta"] > 0
@@ -196,8 +215,14 @@ def test_scenarios_list_and_compare(client: TestClient) -> None:
 
 
 def test_reliability_is_seeded_and_has_a_histogram(client: TestClient) -> None:
-    req = {"origin": "Almaty", "destination": "Istanbul", "draws": 2000, "seed": 7,
-           "deadline_days": 14, "bins": 20}
+    req = {
+        "origin": "Almaty",
+        "destination": "Istanbul",
+        "draws": 2000,
+        "seed": 7,
+        "deadline_days": 14,
+        "bins": 20,
+    }
     code, a = post(client, "/api/v1/reliability", req)
     _, b = post(client, "/api/v1/reliability", req)
     assert code == 200
@@ -229,16 +254,34 @@ def test_openapi_schema_lists_every_action(tmp_path: Any) -> None:
     schema = create_app(ApiSettings(web=False, data_dir=tmp_path)).openapi()
     paths = set(schema["paths"])
     assert {
-        "/api/v1/routes", "/api/v1/routes/pareto", "/api/v1/capacity", "/api/v1/assignment",
-        "/api/v1/scenarios", "/api/v1/scenarios/compare", "/api/v1/reliability",
-        "/api/v1/network/geojson", "/api/v1/network/nodes", "/api/v1/network/utilisation",
-        "/api/v1/meta", "/api/v1/health", "/api/v1/me", "/api/v1/networks",
-        "/api/v1/networks/{name}/versions", "/api/v1/networks/{name}/versions/{version}",
-        "/api/v1/networks/{name}/links/{record_id}", "/api/v1/networks/{name}/nodes/{record_id}",
-        "/api/v1/networks/{name}/audit", "/api/v1/networks/{name}/ownership",
-        "/api/v1/scenarios/{name}", "/api/v1/demand/{name}", "/api/v1/runs",
-        "/api/v1/runs/{run_id}", "/api/v1/organisations", "/api/v1/users",
-        "/api/v1/users/{name}/tokens", "/api/v1/tokens/{token_id}",
+        "/api/v1/routes",
+        "/api/v1/routes/pareto",
+        "/api/v1/capacity",
+        "/api/v1/assignment",
+        "/api/v1/scenarios",
+        "/api/v1/scenarios/compare",
+        "/api/v1/reliability",
+        "/api/v1/network/geojson",
+        "/api/v1/network/nodes",
+        "/api/v1/network/utilisation",
+        "/api/v1/meta",
+        "/api/v1/health",
+        "/api/v1/me",
+        "/api/v1/networks",
+        "/api/v1/networks/{name}/versions",
+        "/api/v1/networks/{name}/versions/{version}",
+        "/api/v1/networks/{name}/links/{record_id}",
+        "/api/v1/networks/{name}/nodes/{record_id}",
+        "/api/v1/networks/{name}/audit",
+        "/api/v1/networks/{name}/ownership",
+        "/api/v1/scenarios/{name}",
+        "/api/v1/demand/{name}",
+        "/api/v1/runs",
+        "/api/v1/runs/{run_id}",
+        "/api/v1/organisations",
+        "/api/v1/users",
+        "/api/v1/users/{name}/tokens",
+        "/api/v1/tokens/{token_id}",
     } <= paths
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert set(schema["paths"]["/api/v1/networks/{name}/links/{record_id}"]) == {"get", "patch"}
@@ -249,8 +292,9 @@ def test_openapi_schema_lists_every_action(tmp_path: Any) -> None:
 
 
 def test_apps_are_independent_and_the_provider_plugs_in(mini: ct.Network, tmp_path: Any) -> None:
-    app = create_app(ApiSettings(web=False, data_dir=tmp_path / "a"),
-                     provider=BundledProvider(mini))
+    app = create_app(
+        ApiSettings(web=False, data_dir=tmp_path / "a"), provider=BundledProvider(mini)
+    )
     one = create_app(ApiSettings(web=False, data_dir=tmp_path / "b"))
     other = create_app(ApiSettings(web=False, data_dir=tmp_path / "c"))
     with TestClient(one), TestClient(other):
@@ -279,8 +323,13 @@ def test_principal_dependency_guards_the_whole_api(tmp_path: Any) -> None:
 
 
 def test_settings_from_env_and_no_inf_in_json(tmp_path: Any) -> None:
-    s = ApiSettings.from_env({"CORRIDOR_MAX_BODY_BYTES": "40", "CORRIDOR_WEB": "false",
-                              "CORRIDOR_DATA_DIR": str(tmp_path)})
+    s = ApiSettings.from_env(
+        {
+            "CORRIDOR_MAX_BODY_BYTES": "40",
+            "CORRIDOR_WEB": "false",
+            "CORRIDOR_DATA_DIR": str(tmp_path),
+        }
+    )
     assert s.max_body_bytes == 40
     assert s.web is False
     assert s.data_dir == tmp_path

@@ -29,8 +29,14 @@ from corridor_twin.errors import AuthenticationError  # noqa: E402
 
 # Built when the module is collected (schemathesis parametrizes from it); the app is this
 # module's own instance, on a store in a temporary directory, started by ``running_app``.
-APP = create_app(ApiSettings(web=False, data_dir=tempfile.mkdtemp(prefix="corridor-fuzz-"),
-                             token_cache_s=0, job_workers=1))
+APP = create_app(
+    ApiSettings(
+        web=False,
+        data_dir=tempfile.mkdtemp(prefix="corridor-fuzz-"),
+        token_cache_s=0,
+        job_workers=1,
+    )
+)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True

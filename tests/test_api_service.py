@@ -71,8 +71,9 @@ def svc(
     s.close()
 
 
-def _patch(client: TestClient, path: str, values: dict[str, Any], version: int | None,
-           **kw: Any) -> Any:
+def _patch(
+    client: TestClient, path: str, values: dict[str, Any], version: int | None, **kw: Any
+) -> Any:
     body: dict[str, Any] = {"values": values}
     if version is not None:
         body["expected_version"] = version
@@ -116,7 +117,10 @@ def test_health_needs_no_token_and_tokens_are_stored_hashed(svc: Service) -> Non
 
 def test_me_names_user_organisation_and_role(svc: Service) -> None:
     assert svc.baku.get("/api/v1/me").json() == {
-        "user": "baku-port", "organisation": "Port of Baku", "role": "editor"}
+        "user": "baku-port",
+        "organisation": "Port of Baku",
+        "role": "editor",
+    }
     assert svc.viewer.get("/api/v1/me").json()["role"] == "viewer"
 
 
@@ -132,9 +136,15 @@ def test_owner_edits_a_link_making_a_new_version(svc: Service) -> None:
     out = r.json()
     assert out["version"]["version"] == v + 1
     assert out["version"]["organisation"] == "Port of Baku"
-    assert out["changes"] == [{"table": "links", "record_id": FERRY,
-                               "field": "capacity_t_per_year", "old_value": old,
-                               "new_value": 3_000_000 + v}]
+    assert out["changes"] == [
+        {
+            "table": "links",
+            "record_id": FERRY,
+            "field": "capacity_t_per_year",
+            "old_value": old,
+            "new_value": 3_000_000 + v,
+        }
+    ]
     # the old version stays readable and unchanged
     before = svc.baku.get(LINK + FERRY, params={"version": v}).json()
     assert before["values"].get("capacity_t_per_year") == old
@@ -143,12 +153,17 @@ def test_owner_edits_a_link_making_a_new_version(svc: Service) -> None:
     assert [x["version"] for x in versions][-2:] == [v, v + 1]
     text = svc.baku.get(f"/api/v1/networks/titr/versions/{v + 1}").text
     assert f"capacity_t_per_year: {3_000_000 + v}" in text
-    as_json = svc.baku.get(f"/api/v1/networks/titr/versions/{v + 1}",
-                           params={"format": "json"}).json()
+    as_json = svc.baku.get(
+        f"/api/v1/networks/titr/versions/{v + 1}", params={"format": "json"}
+    ).json()
     assert any(link["id"] == FERRY for link in as_json["links"])
     audit = svc.baku.get("/api/v1/networks/titr/audit", params={"record_id": FERRY}).json()
     assert (audit[-1]["user"], audit[-1]["version"], audit[-1]["new_value"]) == (
-        "baku-port", v + 1, 3_000_000 + v)
+        "baku-port",
+        v + 1,
+        3_000_000 + v,
+    )
+
     # the compute endpoints see the edit; ?version= pins the old one
     def cap(params: dict[str, Any]) -> Any:
         fc = svc.baku.get("/api/v1/network/geojson", params=params).json()
@@ -190,11 +205,17 @@ def test_stale_version_409(svc: Service) -> None:
     stale = _patch(svc.baku, LINK + FERRY, {"capacity_t_per_year": 7}, v)
     assert stale.status_code == 409
     assert (stale.json()["expected"], stale.json()["actual"]) == (v, v + 1)
-    by_header = _patch(svc.baku, LINK + FERRY, {"capacity_t_per_year": 7}, None,
-                       headers={"If-Match": f'"{v}"'})
+    by_header = _patch(
+        svc.baku, LINK + FERRY, {"capacity_t_per_year": 7}, None, headers={"If-Match": f'"{v}"'}
+    )
     assert by_header.status_code == 409
-    ok = _patch(svc.baku, LINK + FERRY, {"capacity_t_per_year": 2_500_000 + v}, None,
-                headers={"If-Match": f'"{v + 1}"'})
+    ok = _patch(
+        svc.baku,
+        LINK + FERRY,
+        {"capacity_t_per_year": 2_500_000 + v},
+        None,
+        headers={"If-Match": f'"{v + 1}"'},
+    )
     assert ok.status_code == 200
     missing = _patch(svc.baku, LINK + FERRY, {"capacity_t_per_year": 7}, None)
     assert missing.status_code == 422
@@ -248,23 +269,37 @@ def test_admin_only_endpoints(svc: Service) -> None:
         assert c.get("/api/v1/users").status_code == 403
         assert c.get("/api/v1/organisations").status_code == 403
         assert c.post("/api/v1/organisations", json={"name": "Rogue"}).status_code == 403
-        assert c.post("/api/v1/users", json={"name": "r", "organisation": "Port of Baku",
-                                             "role": "admin"}).status_code == 403
-        assert c.post("/api/v1/networks/titr/ownership", json={
-            "table": "links", "pattern": "*", "organisation": "Port of Baku"}).status_code == 403
+        assert (
+            c.post(
+                "/api/v1/users", json={"name": "r", "organisation": "Port of Baku", "role": "admin"}
+            ).status_code
+            == 403
+        )
+        assert (
+            c.post(
+                "/api/v1/networks/titr/ownership",
+                json={"table": "links", "pattern": "*", "organisation": "Port of Baku"},
+            ).status_code
+            == 403
+        )
         assert c.patch("/api/v1/users/gr", json={"active": False}).status_code == 403
         assert c.post("/api/v1/users/gr/tokens", json={}).status_code == 403
     n = len(svc.admin.get("/api/v1/organisations").json())
     r = svc.admin.post("/api/v1/organisations", json={"name": f"Poti Sea Port {n}"})
     assert r.status_code == 201
-    assert svc.admin.post("/api/v1/organisations",
-                          json={"name": f"Poti Sea Port {n}"}).status_code == 409
-    r = svc.admin.post("/api/v1/users", json={"name": f"poti{n}",
-                                              "organisation": f"Poti Sea Port {n}",
-                                              "role": "editor"})
+    assert (
+        svc.admin.post("/api/v1/organisations", json={"name": f"Poti Sea Port {n}"}).status_code
+        == 409
+    )
+    r = svc.admin.post(
+        "/api/v1/users",
+        json={"name": f"poti{n}", "organisation": f"Poti Sea Port {n}", "role": "editor"},
+    )
     assert r.status_code == 201
-    rule = svc.admin.post("/api/v1/networks/titr/ownership", json={
-        "table": "nodes", "pattern": "GE_POT", "organisation": f"Poti Sea Port {n}"})
+    rule = svc.admin.post(
+        "/api/v1/networks/titr/ownership",
+        json={"table": "nodes", "pattern": "GE_POT", "organisation": f"Poti Sea Port {n}"},
+    )
     assert rule.status_code == 201
     issued = svc.admin.post(f"/api/v1/users/poti{n}/tokens", json={"label": "test"}).json()
     poti = svc.client(issued["token"])
@@ -272,8 +307,9 @@ def test_admin_only_endpoints(svc: Service) -> None:
     v = svc.version()
     assert _patch(poti, NODE + "GE_POT", {"operator": f"Poti {n}"}, v).status_code == 200
     # revoking the rule takes the right away; revoking the token locks the user out
-    assert svc.admin.delete(f"/api/v1/networks/titr/ownership/{rule.json()['id']}").status_code \
-        == 204
+    assert (
+        svc.admin.delete(f"/api/v1/networks/titr/ownership/{rule.json()['id']}").status_code == 204
+    )
     assert _patch(poti, NODE + "GE_POT", {"operator": "x"}, v + 1).status_code == 403
     (tok,) = poti.get(f"/api/v1/users/poti{n}/tokens").json()
     assert poti.delete(f"/api/v1/tokens/{tok['id']}").status_code == 204
@@ -289,8 +325,10 @@ def test_scenarios_and_demand_documents(svc: Service) -> None:
     doc = svc.viewer.get("/api/v1/scenarios/more-caspian-ferries").json()
     assert doc["version"] >= 1
     assert "more-caspian-ferries" in doc["text"]
-    body = {"text": doc["text"] + "\n# reviewed by the secretariat\n",
-            "expected_version": doc["version"]}
+    body = {
+        "text": doc["text"] + "\n# reviewed by the secretariat\n",
+        "expected_version": doc["version"],
+    }
     assert svc.viewer.put("/api/v1/scenarios/more-caspian-ferries", json=body).status_code == 403
     r = svc.admin.put("/api/v1/scenarios/more-caspian-ferries", json=body)
     assert r.status_code == 200, r.text
@@ -306,8 +344,13 @@ def test_scenarios_and_demand_documents(svc: Service) -> None:
     assert [d["name"] for d in svc.viewer.get("/api/v1/demand").json()] == ["demand_2024"]
     demand = svc.viewer.get("/api/v1/demand/demand_2024").json()
     assert "titr-crude-btc" in demand["text"]
-    assert svc.admin.put("/api/v1/demand/demand_2024", json={
-        "text": "meta: [unclosed\n", "expected_version": demand["version"]}).status_code == 422
+    assert (
+        svc.admin.put(
+            "/api/v1/demand/demand_2024",
+            json={"text": "meta: [unclosed\n", "expected_version": demand["version"]},
+        ).status_code
+        == 422
+    )
     # the compute endpoints use the stored scenarios
     names = [s["name"] for s in svc.viewer.get("/api/v1/scenarios").json()]
     assert "more-caspian-ferries" in names
@@ -344,24 +387,33 @@ def test_run_lifecycle_and_result_equals_the_direct_call(svc: Service) -> None:
 
 
 def test_run_inputs_are_validated_with_the_field_path(svc: Service) -> None:
-    r = svc.viewer.post("/api/v1/runs", json={"kind": "reliability",
-                                              "inputs": {"origin": "Almaty", "draws": 5}})
+    r = svc.viewer.post(
+        "/api/v1/runs", json={"kind": "reliability", "inputs": {"origin": "Almaty", "draws": 5}}
+    )
     assert r.status_code == 422
     locs = [d["loc"] for d in r.json()["detail"]]
     assert any(loc[-1] == "draws" for loc in locs), locs
-    assert svc.viewer.post("/api/v1/runs", json={"kind": "teleport", "inputs": {}}
-                           ).status_code == 422
+    assert (
+        svc.viewer.post("/api/v1/runs", json={"kind": "teleport", "inputs": {}}).status_code == 422
+    )
     # a run whose inputs name an unknown node fails with the reason
-    r = svc.viewer.post("/api/v1/runs", json={"kind": "route", "inputs": {
-        "origin": "Atlantis", "destination": "Baku"}})
+    r = svc.viewer.post(
+        "/api/v1/runs",
+        json={"kind": "route", "inputs": {"origin": "Atlantis", "destination": "Baku"}},
+    )
     failed = _wait(svc.viewer, r.json()["id"], {"succeeded", "failed"})
     assert failed["status"] == "failed"
     assert "Atlantis" in failed["error"]
 
 
 def test_simulation_run_reports_progress_per_replication(svc: Service) -> None:
-    r = svc.viewer.post("/api/v1/runs", json={"kind": "simulation", "inputs": {
-        "days": 20, "replications": 2, "seed": 7, "scenario": "caspian-storm-week"}})
+    r = svc.viewer.post(
+        "/api/v1/runs",
+        json={
+            "kind": "simulation",
+            "inputs": {"days": 20, "replications": 2, "seed": 7, "scenario": "caspian-storm-week"},
+        },
+    )
     assert r.status_code == 202, r.text
     done = _wait(svc.viewer, r.json()["id"], {"succeeded", "failed"}, timeout=120)
     assert done["status"] == "succeeded", done
@@ -371,8 +423,13 @@ def test_simulation_run_reports_progress_per_replication(svc: Service) -> None:
     assert result["events"] > 0
     assert result["delivered"] <= result["released"]
     assert {"origin", "destination", "p50_days", "p90_days"} <= set(result["flows"][0])
-    bad = svc.viewer.post("/api/v1/runs", json={"kind": "simulation", "inputs": {
-        "scenario": "no-such-scenario", "days": 5, "replications": 1}})
+    bad = svc.viewer.post(
+        "/api/v1/runs",
+        json={
+            "kind": "simulation",
+            "inputs": {"scenario": "no-such-scenario", "days": 5, "replications": 1},
+        },
+    )
     failed = _wait(svc.viewer, bad.json()["id"], {"succeeded", "failed"})
     assert failed["status"] == "failed"
     assert "no-such-scenario" in failed["error"]
@@ -419,8 +476,7 @@ def test_progress_and_cancel_of_a_running_job(svc: Service) -> None:
         assert final["result"] is None
         # and a finished job runs to the end with its progress
         gate.set()
-        run2 = runner.submit("simulation", _Gate(steps=1), by=baku, network="titr",
-                             version=None)
+        run2 = runner.submit("simulation", _Gate(steps=1), by=baku, network="titr", version=None)
         gate.set()
         assert _wait(svc.baku, run2.id, {"succeeded", "failed"})["status"] == "succeeded"
     finally:

@@ -164,8 +164,9 @@ def test_column_generation_matches_the_arc_lp(method, case, extra) -> None:  # t
     net = _with_caps_and_tariffs(make_network(n, links), caps, tariffs)
     demand = [Demand(node_id(0), node_id(s), "container", a) for s, a in sinks.items()]
     # a second origin for some cases, so that groups interact through capacities
-    demand += [Demand(node_id(1), node_id(s), "container", a) for s, a in sinks.items()
-               if s != 1][:extra]
+    demand += [Demand(node_id(1), node_id(s), "container", a) for s, a in sinks.items() if s != 1][
+        :extra
+    ]
     model = build_assignment(net, demand, objective="cost", unmet_penalty_usd_per_unit=1000)
     arc = solve_assignment(model, method="full_lp")
     paths = solve_assignment(model, method=method)

@@ -20,8 +20,9 @@ def test_table_covers_every_record_per_direction(mini: Network) -> None:
     table = capacity_table(mini, unit="teu")
     two_way_links = sum(2 if lk.bidirectional else 1 for lk in mini.links)
     two_way_services = sum(2 if s.bidirectional else 1 for s in mini.services)
-    assert len(table) == (two_way_links + two_way_services + len(mini.transfers)
-                          + len(mini.borders) + len(mini.nodes))
+    assert len(table) == (
+        two_way_links + two_way_services + len(mini.transfers) + len(mini.borders) + len(mini.nodes)
+    )
     ferry = table.get("service", "ferry")
     assert [(x.from_node, x.to_node) for x in ferry] == [("KZ_P", "AZ_P"), ("AZ_P", "KZ_P")]
     assert ferry[0].capacity == pytest.approx(7 * 52 * 50)
@@ -39,14 +40,17 @@ def test_more_sailings_raise_service_capacity(mini: Network) -> None:
     before = edge_capacity(comp, "teu")[ride]
     after = edge_capacity(more.compiled(), "teu")[more.compiled().edge.kind == K["ride"]]
     assert np.all(after == pytest.approx(before * 10 / 7))
-    assert capacity_table(more, unit="teu").get("service", "ferry")[0].capacity > \
-        capacity_table(mini, unit="teu").get("service", "ferry")[0].capacity
+    assert (
+        capacity_table(more, unit="teu").get("service", "ferry")[0].capacity
+        > capacity_table(mini, unit="teu").get("service", "ferry")[0].capacity
+    )
 
 
 def test_lower_availability_or_load_factor_lowers_capacity(mini: Network) -> None:
     worse = mini.update_record("services", "ferry", availability=0.5, load_factor=0.8)
-    assert capacity_table(worse, unit="teu").get("service", "ferry")[0].capacity == \
-        pytest.approx(7 * 52 * 50 * 0.4)
+    assert capacity_table(worse, unit="teu").get("service", "ferry")[0].capacity == pytest.approx(
+        7 * 52 * 50 * 0.4
+    )
 
 
 def test_unit_conversion_and_given_figures_win() -> None:
@@ -55,8 +59,7 @@ def test_unit_conversion_and_given_figures_win() -> None:
     t = capacity_table(net, unit="t")
     # Kuryk port gives tonnes only: converted at the container loading of 10 t/TEU.
     kur = teu.get("node", "KZ_KUR")[0]
-    assert (kur.capacity, kur.basis, kur.figure) == (600_000.0, "converted",
-                                                     "capacity_t_per_year")
+    assert (kur.capacity, kur.basis, kur.figure) == (600_000.0, "converted", "capacity_t_per_year")
     assert kur.note is not None
     assert kur.note.startswith("converted at 10 t/TEU")
     # Alat gives both: each unit uses its own figure (15 Mt bulk vs 100,000 TEU boxes).

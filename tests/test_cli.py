@@ -97,10 +97,13 @@ def test_validate_file_with_errors(cli, mini_path: Path, tmp_path: Path) -> None
 
 
 def test_validate_warnings_fail_only_when_strict(cli, mini_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path, _ = _variant(mini_path, tmp_path, "GE_T, name: Terminal, kind: city, country: GE, "
-                       "lat: 41.7, lon: 44.8, source: t, year: 2024",
-                       "GE_T, name: Terminal, kind: city, country: GE, lat: 41.7, lon: 44.8, "
-                       "source: t")
+    path, _ = _variant(
+        mini_path,
+        tmp_path,
+        "GE_T, name: Terminal, kind: city, country: GE, "
+        "lat: 41.7, lon: 44.8, source: t, year: 2024",
+        "GE_T, name: Terminal, kind: city, country: GE, lat: 41.7, lon: 44.8, source: t",
+    )
     code, out, err = cli("validate", str(path), network=False)
     assert code == 0
     assert "warning: nodes 'GE_T' field 'lat': figure has no year" in out
@@ -121,10 +124,11 @@ def test_schema(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, err = cli("schema", network=False)
     assert (code, err) == (0, "")
     header = out.splitlines()[0].split()
-    assert header == ["table", "attribute", "dtype", "unit", "default", "required",
-                      "description"]
-    assert any(line.startswith("links") and "length_km" in line and " km " in line
-               for line in out.splitlines())
+    assert header == ["table", "attribute", "dtype", "unit", "default", "required", "description"]
+    assert any(
+        line.startswith("links") and "length_km" in line and " km " in line
+        for line in out.splitlines()
+    )
     code, out, _ = cli("schema", "--table", "links", "--format", "csv", network=False)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -215,8 +219,9 @@ def test_route_pareto(cli, mini: Network) -> None:  # type: ignore[no-untyped-de
 
 
 def test_route_avoid(cli) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = cli("route", "--from", "KZ_B", "--to", "KZ_P", "--avoid", "CN",
-                       "--format", "json")
+    code, out, _ = cli(
+        "route", "--from", "KZ_B", "--to", "KZ_P", "--avoid", "CN", "--format", "json"
+    )
     assert code == 0
     assert "CN_A" not in json.loads(out)["routes"][0]["via"]
     assert_one_line_error(*cli(*ROUTE, "--avoid", "KZ"), "no route", "avoiding KZ")
@@ -258,8 +263,14 @@ def test_route_bad_options(cli, extra: list[str], words: list[str]) -> None:  # 
 
 def test_unknown_node_suggests(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, err = cli("route", "--from", "Junktion", "--to", "GE_T")
-    assert_one_line_error(code, out, err, "corridor: error: unknown node 'Junktion'",
-                          "did you mean", "Junction (KZ_C)")
+    assert_one_line_error(
+        code,
+        out,
+        err,
+        "corridor: error: unknown node 'Junktion'",
+        "did you mean",
+        "Junction (KZ_C)",
+    )
 
 
 def test_malformed_network_file(cli, mini_path: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -267,15 +278,17 @@ def test_malformed_network_file(cli, mini_path: Path, tmp_path: Path, capsys) ->
     for command in (list(ROUTE), ["info"], ["export", "geojson"]):
         argv = [command[0], "--network", str(path), *command[1:]]
         assert_one_line_error(*run(argv, capsys), f"{path}:{line}:", "'aliases' must be a list")
-    assert_one_line_error(*run(["info", "--network", str(tmp_path / "none.yaml")], capsys),
-                          "no such file")
+    assert_one_line_error(
+        *run(["info", "--network", str(tmp_path / "none.yaml")], capsys), "no such file"
+    )
 
 
 def test_invalid_network_file(cli, mini_path: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     path, _ = _variant(mini_path, tmp_path, "to: KZ_C,", "to: KZ_X,")
     argv = ["route", "--network", str(path), "--from", "CN_A", "--to", "GE_T"]
-    assert_one_line_error(*run(argv, capsys), "cannot compile an invalid network",
-                          "unknown node 'KZ_X'")
+    assert_one_line_error(
+        *run(argv, capsys), "cannot compile an invalid network", "unknown node 'KZ_X'"
+    )
 
 
 def test_skim(cli) -> None:  # type: ignore[no-untyped-def]
@@ -283,7 +296,11 @@ def test_skim(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["origin"], r["destination"]) for r in rows] == [
-        ("CN_A", "GE_T"), ("CN_A", "AZ_P"), ("KZ_B", "GE_T"), ("KZ_B", "AZ_P")]
+        ("CN_A", "GE_T"),
+        ("CN_A", "AZ_P"),
+        ("KZ_B", "GE_T"),
+        ("KZ_B", "AZ_P"),
+    ]
     assert float(rows[0]["time_h"]) == pytest.approx(152.25)
 
 
@@ -306,8 +323,7 @@ def test_no_route_message_names_only_relevant_restrictions(cli) -> None:  # type
 
 
 def _script() -> Path:
-    path = Path(sys.executable).parent / ("corridor.exe" if sys.platform == "win32"
-                                          else "corridor")
+    path = Path(sys.executable).parent / ("corridor.exe" if sys.platform == "win32" else "corridor")
     if not path.exists():
         pytest.skip("the corridor console script is not installed next to the interpreter")
     return path
@@ -317,8 +333,7 @@ def _script() -> Path:
     ("args", "words"),
     [
         (["route", "--from", "Nowhere", "--to", "GE_T"], "unknown node 'Nowhere'"),
-        (["route", "--from", "CN_A", "--to", "GE_T", "--optimize", "fastest"],
-         "invalid choice"),
+        (["route", "--from", "CN_A", "--to", "GE_T", "--optimize", "fastest"], "invalid choice"),
         (["route", "--from", "CN_A", "--to", "GE_T", "--cargo", "crude_oil"], "no route"),
     ],
 )
@@ -333,8 +348,18 @@ def test_console_script_fails_cleanly(mini_path: Path, args: list[str], words: s
 
 
 def test_console_script_runs(mini_path: Path) -> None:
-    argv = [str(_script()), "route", "--network", str(mini_path), "--from", "Origin", "--to",
-            "Terminal", "--format", "json"]
+    argv = [
+        str(_script()),
+        "route",
+        "--network",
+        str(mini_path),
+        "--from",
+        "Origin",
+        "--to",
+        "Terminal",
+        "--format",
+        "json",
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["routes"][0]["destination"] == "GE_T"

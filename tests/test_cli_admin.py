@@ -10,8 +10,9 @@ from corridor_twin.cli import main
 from corridor_twin.store import Store
 
 
-def test_admin_commands_manage_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
+def test_admin_commands_manage_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = ["admin", "--data-dir", str(tmp_path)]
     assert main([*d, "create-org", "Poti Sea Port"]) == 0
     assert "bootstrapped an empty store" in capsys.readouterr().err  # the first use creates it

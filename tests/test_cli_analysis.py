@@ -26,10 +26,10 @@ def test_capacity_default_is_the_middle_corridor_and_names_the_caspian(capsys) -
 def test_capacity_json_and_scenario_raise_throughput(capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run(capsys, "capacity", "--format", "json")
     base = json.loads(out)["value_per_year"]
-    code2, out2, _ = run(capsys, "capacity", "--format", "json", "--scenario",
-                         "baku-port-phase-2")
-    code3, out3, _ = run(capsys, "capacity", "--format", "json", "--scenario",
-                         "more-caspian-ferries")
+    code2, out2, _ = run(capsys, "capacity", "--format", "json", "--scenario", "baku-port-phase-2")
+    code3, out3, _ = run(
+        capsys, "capacity", "--format", "json", "--scenario", "more-caspian-ferries"
+    )
     assert code == code2 == code3 == 0
     assert json.loads(out2)["value_per_year"] > base  # the binding port expands
     # More ferries alone do not help while Alat binds.
@@ -58,20 +58,35 @@ def test_assign_prints_totals_and_json(capsys) -> None:  # type: ignore[no-untyp
 
 def test_assign_bad_demand_file_exits_2(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "demand.yaml"
-    bad.write_text("rows: [{id: x, origin: KZ_ALA, destination: Nowhere, commodity: container,"
-                   " amount_per_year: 5, unit: teu}]\n")
+    bad.write_text(
+        "rows: [{id: x, origin: KZ_ALA, destination: Nowhere, commodity: container,"
+        " amount_per_year: 5, unit: teu}]\n"
+    )
     code, _, err = run(capsys, "assign", "--method", "restricted_arcs", "--demand", str(bad))
     assert code == 2
     assert "corridor: error:" in err
 
 
 def test_compare_writes_tables_and_report(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    code, out, _err = run(capsys, "compare", "baku-port-phase-2", "more-caspian-ferries",
-                         "--analyses", "throughput,bottlenecks", "--out", str(tmp_path))
+    code, out, _err = run(
+        capsys,
+        "compare",
+        "baku-port-phase-2",
+        "more-caspian-ferries",
+        "--analyses",
+        "throughput,bottlenecks",
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0
     assert "more-caspian-ferries" in out
-    for name in ("changes.csv", "throughput.csv", "bottlenecks.csv", "comparison.json",
-                 "report.md"):
+    for name in (
+        "changes.csv",
+        "throughput.csv",
+        "bottlenecks.csv",
+        "comparison.json",
+        "report.md",
+    ):
         assert (tmp_path / name).exists(), name
     report = (tmp_path / "report.md").read_text()
     assert "AZ_ALAT" in report
@@ -87,8 +102,15 @@ def test_scenarios_lists_the_bundled_ones(capsys) -> None:  # type: ignore[no-un
 
 def test_compare_charts_are_pngs(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("matplotlib")
-    code, _, _ = run(capsys, "compare", "more-caspian-ferries", "--analyses",
-                       "throughput,assignment", "--charts", str(tmp_path))
+    code, _, _ = run(
+        capsys,
+        "compare",
+        "more-caspian-ferries",
+        "--analyses",
+        "throughput,assignment",
+        "--charts",
+        str(tmp_path),
+    )
     assert code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "throughput.png" in names
@@ -99,8 +121,21 @@ def test_compare_charts_are_pngs(capsys, tmp_path: Path) -> None:  # type: ignor
 
 
 def test_reliability_is_reproducible_and_reports_on_time(capsys) -> None:  # type: ignore[no-untyped-def]
-    args = ("reliability", "--from", "Almaty", "--to", "Istanbul", "--deadline-days", "14",
-            "--draws", "20000", "--seed", "3", "--format", "json")
+    args = (
+        "reliability",
+        "--from",
+        "Almaty",
+        "--to",
+        "Istanbul",
+        "--deadline-days",
+        "14",
+        "--draws",
+        "20000",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    )
     code, out, _ = run(capsys, *args)
     code2, out2, _ = run(capsys, *args)
     assert code == code2 == 0
@@ -108,7 +143,8 @@ def test_reliability_is_reproducible_and_reports_on_time(capsys) -> None:  # typ
     row = json.loads(out)[0]
     assert 0 < row["on_time_probability"] < 1
     assert row["p50_h"] <= row["p90_h"] <= row["p95_h"]
-    code, _, err = run(capsys, "reliability", "--from", "Almaty", "--to", "Istanbul",
-                       "--draws", "0")
+    code, _, err = run(
+        capsys, "reliability", "--from", "Almaty", "--to", "Istanbul", "--draws", "0"
+    )
     assert code == 2
     assert "draws" in err

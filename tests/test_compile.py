@@ -58,8 +58,15 @@ def assert_csr_consistent(c: CompiledNetwork) -> None:
     assert not c.indptr.flags.writeable
     assert not c.indices.flags.writeable
     # weights used by routing are non-negative
-    for name in ("travel_h", "wait_service_h", "wait_border_h", "wait_transfer_h",
-                 "wait_gauge_h", "wait_dwell_h", "length_km"):
+    for name in (
+        "travel_h",
+        "wait_service_h",
+        "wait_border_h",
+        "wait_transfer_h",
+        "wait_gauge_h",
+        "wait_dwell_h",
+        "length_km",
+    ):
         assert np.all(c.edge.float_column(name) >= 0), name
     # every open node has an origin and a destination vertex at that node
     for i, node in enumerate(c.network.nodes):
@@ -92,8 +99,10 @@ def test_single_mode_network_compiles_to_its_own_size(case: Case) -> None:
 def _vertices(c: CompiledNetwork, node_id: str) -> Counter[tuple[str, str]]:
     i = c.node_index(node_id)
     return Counter(
-        (VERTEX_KINDS[c.vertex_kind[v]],
-         class_label(int(c.vertex_class[v])) if c.vertex_class[v] >= 0 else "-")
+        (
+            VERTEX_KINDS[c.vertex_kind[v]],
+            class_label(int(c.vertex_class[v])) if c.vertex_class[v] >= 0 else "-",
+        )
         for v in np.flatnonzero(c.vertex_node == i)
     )
 
@@ -203,8 +212,10 @@ def test_border_waits_are_exit_of_tail_plus_entry_of_head(mini: Network) -> None
             expected = dwell.get((a, "exit"), 0.0) + dwell.get((b, "entry"), 0.0)
         assert c.edge.wait_border_h[e] == expected, (a, b)
     # spelled out: CN->KZ 6 + 10, KZ->CN nothing declared; ferry KZ->AZ 4 + 6, AZ->KZ 3
-    by_ends = {(c.node_ids[c.edge.node_from[e]], c.node_ids[c.edge.node_to[e]]):
-               c.edge.wait_border_h[e] for e in moves}
+    by_ends = {
+        (c.node_ids[c.edge.node_from[e]], c.node_ids[c.edge.node_to[e]]): c.edge.wait_border_h[e]
+        for e in moves
+    }
     assert by_ends[("CN_A", "KZ_B")] == 16.0
     assert by_ends[("KZ_B", "CN_A")] == 0.0
     assert by_ends[("KZ_P", "AZ_P")] == 10.0
@@ -244,8 +255,12 @@ def test_gauge_change_edges_at_the_border_station(mini: Network) -> None:
         assert c.edge.cost_usd_per_teu[e] == 150.0
         assert c.vertex_kind[c.tail[e]] == VKIND["arrival"]
         assert c.vertex_kind[c.indices[e]] == VKIND["departure"]
-        pairs.add((class_label(int(c.vertex_class[c.tail[e]])),
-                   class_label(int(c.vertex_class[c.indices[e]]))))
+        pairs.add(
+            (
+                class_label(int(c.vertex_class[c.tail[e]])),
+                class_label(int(c.vertex_class[c.indices[e]])),
+            )
+        )
     assert pairs == {("rail:1435", "rail:1520"), ("rail:1520", "rail:1435")}
 
 
@@ -285,8 +300,14 @@ def test_no_sailings_means_no_wait_bound() -> None:
 
 
 def _timetable(*departures: str, availability: float = 1.0) -> Service:
-    return Service(id="s", name="S", mode="ferry", stops=("A", "B"), departures=departures,
-                   availability=availability)
+    return Service(
+        id="s",
+        name="S",
+        mode="ferry",
+        stops=("A", "B"),
+        departures=departures,
+        availability=availability,
+    )
 
 
 def test_timetable_wait_uses_the_real_gaps() -> None:
@@ -298,8 +319,7 @@ def test_timetable_wait_uses_the_real_gaps() -> None:
         (24**2 + 144**2) / 336
     )
     assert expected_wait_h(_timetable("Wed 10:00")) == pytest.approx(84.0)
-    daily = _timetable(*(f"{d} 06:30" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
-                                                "Sun")))
+    daily = _timetable(*(f"{d} 06:30" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")))
     assert expected_wait_h(daily) == pytest.approx(12.0)
     # irregular gaps wait longer than the same number of evenly spread sailings
     assert expected_wait_h(_timetable("Mon 00:00", "Tue 00:00")) > WEEK_H / 2 / 2
@@ -324,8 +344,9 @@ def test_timetable_wait_is_the_mean_wait_over_the_week(minutes: list[int]) -> No
     # the wait is linear between departures, so the midpoint rule on minute cells is exact
     t = np.arange(7 * 24 * 60) + 0.5
     nxt = np.searchsorted(deps, t)
-    wait = np.where(nxt < len(deps), deps[np.minimum(nxt, len(deps) - 1)] - t,
-                    deps[0] + 7 * 24 * 60 - t)
+    wait = np.where(
+        nxt < len(deps), deps[np.minimum(nxt, len(deps) - 1)] - t, deps[0] + 7 * 24 * 60 - t
+    )
     assert expected_wait_h(svc) == pytest.approx(wait.mean() / 60, rel=1e-9)
 
 
@@ -340,8 +361,11 @@ def test_timetable_service_compiles_with_its_departures(mini_timetabled: Network
 
 
 def _arrays(c: CompiledNetwork) -> dict[str, np.ndarray]:
-    out = {f.name: getattr(c, f.name) for f in dataclasses.fields(c)
-           if isinstance(getattr(c, f.name), np.ndarray)}
+    out = {
+        f.name: getattr(c, f.name)
+        for f in dataclasses.fields(c)
+        if isinstance(getattr(c, f.name), np.ndarray)
+    }
     out.update({f"edge.{k}": v for k, v in c.edge.items()})
     return out
 

@@ -52,10 +52,36 @@ def test_every_figure_has_source_and_year_and_assumptions_are_estimates(net: ct.
 
 
 def test_network_covers_the_corridor(net: ct.Network) -> None:
-    for node in ("CN_ALA", "KZ_DOS", "CN_KHO", "KZ_ALT", "KZ_ALA", "KZ_AKT", "KZ_KUR", "TM_TMB",
-                 "AZ_ALAT", "AZ_BKU", "GE_TBS", "GE_POT", "GE_BAT", "GE_AKH", "TR_KRS", "TR_IST",
-                 "RO_CND", "DE_DUI", "KZ_KOS", "AM_AYR", "AM_DAL", "AM_EVN", "BY_BRS", "PL_MAL",
-                 "CN_SHA", "IR_THR", "AZ_SAN", "TR_CEY"):
+    for node in (
+        "CN_ALA",
+        "KZ_DOS",
+        "CN_KHO",
+        "KZ_ALT",
+        "KZ_ALA",
+        "KZ_AKT",
+        "KZ_KUR",
+        "TM_TMB",
+        "AZ_ALAT",
+        "AZ_BKU",
+        "GE_TBS",
+        "GE_POT",
+        "GE_BAT",
+        "GE_AKH",
+        "TR_KRS",
+        "TR_IST",
+        "RO_CND",
+        "DE_DUI",
+        "KZ_KOS",
+        "AM_AYR",
+        "AM_DAL",
+        "AM_EVN",
+        "BY_BRS",
+        "PL_MAL",
+        "CN_SHA",
+        "IR_THR",
+        "AZ_SAN",
+        "TR_CEY",
+    ):
         assert net.has("nodes", node), node
     assert net.link("AM_GYU-TR_KRS").status == "closed"  # Kars-Gyumri, closed since 1993
     planned = [lk for lk in net.links if lk.status == "planned"]
@@ -126,8 +152,13 @@ def test_closing_the_georgia_armenia_rail_crossing_reroutes_grain(net: ct.Networ
     assert "AM_AYR" not in other.nodes
     assert other.cost_usd >= base.cost_usd
     with pytest.raises(ct.NoRouteError):
-        ct.route(closed.close_link("GE_SADR-AM_BAG"), "Kostanay", "AM_DAL", cargo="grain",
-                 avoid_countries=("IR",))
+        ct.route(
+            closed.close_link("GE_SADR-AM_BAG"),
+            "Kostanay",
+            "AM_DAL",
+            cargo="grain",
+            avoid_countries=("IR",),
+        )
 
 
 def test_crude_goes_by_tanker_and_btc_pipeline(net: ct.Network) -> None:

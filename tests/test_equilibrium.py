@@ -19,14 +19,17 @@ from corridor_twin.scenarios import load_bundled_demand
 def _two_routes(caps, lengths):  # type: ignore[no-untyped-def]
     """Two parallel one-link routes N0 -> N1 at 50 km/h with TEU capacities."""
     net = make_network(2, [(0, 1, float(lengths[0]), 50.0), (0, 1, float(lengths[1]), 50.0)])
-    links = tuple(dataclasses.replace(lk, capacity_teu_per_year=float(c))
-                  for lk, c in zip(net.links, caps, strict=True))
+    links = tuple(
+        dataclasses.replace(lk, capacity_teu_per_year=float(c))
+        for lk, c in zip(net.links, caps, strict=True)
+    )
     return net.replace(links=links)
 
 
-@pytest.mark.parametrize(("caps", "lengths", "amount"),
-                         [((100, 100), (100, 100), 150), ((100, 300), (100, 150), 500),
-                          ((50, 400), (100, 400), 120)])
+@pytest.mark.parametrize(
+    ("caps", "lengths", "amount"),
+    [((100, 100), (100, 100), 150), ((100, 300), (100, 150), 500), ((50, 400), (100, 400), 120)],
+)
 def test_two_routes_match_the_closed_form_wardrop_split(caps, lengths, amount) -> None:
     net = _two_routes(caps, lengths)
     cong = Congestion(alpha=0.15, beta=4.0, reference_delay_h=24.0)
@@ -46,8 +49,7 @@ def test_two_routes_match_the_closed_form_wardrop_split(caps, lengths, amount) -
     elif time_h(1, amount) <= time_h(0, 0.0):
         x0 = 0.0
     else:
-        x0 = brentq(lambda x: time_h(0, x) - time_h(1, amount - x), 0.0, float(amount),
-                    xtol=1e-12)
+        x0 = brentq(lambda x: time_h(0, x) - time_h(1, amount - x), 0.0, float(amount), xtol=1e-12)
     assert flows.get("L0", 0.0) == pytest.approx(x0, rel=1e-3, abs=1e-3)
     assert flows.get("L1", 0.0) == pytest.approx(amount - x0, rel=1e-3, abs=1e-3)
 

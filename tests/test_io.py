@@ -38,17 +38,43 @@ def line_of(text: str, needle: str) -> int:
 
 
 def test_reads_the_test_corridor(mini: Network, mini_path: Path) -> None:
-    counts = {t: len(getattr(mini, t)) for t in (
-        "nodes", "links", "transfers", "borders", "services", "restrictions", "commodities",
-        "emission_factors", "modes", "sources")}
-    assert counts == {"nodes": 6, "links": 6, "transfers": 5, "borders": 6, "services": 1,
-                      "restrictions": 1, "commodities": 3, "emission_factors": 4, "modes": 3,
-                      "sources": 1}
-    assert mini.meta == Meta(name="mini", description="test corridor", currency="USD",
-                             price_year=2024)
+    counts = {
+        t: len(getattr(mini, t))
+        for t in (
+            "nodes",
+            "links",
+            "transfers",
+            "borders",
+            "services",
+            "restrictions",
+            "commodities",
+            "emission_factors",
+            "modes",
+            "sources",
+        )
+    }
+    assert counts == {
+        "nodes": 6,
+        "links": 6,
+        "transfers": 5,
+        "borders": 6,
+        "services": 1,
+        "restrictions": 1,
+        "commodities": 3,
+        "emission_factors": 4,
+        "modes": 3,
+        "sources": 1,
+    }
+    assert mini.meta == Meta(
+        name="mini", description="test corridor", currency="USD", price_year=2024
+    )
     link = mini.link("A-B")
-    assert (link.from_node, link.to_node, link.mode, link.gauge_mm) == ("CN_A", "KZ_B", "rail",
-                                                                        1435)
+    assert (link.from_node, link.to_node, link.mode, link.gauge_mm) == (
+        "CN_A",
+        "KZ_B",
+        "rail",
+        1435,
+    )
     assert link.bidirectional is True
     assert isinstance(link.length_km, float)
     assert mini.node("CN_A").aliases == ("Origin",)
@@ -130,21 +156,28 @@ def test_per_figure_provenance_is_kept() -> None:
     assert "1,500 km/day target" in dumps_network(net)
 
 
-@given(case=rail_cases(max_nodes=6), names=st.lists(yaml_text, min_size=6, max_size=6),
-       notes=st.lists(st.none() | yaml_text, min_size=6, max_size=6),
-       prov=st.builds(Provenance, source=st.none() | yaml_text,
-                      year=st.none() | st.integers(1900, 2100), estimate=st.booleans(),
-                      derived=st.booleans()))
+@given(
+    case=rail_cases(max_nodes=6),
+    names=st.lists(yaml_text, min_size=6, max_size=6),
+    notes=st.lists(st.none() | yaml_text, min_size=6, max_size=6),
+    prov=st.builds(
+        Provenance,
+        source=st.none() | yaml_text,
+        year=st.none() | st.integers(1900, 2100),
+        estimate=st.booleans(),
+        derived=st.booleans(),
+    ),
+)
 def test_round_trip_of_random_networks(case, names, notes, prov) -> None:  # type: ignore[no-untyped-def]
     net = case.net
     nodes = tuple(
-        dataclasses.replace(n, name=names[i], notes=notes[i], aliases=(names[i],),
-                            provenance=prov)
+        dataclasses.replace(n, name=names[i], notes=notes[i], aliases=(names[i],), provenance=prov)
         for i, n in enumerate(net.nodes)
     )
     links = tuple(
-        dataclasses.replace(lk, figure_provenance=(("speed_kmh", dataclasses.replace(
-            prov, note=notes[0])),))
+        dataclasses.replace(
+            lk, figure_provenance=(("speed_kmh", dataclasses.replace(prov, note=notes[0])),)
+        )
         for lk in net.links
     )
     net = net.replace(nodes=nodes, links=links, meta=Meta(name=names[0], description=notes[1]))
@@ -155,8 +188,9 @@ def test_round_trip_of_random_networks(case, names, notes, prov) -> None:  # typ
 
 
 def test_round_trip_keeps_next_line_character() -> None:
-    net = Network(nodes=(Node(id="A", name="A", kind="city", country="KZ", lat=1.0, lon=2.0,
-                              notes="a\x85b"),))
+    net = Network(
+        nodes=(Node(id="A", name="A", kind="city", country="KZ", lat=1.0, lon=2.0, notes="a\x85b"),)
+    )
     assert loads_network(dumps_network(net)) == net
 
 
@@ -175,31 +209,90 @@ def _broken(mini_path: Path, tmp_path: Path, old: str, new: str) -> tuple[Path, 
 # (old text, new text, line marker in the new text, field, words in the message)
 MALFORMED = {
     "yaml-syntax": ("  - {id: KZ_C,", "  - {id: KZ_C,,", "{id: KZ_C,,", None, ["invalid YAML"]),
-    "unknown-table": ("borders:", "bordres:", "bordres:", "bordres",
-                      ["unknown table 'bordres'", "did you mean 'borders'"]),
-    "unknown-attribute": ("length_km: 800", "lenght_km: 800", "lenght_km", "lenght_km",
-                          ["unknown attribute 'lenght_km'", "did you mean 'length_km'"]),
-    "wrong-type": ("length_km: 800", "length_km: abc", "length_km: abc", "length_km",
-                   ["'length_km' must be a number", "'abc'"]),
-    "missing-required": (", lat: 44.0, lon: 70.0", "", "{id: KZ_C", None,
-                         ["missing required", "'lat'", "'lon'", "KZ_C"]),
-    "list-as-string": ("aliases: [Origin]", "aliases: Origin", "aliases: Origin", "aliases",
-                       ["'aliases' must be a list"]),
-    "bad-year": ("transit_dwell_h: 5, source: t, year: 2024",
-                 "transit_dwell_h: 5, source: t, year: twenty", "year: twenty", "year",
-                 ["'year' must be a year"]),
-    "bool-as-number": ("length_km: 800", "length_km: true", "length_km: true", "length_km",
-                       ["must be a number"]),
-    "not-a-whole-number": ("gauge_mm: 1435", "gauge_mm: 1435.5", "gauge_mm: 1435.5",
-                           "gauge_mm", ["whole number"]),
-    "bad-bool": ("bidirectional: true, length_km: 800", "bidirectional: 1, length_km: 800",
-                 "bidirectional: 1", "bidirectional", ["true or false"]),
-    "plain-attribute-as-figure": ("name: Junction", "name: {value: Junction, source: t}",
-                                  "{value: Junction", "name", ["not a sourced figure"]),
-    "unknown-meta": ("price_year: 2024}", "price_year: 2024, owner: me}", "owner: me",
-                     "owner", ["unknown meta attribute 'owner'"]),
-    "table-not-a-list": ("restrictions:\n", "restrictions: {}\nx_restrictions:\n",
-                         "x_restrictions", "x_restrictions", ["unknown table"]),
+    "unknown-table": (
+        "borders:",
+        "bordres:",
+        "bordres:",
+        "bordres",
+        ["unknown table 'bordres'", "did you mean 'borders'"],
+    ),
+    "unknown-attribute": (
+        "length_km: 800",
+        "lenght_km: 800",
+        "lenght_km",
+        "lenght_km",
+        ["unknown attribute 'lenght_km'", "did you mean 'length_km'"],
+    ),
+    "wrong-type": (
+        "length_km: 800",
+        "length_km: abc",
+        "length_km: abc",
+        "length_km",
+        ["'length_km' must be a number", "'abc'"],
+    ),
+    "missing-required": (
+        ", lat: 44.0, lon: 70.0",
+        "",
+        "{id: KZ_C",
+        None,
+        ["missing required", "'lat'", "'lon'", "KZ_C"],
+    ),
+    "list-as-string": (
+        "aliases: [Origin]",
+        "aliases: Origin",
+        "aliases: Origin",
+        "aliases",
+        ["'aliases' must be a list"],
+    ),
+    "bad-year": (
+        "transit_dwell_h: 5, source: t, year: 2024",
+        "transit_dwell_h: 5, source: t, year: twenty",
+        "year: twenty",
+        "year",
+        ["'year' must be a year"],
+    ),
+    "bool-as-number": (
+        "length_km: 800",
+        "length_km: true",
+        "length_km: true",
+        "length_km",
+        ["must be a number"],
+    ),
+    "not-a-whole-number": (
+        "gauge_mm: 1435",
+        "gauge_mm: 1435.5",
+        "gauge_mm: 1435.5",
+        "gauge_mm",
+        ["whole number"],
+    ),
+    "bad-bool": (
+        "bidirectional: true, length_km: 800",
+        "bidirectional: 1, length_km: 800",
+        "bidirectional: 1",
+        "bidirectional",
+        ["true or false"],
+    ),
+    "plain-attribute-as-figure": (
+        "name: Junction",
+        "name: {value: Junction, source: t}",
+        "{value: Junction",
+        "name",
+        ["not a sourced figure"],
+    ),
+    "unknown-meta": (
+        "price_year: 2024}",
+        "price_year: 2024, owner: me}",
+        "owner: me",
+        "owner",
+        ["unknown meta attribute 'owner'"],
+    ),
+    "table-not-a-list": (
+        "restrictions:\n",
+        "restrictions: {}\nx_restrictions:\n",
+        "x_restrictions",
+        "x_restrictions",
+        ["unknown table"],
+    ),
 }
 
 
@@ -359,7 +452,11 @@ def test_geojson_properties_carry_attributes_and_provenance(mini: Network) -> No
         assert props["id"] == f["id"]
     link = next(f for f in fc["features"] if f["id"] == "B-C")["properties"]
     assert (link["from"], link["to"], link["length_km"], link["gauge_mm"]) == (
-        "KZ_B", "KZ_C", 800.0, 1520)
+        "KZ_B",
+        "KZ_C",
+        800.0,
+        1520,
+    )
     node = next(f for f in fc["features"] if f["id"] == "CN_A")["properties"]
     assert node["aliases"] == ["Origin"]
 

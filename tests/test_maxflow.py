@@ -24,30 +24,48 @@ from corridor_twin.network.model import Commodity, Link, Meta, Network, Node
 # -- random capacitated networks ------------------------------------------------------------
 
 
-def cap_network(n: int, links: list[tuple[int, int, float | None]],
-                node_caps: list[float | None]) -> Network:
+def cap_network(
+    n: int, links: list[tuple[int, int, float | None]], node_caps: list[float | None]
+) -> Network:
     """Single-mode rail network; every node compiles to one vertex."""
     nodes = tuple(
-        Node(id=f"N{i}", name=f"Node {i}", kind="junction", country="KZ", lat=40.0 + i / 10,
-             lon=50.0, capacity_t_per_year=node_caps[i])
+        Node(
+            id=f"N{i}",
+            name=f"Node {i}",
+            kind="junction",
+            country="KZ",
+            lat=40.0 + i / 10,
+            lon=50.0,
+            capacity_t_per_year=node_caps[i],
+        )
         for i in range(n)
     )
     recs = tuple(
-        Link(id=f"L{j}", from_node=f"N{a}", to_node=f"N{b}", mode="rail", gauge_mm=1520,
-             length_km=10.0, speed_kmh=50.0, capacity_t_per_year=c)
+        Link(
+            id=f"L{j}",
+            from_node=f"N{a}",
+            to_node=f"N{b}",
+            mode="rail",
+            gauge_mm=1520,
+            length_km=10.0,
+            speed_kmh=50.0,
+            capacity_t_per_year=c,
+        )
         for j, (a, b, c) in enumerate(links)
     )
-    return Network(nodes=nodes, links=recs, meta=Meta(name="cap"),
-                   commodities=(Commodity(id="box", name="Box", unit="teu", t_per_teu=10.0,
-                                          modes=("rail",)),))
+    return Network(
+        nodes=nodes,
+        links=recs,
+        meta=Meta(name="cap"),
+        commodities=(Commodity(id="box", name="Box", unit="teu", t_per_teu=10.0, modes=("rail",)),),
+    )
 
 
 def nx_reference(net: Network, sources: list[str], sinks: list[str]) -> float:
     """Max-flow value by networkx with explicit node splitting (None = unlimited)."""
     g = nx.DiGraph()
     for node in net.nodes:
-        attrs = {} if node.capacity_t_per_year is None else {
-            "capacity": node.capacity_t_per_year}
+        attrs = {} if node.capacity_t_per_year is None else {"capacity": node.capacity_t_per_year}
         g.add_edge((node.id, "in"), (node.id, "out"), **attrs)
     caps: dict[tuple[str, str], float] = {}
     for lk in net.links:
@@ -89,7 +107,8 @@ def check_invariants(res: MaxFlowResult) -> None:
     assert np.all(f >= -tol)
     assert np.all(f <= p.capacity + tol)
     balance = np.bincount(p.heads, weights=f, minlength=p.n_vertices) - np.bincount(
-        p.tails, weights=f, minlength=p.n_vertices)
+        p.tails, weights=f, minlength=p.n_vertices
+    )
     inner = np.ones(p.n_vertices, dtype=bool)
     inner[[p.s, p.t]] = False
     np.testing.assert_allclose(balance[inner], 0.0, atol=tol)
@@ -137,19 +156,28 @@ def test_scaling_all_capacities_scales_the_value(
 ) -> None:
     net, src, snk = case
     scaled = net.replace(
-        links=tuple(dataclasses.replace(lk, capacity_t_per_year=lk.capacity_t_per_year * k)
-                    for lk in net.links),
-        nodes=tuple(dataclasses.replace(
-            nd, capacity_t_per_year=None if nd.capacity_t_per_year is None
-            else nd.capacity_t_per_year * k) for nd in net.nodes),
+        links=tuple(
+            dataclasses.replace(lk, capacity_t_per_year=lk.capacity_t_per_year * k)
+            for lk in net.links
+        ),
+        nodes=tuple(
+            dataclasses.replace(
+                nd,
+                capacity_t_per_year=None
+                if nd.capacity_t_per_year is None
+                else nd.capacity_t_per_year * k,
+            )
+            for nd in net.nodes
+        ),
     )
     assert max_flow(scaled, src, snk).value == pytest.approx(
-        k * max_flow(net, src, snk).value, rel=1e-12, abs=1e-9)
+        k * max_flow(net, src, snk).value, rel=1e-12, abs=1e-9
+    )
 
 
 @given(flow_cases(unlimited=False))
 def test_closing_a_cut_link_never_raises_the_value(
-    case: tuple[Network, list[str], list[str]]
+    case: tuple[Network, list[str], list[str]],
 ) -> None:
     net, src, snk = case
     res = max_flow(net, src, snk)
@@ -182,8 +210,9 @@ def test_kernels_match_networkx_with_zero_caps_loops_and_parallel_edges(
     ref.add_nodes_from(range(n))
     for a, b, c in edges:
         if a != b:
-            ref.add_edge(a, b, capacity=ref.edges[a, b]["capacity"] + c
-                         if ref.has_edge(a, b) else c)
+            ref.add_edge(
+                a, b, capacity=ref.edges[a, b]["capacity"] + c if ref.has_edge(a, b) else c
+            )
     assert value == pytest.approx(nx.maximum_flow_value(ref, 0, n - 1))
     assert np.all((flow >= 0) & (flow <= cap))
     assert side[0] == 1
@@ -217,20 +246,30 @@ def test_unbounded_flow_names_the_unlimited_path() -> None:
 
 
 def test_node_capacity_binds_and_is_named() -> None:
-    net = cap_network(4, [(0, 1, 50.0), (1, 3, 50.0), (0, 2, 50.0), (2, 3, 50.0)],
-                      [None, 30.0, None, None])
+    net = cap_network(
+        4, [(0, 1, 50.0), (1, 3, 50.0), (0, 2, 50.0), (2, 3, 50.0)], [None, 30.0, None, None]
+    )
     res = max_flow(net, "N0", "N3")
     assert res.value == 80.0
     assert {(c.kind, c.id, c.capacity) for c in res.cut} == {
-        ("node", "N1", 30.0), ("link", "L2", 50.0)}
+        ("node", "N1", 30.0),
+        ("link", "L2", 50.0),
+    }
     assert res.node_flow[1] == pytest.approx(30.0)
     frame = res.to_frame()
     assert set(frame["kind"]) == {"link", "node"}
     row = frame[(frame.kind == "node") & (frame.id == "N1")].iloc[0]
     assert row.flow == pytest.approx(30.0)
     assert row.utilisation == pytest.approx(1.0)
-    assert list(res.cut_frame().columns) == ["kind", "id", "name", "from_node", "to_node",
-                                             "capacity", "unit"]
+    assert list(res.cut_frame().columns) == [
+        "kind",
+        "id",
+        "name",
+        "from_node",
+        "to_node",
+        "capacity",
+        "unit",
+    ]
     assert max_flow(net, "N0", "N3", node_capacities=False).value == 100.0
 
 
@@ -285,7 +324,8 @@ def test_mini_corridor_ferry_is_the_bottleneck(mini: Network) -> None:
     assert res.unit == "teu"
     assert res.value == pytest.approx(7 * 52 * 50)
     assert [(c.kind, c.id, c.from_node, c.to_node) for c in res.cut] == [
-        ("service", "ferry", "KZ_P", "AZ_P")]
+        ("service", "ferry", "KZ_P", "AZ_P")
+    ]
     check_invariants(res)
     # In tonnes the TEU figure is converted at 10 t/TEU.
     assert max_flow(mini, "CN_A", "GE_T", unit="t").value == pytest.approx(7 * 52 * 500)
@@ -314,8 +354,12 @@ CN_CROSSINGS = ["CN_ALA", "CN_KHO"]
 # European ends of the corridor: Duisburg (the main EU rail hub), Budapest (the
 # Balkan rail gateway) and Constanta (the EU's Black Sea port for the corridor).
 EU_HUBS = ["DE_DUI", "HU_BUD", "RO_CND"]
-MIDDLE = {"cargo": "container", "unit": "teu", "avoid_countries": ("RU", "BY", "IR"),
-          "exclude": ["CN_SHA"]}  # CN_SHA: the deep-sea route round the Suez canal
+MIDDLE = {
+    "cargo": "container",
+    "unit": "teu",
+    "avoid_countries": ("RU", "BY", "IR"),
+    "exclude": ["CN_SHA"],
+}  # CN_SHA: the deep-sea route round the Suez canal
 CASPIAN_FERRIES = {"S_ASCO_KUR_ALAT", "S_ASCO_AKT_ALAT", "S_ASCO_TMB_ALAT"}
 # The Aktau - Alat container feeders (4 Kazmortransflot + 2 ASCO vessels, about
 # 89,000 TEU a year, sia-az-2025-03) sail today; they cross the Caspian too.

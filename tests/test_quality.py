@@ -22,15 +22,25 @@ def _tool(name: str) -> str:
 
 @pytest.mark.slow
 def test_ruff_clean() -> None:
-    out = subprocess.run([_tool("ruff"), "check", "src", "tests", "benchmarks"], cwd=ROOT,
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [_tool("ruff"), "check", "src", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 @pytest.mark.slow
 def test_ruff_format_clean() -> None:
-    out = subprocess.run([_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
-                         cwd=ROOT, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
 
 

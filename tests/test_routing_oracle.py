@@ -58,7 +58,10 @@ def _distance(lk: Link) -> float:
 
 
 CRITERIA: dict[str, Callable[[Link], float]] = {
-    "time": _time, "cost": _cost, "co2": _co2, "distance": _distance,
+    "time": _time,
+    "cost": _cost,
+    "co2": _co2,
+    "distance": _distance,
 }
 
 
@@ -168,8 +171,9 @@ def test_pareto_routes_equal_brute_force_over_simple_paths(case: Case) -> None:
     g = nx.DiGraph()
     dwell = {n.id: n.transit_dwell_h for n in net.nodes}
     for lk in net.links:
-        g.add_edge(lk.from_node, lk.to_node,
-                   crit=(_time(lk) + dwell[lk.to_node], _cost(lk), _co2(lk)))
+        g.add_edge(
+            lk.from_node, lk.to_node, crit=(_time(lk) + dwell[lk.to_node], _cost(lk), _co2(lk))
+        )
     if o not in g or d not in g or not nx.has_path(g, o, d):
         with pytest.raises(NoRouteError):
             pareto_routes(net, o, d)
@@ -177,8 +181,9 @@ def test_pareto_routes_equal_brute_force_over_simple_paths(case: Case) -> None:
     vectors = []
     for p in nx.all_simple_paths(g, o, d):
         crit = [g[a][b]["crit"] for a, b in itertools.pairwise(p)]
-        vectors.append((sum(c[0] for c in crit) - dwell[d], sum(c[1] for c in crit),
-                        sum(c[2] for c in crit)))
+        vectors.append(
+            (sum(c[0] for c in crit) - dwell[d], sum(c[1] for c in crit), sum(c[2] for c in crit))
+        )
     front = _pareto_front(vectors)
     rs = pareto_routes(net, o, d)
     assert rs.complete
@@ -199,8 +204,11 @@ def _pareto_front(vectors: list[tuple[float, ...]], tol: float = 1e-9) -> list[t
 
     out: list[tuple[float, ...]] = []
     for v in sorted(vectors):
-        dominated = any(all(leq(a, b) for a, b in zip(w, v, strict=True)) for w in vectors
-                        if w is not v and not all(close(a, b) for a, b in zip(w, v, strict=True)))
+        dominated = any(
+            all(leq(a, b) for a, b in zip(w, v, strict=True))
+            for w in vectors
+            if w is not v and not all(close(a, b) for a, b in zip(w, v, strict=True))
+        )
         duplicate = any(all(close(a, b) for a, b in zip(w, v, strict=True)) for w in out)
         if not dominated and not duplicate:
             out.append(v)
@@ -213,8 +221,7 @@ def _pareto_front(vectors: list[tuple[float, ...]], tol: float = 1e-9) -> list[t
 def scipy_distances(csr: Csr) -> np.ndarray:
     """All-pairs distances by scipy, on the finite edges (parallel edges: the lightest)."""
     best: dict[tuple[int, int], float] = {}
-    for a, b, w in zip(csr.tails.tolist(), csr.heads.tolist(), csr.weights.tolist(),
-                       strict=True):
+    for a, b, w in zip(csr.tails.tolist(), csr.heads.tolist(), csr.weights.tolist(), strict=True):
         if math.isfinite(w) and w < best.get((a, b), math.inf):
             best[(a, b)] = w
     keys = sorted(best)
@@ -222,8 +229,11 @@ def scipy_distances(csr: Csr) -> np.ndarray:
     np.cumsum(np.bincount([a for a, _ in keys], minlength=csr.n), out=indptr[1:])
     # built from (data, indices, indptr) so explicit zero weights stay edges
     graph = sp.csr_array(
-        (np.asarray([best[k] for k in keys], dtype=float),
-         np.asarray([b for _, b in keys], dtype=np.int32), indptr),
+        (
+            np.asarray([best[k] for k in keys], dtype=float),
+            np.asarray([b for _, b in keys], dtype=np.int32),
+            indptr,
+        ),
         shape=(csr.n, csr.n),
     )
     return np.asarray(dijkstra(graph, directed=True))
@@ -232,8 +242,7 @@ def scipy_distances(csr: Csr) -> np.ndarray:
 def nx_graph(csr: Csr) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_nodes_from(range(csr.n))
-    for a, b, w in zip(csr.tails.tolist(), csr.heads.tolist(), csr.weights.tolist(),
-                       strict=True):
+    for a, b, w in zip(csr.tails.tolist(), csr.heads.tolist(), csr.weights.tolist(), strict=True):
         if math.isfinite(w):
             assert not g.has_edge(a, b)
             g.add_edge(a, b, weight=w)
@@ -283,8 +292,9 @@ def test_reverse_sssp_equals_scipy(csr: Csr, data: st.DataObject) -> None:
 def test_bidirectional_equals_scipy(csr: Csr, data: st.DataObject) -> None:
     s = data.draw(st.integers(0, csr.n - 1))
     t = data.draw(st.integers(0, csr.n - 1))
-    length, path = _kernels.bidirectional(csr.indptr, csr.indices, csr.rev_indptr,
-                                          csr.rev_edges, csr.tail, csr.weights, s, t)
+    length, path = _kernels.bidirectional(
+        csr.indptr, csr.indices, csr.rev_indptr, csr.rev_edges, csr.tail, csr.weights, s, t
+    )
     expected = scipy_distances(csr)[s, t]
     if not np.isfinite(expected):
         assert length == np.inf
@@ -300,11 +310,11 @@ def test_bidirectional_equals_scipy(csr: Csr, data: st.DataObject) -> None:
 @given(csr=csr_graphs(max_n=12, parallel=False), data=st.data())
 def test_k_shortest_equals_networkx(csr: Csr, data: st.DataObject) -> None:
     s = data.draw(st.integers(0, csr.n - 1))
-    t = data.draw(st.integers(0, csr.n - 1).filter(lambda x: x != s) if csr.n > 1
-                  else st.just(s))
+    t = data.draw(st.integers(0, csr.n - 1).filter(lambda x: x != s) if csr.n > 1 else st.just(s))
     k = data.draw(st.integers(1, 8))
-    found = _kernels.k_shortest(csr.indptr, csr.indices, csr.rev_indptr, csr.rev_edges,
-                                csr.tail, csr.weights, s, t, k)
+    found = _kernels.k_shortest(
+        csr.indptr, csr.indices, csr.rev_indptr, csr.rev_edges, csr.tail, csr.weights, s, t, k
+    )
     g = nx_graph(csr)
     if s == t:
         assert [(c, p.tolist()) for c, p in found] == [(0.0, [])]
@@ -312,8 +322,10 @@ def test_k_shortest_equals_networkx(csr: Csr, data: st.DataObject) -> None:
     if not nx.has_path(g, s, t):
         assert found == []
         return
-    expected = [nx.path_weight(g, p, "weight") for p in
-                itertools.islice(nx.shortest_simple_paths(g, s, t, weight="weight"), k)]
+    expected = [
+        nx.path_weight(g, p, "weight")
+        for p in itertools.islice(nx.shortest_simple_paths(g, s, t, weight="weight"), k)
+    ]
     lengths = [c for c, _ in found]
     assert lengths == pytest.approx(sorted(expected), rel=1e-9, abs=1e-12)
     seen = set()
@@ -347,9 +359,12 @@ def test_skim_equals_scipy(csr: Csr, data: st.DataObject) -> None:
 _crit = st.one_of(st.integers(0, 9).map(float), st.just(math.inf))
 
 
-@given(csr=csr_graphs(min_n=2, max_n=8, parallel=False, self_loops=False,
-                      weights=st.integers(0, 9).map(float)),
-       data=st.data())
+@given(
+    csr=csr_graphs(
+        min_n=2, max_n=8, parallel=False, self_loops=False, weights=st.integers(0, 9).map(float)
+    ),
+    data=st.data(),
+)
 def test_pareto_kernel_equals_brute_force(csr: Csr, data: st.DataObject) -> None:
     m = len(csr.weights)
     w0 = csr.weights
@@ -357,8 +372,7 @@ def test_pareto_kernel_equals_brute_force(csr: Csr, data: st.DataObject) -> None
     w2 = np.asarray(data.draw(st.lists(_crit, min_size=m, max_size=m)))
     s = data.draw(st.integers(0, csr.n - 1))
     t = data.draw(st.integers(0, csr.n - 1).filter(lambda x: x != s))
-    costs, paths, complete = _kernels.pareto(csr.indptr, csr.indices, csr.tail, w0, w1, w2,
-                                             s, t)
+    costs, paths, complete = _kernels.pareto(csr.indptr, csr.indices, csr.tail, w0, w1, w2, s, t)
     assert complete
     g = nx.DiGraph()
     g.add_nodes_from(range(csr.n))
@@ -369,9 +383,11 @@ def test_pareto_kernel_equals_brute_force(csr: Csr, data: st.DataObject) -> None
     for p in nx.all_simple_paths(g, s, t):
         es = [g[a][b]["e"] for a, b in itertools.pairwise(p)]
         vectors.add((sum(w0[es]), sum(w1[es]), sum(w2[es])))
-    front = {v for v in vectors
-             if not any(u != v and all(x <= y for x, y in zip(u, v, strict=True))
-                        for u in vectors)}
+    front = {
+        v
+        for v in vectors
+        if not any(u != v and all(x <= y for x, y in zip(u, v, strict=True)) for u in vectors)
+    }
     assert {tuple(c) for c in costs.tolist()} == front
     assert len(costs) == len(front)  # no vector twice
     for c, p in zip(costs, paths, strict=True):

@@ -75,8 +75,10 @@ def test_legs_add_up_and_chain(mini: Network, o: str, d: str, objective: str) ->
     assert_route_consistent(route(mini, o, d, optimize=objective))
 
 
-@given(case=rail_cases(max_nodes=15, with_dwell=True, with_costs=True),
-       objective=st.sampled_from(list(TOTAL)))
+@given(
+    case=rail_cases(max_nodes=15, with_dwell=True, with_costs=True),
+    objective=st.sampled_from(list(TOTAL)),
+)
 def test_random_routes_add_up_and_chain(case: Case, objective: str) -> None:
     try:
         r = route(case.net, case.origin, case.destination, optimize=objective)
@@ -96,8 +98,13 @@ def test_mini_route_spelled_out(mini: Network) -> None:
     assert ferry.wait_border_h == 10.0  # KZ exit 4 + AZ entry 6
     assert ferry.wait_transfer_h == 4.0  # road -> ferry roll-on
     assert r.legs[0].wait_border_h == 16.0
-    assert r.waits_h == {"service": 12.0, "border": 34.0, "transfer": 20.0, "gauge": 0.0,
-                         "dwell": 0.0}
+    assert r.waits_h == {
+        "service": 12.0,
+        "border": 34.0,
+        "transfer": 20.0,
+        "gauge": 0.0,
+        "dwell": 0.0,
+    }
     assert any("transship" in op for op in r.legs[1].operations)
     assert "CN_A->GE_T" in repr(r)
 
@@ -128,8 +135,13 @@ def test_cost_and_time_optima_trade_off(case: Case) -> None:
 @pytest.mark.parametrize(("o", "d"), PAIRS[::3])
 def test_generalized_cost(mini: Network, o: str, d: str) -> None:
     cheap = route(mini, o, d, optimize="cost")
-    free_time = route(mini, o, d, optimize="generalized",
-                      generalized=GeneralizedCost(value_of_time_usd_per_unit_h=0.0))
+    free_time = route(
+        mini,
+        o,
+        d,
+        optimize="generalized",
+        generalized=GeneralizedCost(value_of_time_usd_per_unit_h=0.0),
+    )
     assert free_time.objective_value == pytest.approx(cheap.objective_value)
     vot, co2_price = 25.0, 80.0
     g = GeneralizedCost(value_of_time_usd_per_unit_h=vot, co2_price_usd_per_t=co2_price)
@@ -185,10 +197,14 @@ def test_closing_a_link_never_shortens(mini: Network, objective: str) -> None:
             assert value(closed, o, d, objective) >= base[(o, d)] - 1e-9, (lk.id, o, d)
 
 
-@given(case=rail_cases(max_nodes=15, with_dwell=True, with_costs=True),
-       objective=st.sampled_from(["time", "cost", "co2"]), data=st.data())
-def test_closing_a_random_link_never_shortens(case: Case, objective: str,
-                                              data: st.DataObject) -> None:
+@given(
+    case=rail_cases(max_nodes=15, with_dwell=True, with_costs=True),
+    objective=st.sampled_from(["time", "cost", "co2"]),
+    data=st.data(),
+)
+def test_closing_a_random_link_never_shortens(
+    case: Case, objective: str, data: st.DataObject
+) -> None:
     net = case.net
     link = data.draw(st.sampled_from(net.links))
     before = value(net, case.origin, case.destination, objective)
@@ -207,8 +223,9 @@ def test_scaling_lengths_and_dwell_scales_time(case: Case, c: float) -> None:
     net = case.net
     scaled = net.replace(
         links=tuple(dataclasses.replace(lk, length_km=lk.length_km * c) for lk in net.links),
-        nodes=tuple(dataclasses.replace(n, transit_dwell_h=n.transit_dwell_h * c)
-                    for n in net.nodes),
+        nodes=tuple(
+            dataclasses.replace(n, transit_dwell_h=n.transit_dwell_h * c) for n in net.nodes
+        ),
     )
     before = value(net, case.origin, case.destination, "time")
     after = value(scaled, case.origin, case.destination, "time")
@@ -218,12 +235,18 @@ def test_scaling_lengths_and_dwell_scales_time(case: Case, c: float) -> None:
 @given(case=rail_cases(max_nodes=15), c=st.sampled_from([0.25, 2.0, 7.0]))
 def test_scaling_durations_scales_time(case: Case, c: float) -> None:
     net = case.net
-    with_durations = net.replace(links=tuple(
-        dataclasses.replace(lk, duration_h=lk.length_km / (lk.speed_kmh or 1.0))
-        for lk in net.links))
-    scaled = net.replace(links=tuple(
-        dataclasses.replace(lk, duration_h=c * lk.duration_h)  # type: ignore[operator]
-        for lk in with_durations.links))
+    with_durations = net.replace(
+        links=tuple(
+            dataclasses.replace(lk, duration_h=lk.length_km / (lk.speed_kmh or 1.0))
+            for lk in net.links
+        )
+    )
+    scaled = net.replace(
+        links=tuple(
+            dataclasses.replace(lk, duration_h=c * lk.duration_h)  # type: ignore[operator]
+            for lk in with_durations.links
+        )
+    )
     before = value(with_durations, case.origin, case.destination, "time")
     assert before == pytest.approx(value(net, case.origin, case.destination, "time"))
     assert value(scaled, case.origin, case.destination, "time") == pytest.approx(c * before)
@@ -252,8 +275,7 @@ def test_adding_a_restriction_never_shortens(mini: Network, objective: str) -> N
 
 
 def test_restricted_node_is_not_used(mini: Network) -> None:
-    net = mini.add("restrictions", [Restriction(id="no-road", scope="link",
-                                                target="B-P-road")])
+    net = mini.add("restrictions", [Restriction(id="no-road", scope="link", target="B-P-road")])
     r = route(net, "CN_A", "GE_T")
     assert "B-P-road" not in {leg.link for leg in r.legs}
     assert r.nodes == ("CN_A", "KZ_B", "KZ_C", "KZ_P", "AZ_P", "GE_T")
@@ -352,8 +374,9 @@ def test_closed_origin_has_no_route(mini: Network) -> None:
 
 
 @pytest.mark.parametrize(("o", "d"), PAIRS[::2])
-def test_k_routes_are_ordered_distinct_and_start_with_the_best(mini: Network, o: str,
-                                                               d: str) -> None:
+def test_k_routes_are_ordered_distinct_and_start_with_the_best(
+    mini: Network, o: str, d: str
+) -> None:
     rs = k_routes(mini, o, d, k=4)
     values = [r.objective_value for r in rs]
     assert values == sorted(values)
@@ -375,8 +398,7 @@ def test_k_must_be_positive(mini: Network) -> None:
 
 
 @pytest.mark.parametrize(("o", "d"), PAIRS[::2])
-def test_pareto_set_is_nondominated_and_holds_each_optimum(mini: Network, o: str,
-                                                           d: str) -> None:
+def test_pareto_set_is_nondominated_and_holds_each_optimum(mini: Network, o: str, d: str) -> None:
     rs = pareto_routes(mini, o, d)
     assert rs.complete
     vecs = [(r.time_h, r.cost_usd, r.co2e_kg) for r in rs]
@@ -393,10 +415,28 @@ def test_pareto_set_is_nondominated_and_holds_each_optimum(mini: Network, o: str
 # -- result frames -------------------------------------------------------------------------------
 
 LEG_COLUMNS = [
-    "from_node", "to_node", "from_name", "to_name", "mode", "link", "service", "length_km",
-    "travel_h", "wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_h",
-    "wait_dwell_h", "time_h", "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg", "departure",
-    "arrival", "operations",
+    "from_node",
+    "to_node",
+    "from_name",
+    "to_name",
+    "mode",
+    "link",
+    "service",
+    "length_km",
+    "travel_h",
+    "wait_service_h",
+    "wait_border_h",
+    "wait_transfer_h",
+    "wait_gauge_h",
+    "wait_dwell_h",
+    "time_h",
+    "cost_usd",
+    "co2e_kg",
+    "wtt_kg",
+    "ttw_kg",
+    "departure",
+    "arrival",
+    "operations",
 ]
 
 
@@ -418,8 +458,18 @@ def test_route_set_frames(mini: Network) -> None:
     frame = rs.to_frame()
     assert list(frame["rank"]) == [1, 2]
     assert list(frame.columns) == ["rank", *rs[0].totals()]
-    for col in ("origin", "destination", "time_h", "cost_usd", "co2e_kg", "wtt_kg", "ttw_kg",
-                "length_km", "via", *(f"wait_{k}_h" for k in WAIT_KINDS)):
+    for col in (
+        "origin",
+        "destination",
+        "time_h",
+        "cost_usd",
+        "co2e_kg",
+        "wtt_kg",
+        "ttw_kg",
+        "length_km",
+        "via",
+        *(f"wait_{k}_h" for k in WAIT_KINDS),
+    ):
         assert col in frame.columns
     assert frame["time_h"].tolist() == pytest.approx([r.time_h for r in rs])
     legs = rs.legs_frame()
@@ -447,10 +497,12 @@ def _check_clock(r: Route, departure: datetime) -> None:
             # the last leg also carries the operations at the destination
             assert leg.arrival >= leg.departure + timedelta(hours=after) - timedelta(seconds=1)
         else:
-            assert leg.departure - ready == pytest.approx(timedelta(hours=before),
-                                                          abs=timedelta(seconds=1))
-            assert leg.arrival - leg.departure == pytest.approx(timedelta(hours=after),
-                                                                abs=timedelta(seconds=1))
+            assert leg.departure - ready == pytest.approx(
+                timedelta(hours=before), abs=timedelta(seconds=1)
+            )
+            assert leg.arrival - leg.departure == pytest.approx(
+                timedelta(hours=after), abs=timedelta(seconds=1)
+            )
         ready = leg.arrival
     elapsed = (r.arrival - departure).total_seconds() / 3600
     assert elapsed == pytest.approx(r.time_h)
@@ -471,14 +523,14 @@ def test_timetable_through_route(mini_timetabled: Network) -> None:
     r = earliest_arrival(mini_timetabled, "CN_A", "GE_T", departure=MONDAY)
     ferry = next(leg for leg in r.legs if leg.service == "ferry")
     assert ferry.departure is not None
-    assert (ferry.departure.weekday(), ferry.departure.hour, ferry.departure.minute) == (
-        2, 10, 0)
+    assert (ferry.departure.weekday(), ferry.departure.hour, ferry.departure.minute) == (2, 10, 0)
     before = r.legs[r.legs.index(ferry) - 1]
     assert before.arrival is not None
     ready = before.arrival + timedelta(hours=ferry.wait_transfer_h)
     assert ready <= ferry.departure < ready + timedelta(days=7)
-    assert ferry.departure - ready == pytest.approx(timedelta(hours=ferry.wait_service_h),
-                                                    abs=timedelta(seconds=1))
+    assert ferry.departure - ready == pytest.approx(
+        timedelta(hours=ferry.wait_service_h), abs=timedelta(seconds=1)
+    )
     _check_clock(r, MONDAY)
     # the static route uses the expected wait over the week instead
     assert route(mini_timetabled, "CN_A", "GE_T").legs[2].wait_service_h == pytest.approx(84.0)
@@ -488,19 +540,21 @@ def test_missing_the_sailing_costs_a_week(mini_timetabled: Network) -> None:
     on_time = datetime(2025, 11, 5, 10, 0, tzinfo=UTC)
     a = earliest_arrival(mini_timetabled, "KZ_P", "AZ_P", departure=on_time)
     assert a.legs[0].wait_service_h == pytest.approx(0.0, abs=1e-6)
-    late = earliest_arrival(mini_timetabled, "KZ_P", "AZ_P",
-                            departure=on_time + timedelta(minutes=1))
+    late = earliest_arrival(
+        mini_timetabled, "KZ_P", "AZ_P", departure=on_time + timedelta(minutes=1)
+    )
     assert late.arrival - a.arrival == pytest.approx(timedelta(days=7), abs=timedelta(seconds=1))
 
 
 WEST = [(o, d) for o in ("CN_A", "KZ_B", "KZ_C", "KZ_P") for d in ("AZ_P", "GE_T")]
 
 
-@given(od=st.sampled_from(WEST), m1=st.integers(0, 3 * 7 * 24 * 60),
-       m2=st.integers(0, 3 * 7 * 24 * 60))
-def test_fifo_later_departure_never_arrives_earlier(mini_timetabled: Network,
-                                                    od: tuple[str, str], m1: int,
-                                                    m2: int) -> None:
+@given(
+    od=st.sampled_from(WEST), m1=st.integers(0, 3 * 7 * 24 * 60), m2=st.integers(0, 3 * 7 * 24 * 60)
+)
+def test_fifo_later_departure_never_arrives_earlier(
+    mini_timetabled: Network, od: tuple[str, str], m1: int, m2: int
+) -> None:
     early, late = sorted((m1, m2))
     a = earliest_arrival(mini_timetabled, *od, departure=MONDAY + timedelta(minutes=early))
     b = earliest_arrival(mini_timetabled, *od, departure=MONDAY + timedelta(minutes=late))
@@ -525,8 +579,9 @@ def test_frequency_services_keep_expected_waits(mini: Network, o: str, d: str) -
 def test_departure_time_zones(mini_timetabled: Network) -> None:
     naive = earliest_arrival(mini_timetabled, "KZ_P", "AZ_P", departure=datetime(2025, 11, 3))
     baku = timezone(timedelta(hours=4))
-    local = earliest_arrival(mini_timetabled, "KZ_P", "AZ_P",
-                             departure=datetime(2025, 11, 3, 4, 0, tzinfo=baku))
+    local = earliest_arrival(
+        mini_timetabled, "KZ_P", "AZ_P", departure=datetime(2025, 11, 3, 4, 0, tzinfo=baku)
+    )
     assert naive.arrival == local.arrival
     assert naive.legs[0].departure == datetime(2025, 11, 5, 10, 0, tzinfo=UTC)
 
@@ -551,8 +606,15 @@ def test_skim_equals_routes(mini: Network, objective: str) -> None:
             assert s.length_km[i, j] == pytest.approx(r.length_km), (o, d)
     frame = s.to_frame()
     assert len(frame) == 36
-    assert list(frame.columns) == ["origin", "destination", "objective_value", "time_h",
-                                   "cost_usd", "co2e_kg", "length_km"]
+    assert list(frame.columns) == [
+        "origin",
+        "destination",
+        "objective_value",
+        "time_h",
+        "cost_usd",
+        "co2e_kg",
+        "length_km",
+    ]
 
 
 def test_skim_marks_unreachable_pairs(mini_timetabled: Network) -> None:
@@ -577,19 +639,23 @@ def test_route_to_itself_is_empty_everywhere(mini: Network) -> None:
 def test_timetable_boarding_downstream_waits_for_the_ship(mini: Network) -> None:
     # a three-stop sailing KZ_P -> AZ_P -> AZ_Q leaving KZ_P on Wednesdays 10:00
     q = Node(id="AZ_Q", name="Port Q", kind="seaport", country="AZ", lat=40.5, lon=50.0)
-    pq = Link(id="P-Q", from_node="AZ_P", to_node="AZ_Q", mode="ferry", length_km=100.0,
-              duration_h=5.0)
-    svc = dataclasses.replace(mini.service("ferry"), stops=("KZ_P", "AZ_P", "AZ_Q"),
-                              departures=("Wed 10:00",), sailings_per_week=None,
-                              bidirectional=False)
+    pq = Link(
+        id="P-Q", from_node="AZ_P", to_node="AZ_Q", mode="ferry", length_km=100.0, duration_h=5.0
+    )
+    svc = dataclasses.replace(
+        mini.service("ferry"),
+        stops=("KZ_P", "AZ_P", "AZ_Q"),
+        departures=("Wed 10:00",),
+        sailings_per_week=None,
+        bidirectional=False,
+    )
     net = mini.add("nodes", [q]).add("links", [pq]).replace(services=(svc,))
     # the ship reaches AZ_P after 18 h at sea and 10 h of border processing: Thu 14:00
     thursday = datetime(2025, 11, 6, 14, 0, tzinfo=UTC)
     (leg,) = earliest_arrival(net, "AZ_P", "AZ_Q", departure=MONDAY).legs
     assert leg.departure == thursday
     through = earliest_arrival(net, "KZ_P", "AZ_Q", departure=MONDAY)
-    assert [leg.departure for leg in through.legs] == [thursday - timedelta(hours=28),
-                                                       thursday]
+    assert [leg.departure for leg in through.legs] == [thursday - timedelta(hours=28), thursday]
     assert through.legs[1].wait_service_h == 0.0  # staying aboard
 
 

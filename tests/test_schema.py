@@ -124,8 +124,17 @@ def test_allowed_sets() -> None:
 # -- describe() ---------------------------------------------------------------------------
 
 DESCRIBE_COLUMNS = [
-    "table", "attribute", "dtype", "unit", "default", "required", "allowed", "minimum",
-    "maximum", "figure", "description",
+    "table",
+    "attribute",
+    "dtype",
+    "unit",
+    "default",
+    "required",
+    "allowed",
+    "minimum",
+    "maximum",
+    "figure",
+    "description",
 ]
 
 

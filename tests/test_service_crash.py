@@ -74,9 +74,22 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, hook, "serve", "--port", str(self.port),
-             "--database-url", url, "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-c",
+                LAUNCHER,
+                hook,
+                "serve",
+                "--port",
+                str(self.port),
+                "--database-url",
+                url,
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONWARNINGS": "ignore"},
         )
         self.out: list[str] = []
@@ -100,8 +113,12 @@ class Server:
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, json.load(r)
@@ -143,9 +160,12 @@ def seeded(store_url: str) -> Iterator[tuple[str, str]]:
     first = Server(store_url, "none")
     try:
         token = _admin_token(first)
-        code, _ = first.call("PATCH", f"/networks/titr/links/{FERRY}", token,
-                             {"values": {"capacity_t_per_year": 4_000_000},
-                              "expected_version": 1})
+        code, _ = first.call(
+            "PATCH",
+            f"/networks/titr/links/{FERRY}",
+            token,
+            {"values": {"capacity_t_per_year": 4_000_000}, "expected_version": 1},
+        )
         assert code == 200
     finally:
         first.stop()
@@ -156,8 +176,12 @@ def test_kill_mid_job_marks_it_failed_and_keeps_the_data(seeded: tuple[str, str]
     url, token = seeded
     server = Server(url, "none")
     try:
-        code, run = server.call("POST", "/runs", token, {"kind": "simulation", "inputs": {
-            "days": 365, "replications": 10, "seed": 1}})
+        code, run = server.call(
+            "POST",
+            "/runs",
+            token,
+            {"kind": "simulation", "inputs": {"days": 365, "replications": 10, "seed": 1}},
+        )
         assert code == 202
         deadline = time.monotonic() + 120
         while True:
@@ -183,7 +207,9 @@ def test_kill_mid_job_marks_it_failed_and_keeps_the_data(seeded: tuple[str, str]
         _, new = again.call("POST", "/runs", token, {"kind": "capacity", "inputs": {}})
         deadline = time.monotonic() + 60
         while (state := again.call("GET", f"/runs/{new['id']}", token)[1])["status"] in (
-                "queued", "running"):
+            "queued",
+            "running",
+        ):
             assert time.monotonic() < deadline
             time.sleep(0.1)
         assert state["status"] == "succeeded"
@@ -198,9 +224,14 @@ def test_kill_mid_edit_leaves_no_half_version(seeded: tuple[str, str]) -> None:
 
     def edit() -> None:
         try:
-            result.append(server.call(
-                "PATCH", f"/networks/titr/links/{FERRY}", token,
-                {"values": {"capacity_t_per_year": 9_999_999}, "expected_version": 2}))
+            result.append(
+                server.call(
+                    "PATCH",
+                    f"/networks/titr/links/{FERRY}",
+                    token,
+                    {"values": {"capacity_t_per_year": 9_999_999}, "expected_version": 2},
+                )
+            )
         except OSError as exc:  # the server died under the request
             result.append((None, str(exc)))
 
@@ -222,9 +253,12 @@ def test_kill_mid_edit_leaves_no_half_version(seeded: tuple[str, str]) -> None:
         assert not [a for a in audit if a["version"] == 3]
         assert [a["new_value"] for a in audit if a["record_id"] == FERRY] == [4_000_000]
         # no lock or half state is left: the next edit goes through
-        code, out = again.call("PATCH", f"/networks/titr/links/{FERRY}", token,
-                               {"values": {"capacity_t_per_year": 5_000_000},
-                                "expected_version": 2})
+        code, out = again.call(
+            "PATCH",
+            f"/networks/titr/links/{FERRY}",
+            token,
+            {"values": {"capacity_t_per_year": 5_000_000}, "expected_version": 2},
+        )
         assert code == 200
         assert out["version"]["version"] == 3
     finally:

@@ -126,8 +126,7 @@ def test_only_orphaned_queues_are_failed(
     orphan = store.create_run("capacity", {}, by=viewer)
     running = store.create_run("simulation", {}, by=viewer)
     store.start_run(running.id)
-    assert (store.run(mine.id).host, store.run(mine.id).pid) == (socket.gethostname(),
-                                                                 os.getpid())
+    assert (store.run(mine.id).host, store.run(mine.id).pid) == (socket.gethostname(), os.getpid())
     with store._session(write=True) as s:  # as if queued by a process that has died
         s.execute(text("UPDATE runs SET pid = 999999999 WHERE id = :i"), {"i": orphan.id})
     assert store.fail_stale_runs(orphaned_queued=True) == [orphan.id]

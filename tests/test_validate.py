@@ -48,132 +48,282 @@ Edit = Callable[[Network], Network]
 CASES: dict[str, tuple[Edit, str, str, str, str, str | None, list[str]]] = {
     "unknown-node": (
         lambda n: n.update_link("B-C", to_node="KZ_CC"),
-        "check_unknown_nodes", "error", "links", "B-C", "to",
+        "check_unknown_nodes",
+        "error",
+        "links",
+        "B-C",
+        "to",
         ["unknown node 'KZ_CC'", "did you mean", "Junction (KZ_C)"],
     ),
     "unknown-service-stop": (
         lambda n: _svc(n, stops=("KZ_P", "AZ_PP")),
-        "check_unknown_nodes", "error", "services", "ferry", "stops",
+        "check_unknown_nodes",
+        "error",
+        "services",
+        "ferry",
+        "stops",
         ["unknown node 'AZ_PP'", "Port East (AZ_P)"],
     ),
     "duplicate-id": (
         lambda n: n.add("nodes", [n.node("KZ_C")]),
-        "check_duplicate_ids", "error", "nodes", "KZ_C", "id", ["used 2 times"],
+        "check_duplicate_ids",
+        "error",
+        "nodes",
+        "KZ_C",
+        "id",
+        ["used 2 times"],
     ),
     "zero-capacity": (
         lambda n: n.update_node("KZ_C", capacity_teu_per_year=0.0),
-        "check_nonpositive_capacity", "error", "nodes", "KZ_C", "capacity_teu_per_year",
+        "check_nonpositive_capacity",
+        "error",
+        "nodes",
+        "KZ_C",
+        "capacity_teu_per_year",
         ["must be positive", "status: closed"],
     ),
     "bad-country": (
         lambda n: n.update_node("KZ_C", country="XK"),
-        "check_country_codes", "error", "nodes", "KZ_C", "country", ["'XK'", "ISO 3166"],
+        "check_country_codes",
+        "error",
+        "nodes",
+        "KZ_C",
+        "country",
+        ["'XK'", "ISO 3166"],
     ),
     "lowercase-country": (
         lambda n: n.update_node("KZ_C", country="kz"),
-        "check_country_codes", "error", "nodes", "KZ_C", "country", ["'kz'"],
+        "check_country_codes",
+        "error",
+        "nodes",
+        "KZ_C",
+        "country",
+        ["'kz'"],
     ),
     "restriction-country": (
         lambda n: n.update_record("restrictions", "no-grain-GE", destination_country="Georgia"),
-        "check_country_codes", "error", "restrictions", "no-grain-GE", "destination_country",
+        "check_country_codes",
+        "error",
+        "restrictions",
+        "no-grain-GE",
+        "destination_country",
         ["'Georgia'"],
     ),
     "rail-without-gauge": (
         lambda n: n.update_link("B-C", gauge_mm=None),
-        "check_links", "error", "links", "B-C", "gauge_mm", ["needs gauge_mm"],
+        "check_links",
+        "error",
+        "links",
+        "B-C",
+        "gauge_mm",
+        ["needs gauge_mm"],
     ),
     "gauge-on-road": (
         lambda n: n.update_link("B-P-road", gauge_mm=1520),
-        "check_links", "error", "links", "B-P-road", "gauge_mm", ["rail links only", "road"],
+        "check_links",
+        "error",
+        "links",
+        "B-P-road",
+        "gauge_mm",
+        ["rail links only", "road"],
     ),
     "self-loop": (
         lambda n: n.update_link("B-C", to_node="KZ_B"),
-        "check_links", "error", "links", "B-C", "to", ["same node"],
+        "check_links",
+        "error",
+        "links",
+        "B-C",
+        "to",
+        ["same node"],
     ),
     "no-speed": (
         lambda n: n.remove("modes", ["road"]),
-        "check_links", "error", "links", "B-P-road", "speed_kmh", ["speed_kmh or duration_h"],
+        "check_links",
+        "error",
+        "links",
+        "B-P-road",
+        "speed_kmh",
+        ["speed_kmh or duration_h"],
     ),
     "ferry-without-service": (
         lambda n: n.replace(services=()),
-        "check_services", "warning", "links", "P-P", None, ["no service"],
+        "check_services",
+        "warning",
+        "links",
+        "P-P",
+        None,
+        ["no service"],
     ),
     "service-stops-not-linked": (
         lambda n: _svc(n, stops=("KZ_P", "GE_T")),
-        "check_services", "error", "services", "ferry", "stops",
+        "check_services",
+        "error",
+        "services",
+        "ferry",
+        "stops",
         ["no ferry link from KZ_P to GE_T"],
     ),
     "service-one-stop": (
         lambda n: _svc(n, stops=("KZ_P",)),
-        "check_services", "error", "services", "ferry", "stops", ["at least two stops"],
+        "check_services",
+        "error",
+        "services",
+        "ferry",
+        "stops",
+        ["at least two stops"],
     ),
     "service-without-frequency": (
         lambda n: _svc(n, sailings_per_week=None),
-        "check_services", "error", "services", "ferry", "sailings_per_week",
+        "check_services",
+        "error",
+        "services",
+        "ferry",
+        "sailings_per_week",
         ["sailings_per_week or a departures"],
     ),
     "timetable-both-ways": (
         lambda n: _svc(n, departures=("Mon 08:00",)),
-        "check_services", "error", "services", "ferry", "bidirectional", ["runs one way"],
+        "check_services",
+        "error",
+        "services",
+        "ferry",
+        "bidirectional",
+        ["runs one way"],
     ),
     "unknown-commodity": (
         lambda n: n.update_link("B-C", commodities=("coal",)),
-        "check_commodities", "error", "links", "B-C", "commodities",
+        "check_commodities",
+        "error",
+        "links",
+        "B-C",
+        "commodities",
         ["unknown commodity 'coal'", "container"],
     ),
     "teu-without-weight": (
         lambda n: n.update_record("commodities", "container", t_per_teu=None),
-        "check_commodities", "error", "commodities", "container", "t_per_teu", ["t_per_teu"],
+        "check_commodities",
+        "error",
+        "commodities",
+        "container",
+        "t_per_teu",
+        ["t_per_teu"],
     ),
     "unknown-emission-factor": (
         lambda n: n.update_link("B-C", emission_factor="rail-hydrogen"),
-        "check_emission_factors", "error", "links", "B-C", "emission_factor",
+        "check_emission_factors",
+        "error",
+        "links",
+        "B-C",
+        "emission_factor",
         ["unknown emission factor 'rail-hydrogen'"],
     ),
     "no-emission-factor": (
         lambda n: n.remove("emission_factors", ["ferry"]),
-        "check_emission_factors", "warning", "links", "P-P", "energy", ["no emission factor"],
+        "check_emission_factors",
+        "warning",
+        "links",
+        "P-P",
+        "energy",
+        ["no emission factor"],
     ),
     "unknown-source": (
         lambda n: n.update_node("KZ_C", provenance=Provenance(source="nope", year=2024)),
-        "check_provenance", "error", "nodes", "KZ_C", "source", ["'nope'", "not in 'sources'"],
+        "check_provenance",
+        "error",
+        "nodes",
+        "KZ_C",
+        "source",
+        ["'nope'", "not in 'sources'"],
     ),
     "unknown-figure-source": (
         lambda n: n.update_link(
             "B-C", figure_provenance=(("length_km", Provenance(source="nope", year=2020)),)
         ),
-        "check_provenance", "error", "links", "B-C", "length_km", ["'nope'"],
+        "check_provenance",
+        "error",
+        "links",
+        "B-C",
+        "length_km",
+        ["'nope'"],
     ),
     "unknown-restricted-link": (
         lambda n: n.add("restrictions", [Restriction(id="r", scope="link", target="X-Y")]),
-        "check_restrictions", "error", "restrictions", "r", "target", ["unknown link 'X-Y'"],
+        "check_restrictions",
+        "error",
+        "restrictions",
+        "r",
+        "target",
+        ["unknown link 'X-Y'"],
     ),
     "gauge-on-road-transfer": (
         lambda n: n.update_record("transfers", "B-road", to_gauge_mm=1520),
-        "check_transfers", "error", "transfers", "B-road", "to_gauge_mm", ["only for rail"],
+        "check_transfers",
+        "error",
+        "transfers",
+        "B-road",
+        "to_gauge_mm",
+        ["only for rail"],
     ),
     "rail-rail-without-gauges": (
-        lambda n: n.add("transfers", [Transfer(id="x", node="KZ_C", from_mode="rail",
-                                               to_mode="rail", method="transship")]),
-        "check_transfers", "error", "transfers", "x", "to_mode", ["same mode"],
+        lambda n: n.add(
+            "transfers",
+            [Transfer(id="x", node="KZ_C", from_mode="rail", to_mode="rail", method="transship")],
+        ),
+        "check_transfers",
+        "error",
+        "transfers",
+        "x",
+        "to_mode",
+        ["same mode"],
     ),
     "not-allowed-value": (
         lambda n: n.update_node("KZ_C", kind="village"),
-        "check_field_values", "error", "nodes", "KZ_C", "kind", ["'village'", "junction"],
+        "check_field_values",
+        "error",
+        "nodes",
+        "KZ_C",
+        "kind",
+        ["'village'", "junction"],
     ),
     "out-of-range": (
         lambda n: n.update_node("KZ_C", lat=91.0),
-        "check_field_values", "error", "nodes", "KZ_C", "lat", ["above the maximum 90"],
+        "check_field_values",
+        "error",
+        "nodes",
+        "KZ_C",
+        "lat",
+        ["above the maximum 90"],
     ),
     "nan": (
         lambda n: n.update_link("B-C", length_km=float("nan")),
-        "check_field_values", "error", "links", "B-C", "length_km", ["NaN"],
+        "check_field_values",
+        "error",
+        "links",
+        "B-C",
+        "length_km",
+        ["NaN"],
     ),
     "isolated-node": (
-        lambda n: n.add("nodes", [Node(id="KZ_X", name="Lonely", kind="city", country="KZ",
-                                       lat=45.0, lon=70.0,
-                                       provenance=Provenance(source="t", year=2024))]),
-        "check_connectivity", "warning", "nodes", "KZ_X", None, ["no links"],
+        lambda n: n.add(
+            "nodes",
+            [
+                Node(
+                    id="KZ_X",
+                    name="Lonely",
+                    kind="city",
+                    country="KZ",
+                    lat=45.0,
+                    lon=70.0,
+                    provenance=Provenance(source="t", year=2024),
+                )
+            ],
+        ),
+        "check_connectivity",
+        "warning",
+        "nodes",
+        "KZ_X",
+        None,
+        ["no links"],
     ),
 }
 
@@ -239,15 +389,16 @@ def test_strict_provenance(mini: Network) -> None:
     assert set(strict.errors) == set(found)
     # a default-valued figure is not cited, an explicitly sourced one is checked
     net = mini.update_node("KZ_C", provenance=Provenance())
-    assert {f.field for f in findings(net, "check_provenance")} == {"lat", "lon",
-                                                                    "transit_dwell_h"}
+    assert {f.field for f in findings(net, "check_provenance")} == {"lat", "lon", "transit_dwell_h"}
     assert all("no source" in f.message for f in findings(net, "check_provenance"))
     net = mini.update_node(
         "KZ_C",
         provenance=Provenance(),
-        figure_provenance=(("lat", Provenance(source="t", year=2024)),
-                           ("lon", Provenance(source="t", year=2024)),
-                           ("transit_dwell_h", Provenance(source="t", year=2024))),
+        figure_provenance=(
+            ("lat", Provenance(source="t", year=2024)),
+            ("lon", Provenance(source="t", year=2024)),
+            ("transit_dwell_h", Provenance(source="t", year=2024)),
+        ),
     )
     assert findings(net, "check_provenance") == []
 
@@ -280,8 +431,16 @@ def test_rules_subset(mini: Network) -> None:
 def test_report_frame(mini: Network) -> None:
     net = mini.update_node("KZ_C", country="XK")
     frame = validate(net).to_frame()
-    assert list(frame.columns) == ["rule", "severity", "table", "record_id", "field", "message",
-                                   "line", "path"]
+    assert list(frame.columns) == [
+        "rule",
+        "severity",
+        "table",
+        "record_id",
+        "field",
+        "message",
+        "line",
+        "path",
+    ]
     assert frame.loc[0, "record_id"] == "KZ_C"
     assert isinstance(validate(net), ValidationReport)
 
@@ -290,8 +449,9 @@ def test_report_frame(mini: Network) -> None:
 
 
 def test_findings_carry_file_and_line(mini_path: Path, tmp_path: Path) -> None:
-    text = mini_path.read_text(encoding="utf-8").replace("country: KZ, lat: 44.0, lon: 70.0",
-                                                         "country: QQ, lat: 44.0, lon: 70.0")
+    text = mini_path.read_text(encoding="utf-8").replace(
+        "country: KZ, lat: 44.0, lon: 70.0", "country: QQ, lat: 44.0, lon: 70.0"
+    )
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
     f = only(findings(read_network(path), "check_country_codes"))
@@ -344,6 +504,9 @@ def test_findings_without_a_file_have_no_line(mini: Network) -> None:
 
 
 def test_unknown_node_validation_in_a_service(mini: Network) -> None:
-    net = mini.replace(services=(Service(id="s", name="S", mode="ferry", stops=("KZ_P", "XX"),
-                                         sailings_per_week=1.0),))
+    net = mini.replace(
+        services=(
+            Service(id="s", name="S", mode="ferry", stops=("KZ_P", "XX"), sailings_per_week=1.0),
+        )
+    )
     assert [f.rule for f in validate(net).errors] == ["check_unknown_nodes", "check_services"]

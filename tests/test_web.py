@@ -37,8 +37,13 @@ def test_page_loads_nothing_from_the_internet() -> None:
     refs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert refs
     assert all(r.startswith(("static/", "data:")) for r in refs)
-    js = (static_dir() / "app.js").read_text(encoding="utf-8").replace(
-        "http://www.w3.org/2000/svg", ""  # the SVG namespace, a name, not a fetch
+    js = (
+        (static_dir() / "app.js")
+        .read_text(encoding="utf-8")
+        .replace(
+            "http://www.w3.org/2000/svg",
+            "",  # the SVG namespace, a name, not a fetch
+        )
     )
     assert "http://" not in js
     assert "https://" not in js
@@ -46,15 +51,30 @@ def test_page_loads_nothing_from_the_internet() -> None:
 
 def test_export_html_is_self_contained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "map.html"
-    code = main(["export", "html", "-o", str(out), "--scenario", "more-caspian-ferries",
-                 "--route", "Almaty:Istanbul", "--route", "Xian:Duisburg", "--k", "2"])
+    code = main(
+        [
+            "export",
+            "html",
+            "-o",
+            str(out),
+            "--scenario",
+            "more-caspian-ferries",
+            "--route",
+            "Almaty:Istanbul",
+            "--route",
+            "Xian:Duisburg",
+            "--k",
+            "2",
+        ]
+    )
     assert code == 0
     html = out.read_text(encoding="utf-8")
     assert "<script src=" not in html
     assert 'rel="stylesheet"' not in html
     data = json.loads(
-        re.search(r'<script type="application/json" id="corridor-data">(.*?)</script>',
-                  html, re.S).group(1)  # type: ignore[union-attr]
+        re.search(
+            r'<script type="application/json" id="corridor-data">(.*?)</script>', html, re.S
+        ).group(1)  # type: ignore[union-attr]
     )
     assert data["scenario"] == "more-caspian-ferries"
     assert [len(r["result"]["routes"]) for r in data["routes"]] == [2, 2]

@@ -137,7 +137,12 @@ def nodes(net: Network) -> list[NodeOut]:
     """Every node."""
     return [
         NodeOut(
-            id=n.id, name=n.name, kind=n.kind, country=n.country, lon=n.lon, lat=n.lat,
+            id=n.id,
+            name=n.name,
+            kind=n.kind,
+            country=n.country,
+            lon=n.lon,
+            lat=n.lat,
             aliases=list(n.aliases),
         )
         for n in net.nodes
@@ -190,18 +195,33 @@ def compare_corridors(provider: NetworkProvider, req: CorridorCompareRequest) ->
         lens = get_corridor(name)
         opts = _options(net, name, req.avoid_countries, None)
         try:
-            r = route(net, req.origin, req.destination, cargo=req.cargo,
-                      optimize=req.objective, **opts)
+            r = route(
+                net, req.origin, req.destination, cargo=req.cargo, optimize=req.objective, **opts
+            )
         except (NoRouteError, OptionError) as exc:
-            rows.append(CorridorRowOut(corridor=name, label=lens.label,
-                                       description=lens.description, route=None,
-                                       error=str(exc)))
+            rows.append(
+                CorridorRowOut(
+                    corridor=name,
+                    label=lens.label,
+                    description=lens.description,
+                    route=None,
+                    error=str(exc),
+                )
+            )
             continue
-        rows.append(CorridorRowOut(corridor=name, label=lens.label, description=lens.description,
-                                   route=RouteOut.from_route(r, net)))
+        rows.append(
+            CorridorRowOut(
+                corridor=name,
+                label=lens.label,
+                description=lens.description,
+                route=RouteOut.from_route(r, net),
+            )
+        )
     return CorridorCompareOut(
-        origin=net.find_node(req.origin).id, destination=net.find_node(req.destination).id,
-        objective=req.objective, rows=rows,
+        origin=net.find_node(req.origin).id,
+        destination=net.find_node(req.destination).id,
+        objective=req.objective,
+        rows=rows,
     )
 
 
@@ -238,7 +258,11 @@ def capacity(provider: NetworkProvider, req: CapacityRequest) -> CapacityOut:
         sinks=list(res.sinks),
         cut=[
             CutItemOut(
-                kind=c.kind, id=c.id, name=c.name, from_node=c.from_node, to_node=c.to_node,
+                kind=c.kind,
+                id=c.id,
+                name=c.name,
+                from_node=c.from_node,
+                to_node=c.to_node,
                 capacity_per_year=finite(c.capacity),
             )
             for c in res.cut
@@ -370,7 +394,8 @@ def utilisation(
         node_flow = nf.groupby("node", sort=True)["flow_t_per_year"].sum() if len(nf) else nf
         use = res.capacity_use
         nodes = (
-            [] if use is None
+            []
+            if use is None
             else _node_utilisation(node_flow, use[use["kind"] == "node"] if len(use) else use)
         )
     return UtilisationOut(
@@ -404,8 +429,11 @@ def _node_utilisation(flows: Any, use: Any) -> list[NodeUtilisationOut]:
         u, unit = tightest.get(str(node), (None, None))
         out.append(
             NodeUtilisationOut(
-                node=str(node), flow_t_per_year=float(flow),
-                capacity_t_per_year=cap_t.get(str(node)), utilisation=u, unit=unit,
+                node=str(node),
+                flow_t_per_year=float(flow),
+                capacity_t_per_year=cap_t.get(str(node)),
+                utilisation=u,
+                unit=unit,
             )
         )
     return out
@@ -460,11 +488,21 @@ def reliability(provider: NetworkProvider, req: ReliabilityRequest) -> Reliabili
             key=lambda r: r.time_h,
         )
     elif k == 1:
-        ranked = [route(net, req.origin, req.destination, cargo=req.cargo,
-                        optimize=req.objective, **opts)]
+        ranked = [
+            route(net, req.origin, req.destination, cargo=req.cargo, optimize=req.objective, **opts)
+        ]
     else:
-        ranked = list(k_routes(net, req.origin, req.destination, k=k, cargo=req.cargo,
-                               optimize=req.objective, **opts))
+        ranked = list(
+            k_routes(
+                net,
+                req.origin,
+                req.destination,
+                k=k,
+                cargo=req.cargo,
+                optimize=req.objective,
+                **opts,
+            )
+        )
     if req.rank is not None:
         if req.rank > len(ranked):
             raise FieldError(

@@ -149,7 +149,6 @@ def create_app(
     install_error_handlers(app)
     install_openapi_statuses(app)
     if settings.web:
-
         mount_web(app)
     app.add_middleware(InputBoundary, max_bytes=settings.max_body_bytes)
     return app

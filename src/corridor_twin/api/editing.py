@@ -122,11 +122,13 @@ def expected_version(body: int | None, if_match: str | None) -> int:
     if tag.isdigit() and 0 < int(tag) < 2**31:
         return int(tag)
     raise RecordError(
-        [{
-            "loc": ["body", "expected_version"],
-            "msg": "give the version you edited (expected_version, or an If-Match header)",
-            "type": "missing",
-        }],
+        [
+            {
+                "loc": ["body", "expected_version"],
+                "msg": "give the version you edited (expected_version, or an If-Match header)",
+                "type": "missing",
+            }
+        ],
         "no expected_version",
     )
 
@@ -146,8 +148,13 @@ def _field_errors(exc: DataError) -> RecordError:
     if not items:
         field = getattr(exc, "field", None)
         msg = str(exc).split(": ", 1)[-1]
-        items = [{"loc": ["body", "values", *([field] if field else [])], "msg": msg,
-                  "type": type(exc).__name__}]
+        items = [
+            {
+                "loc": ["body", "values", *([field] if field else [])],
+                "msg": msg,
+                "type": type(exc).__name__,
+            }
+        ]
     return RecordError(items, str(exc))
 
 
@@ -177,7 +184,11 @@ def patch_record(
         # that the transaction itself only meets versions written in the last moments
         store.network(name)
         info, changes = store.edit_record(
-            name, [edit], expected_version=expected, by=account, message=patch.message,
+            name,
+            [edit],
+            expected_version=expected,
+            by=account,
+            message=patch.message,
             allow_no_change=True,
         )
     except NotFoundError as exc:  # incl. UnknownNodeError, a 422 elsewhere: here a path
@@ -187,8 +198,13 @@ def patch_record(
     return EditOut(
         version=_version(info),
         changes=[
-            FieldChangeOut(table=c.table, record_id=c.record_id, field=c.field,
-                           old_value=c.old, new_value=c.new)
+            FieldChangeOut(
+                table=c.table,
+                record_id=c.record_id,
+                field=c.field,
+                old_value=c.old,
+                new_value=c.new,
+            )
             for c in changes
         ],
     )
@@ -203,8 +219,10 @@ def history(store: Store, name: str, table: str, record_id: str) -> RecordHistor
     latest = store.version(name)
     rec_id = record_id
     entries = [
-        a for a in store.audit_log(object_kind="network", object_name=name, record_id=rec_id,
-                                   limit=10_000)
+        a
+        for a in store.audit_log(
+            object_kind="network", object_name=name, record_id=rec_id, limit=10_000
+        )
         if a.table == table and a.version is not None
     ]
     messages = {v.version: v.message for v in store.versions(name)}
@@ -218,11 +236,19 @@ def history(store: Store, name: str, table: str, record_id: str) -> RecordHistor
         latest_version=latest.version,
         entries=[
             HistoryEntryOut(
-                version=v, at=rows[0].at, user=rows[0].user, organisation=rows[0].organisation,
+                version=v,
+                at=rows[0].at,
+                user=rows[0].user,
+                organisation=rows[0].organisation,
                 message=messages.get(v),
                 changes=[
-                    FieldChangeOut(table=table, record_id=rec_id, field=a.field,
-                                   old_value=a.old_value, new_value=a.new_value)
+                    FieldChangeOut(
+                        table=table,
+                        record_id=rec_id,
+                        field=a.field,
+                        old_value=a.old_value,
+                        new_value=a.new_value,
+                    )
                     for a in rows
                 ],
             )
@@ -247,9 +273,13 @@ def revert_record(
         old = record_to_dict(table, getattr(old_net, table)[old_net.index_of(table, record_id)])
     except NotFoundError:
         raise RecordError(
-            [{"loc": ["body", "to_version"],
-              "msg": f"{record_id} is not in version {body.to_version} of {name!r}",
-              "type": "not_found"}],
+            [
+                {
+                    "loc": ["body", "to_version"],
+                    "msg": f"{record_id} is not in version {body.to_version} of {name!r}",
+                    "type": "not_found",
+                }
+            ],
             f"{record_id} is not in version {body.to_version}",
         ) from None
     now_net = store.network(name, expected)
@@ -262,7 +292,8 @@ def revert_record(
             raise ConflictError(
                 f"network {name!r} is at version {current.version}, not {expected}: someone "
                 "else changed it; reload and revert again",
-                expected=expected, actual=current.version,
+                expected=expected,
+                actual=current.version,
             )
         return EditOut(version=_version(current), changes=[])
     message = f"revert {record_id} to version {body.to_version}"

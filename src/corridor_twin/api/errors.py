@@ -128,8 +128,10 @@ async def _corridor_error(request: Request, exc: Exception) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, ConflictError):
         body.update(
-            {k: v if v is None or isinstance(v, int | str) else str(v)
-             for k, v in (("expected", exc.expected), ("actual", exc.actual))}
+            {
+                k: v if v is None or isinstance(v, int | str) else str(v)
+                for k, v in (("expected", exc.expected), ("actual", exc.actual))
+            }
         )
     return JSONResponse(body, status_code=status_of(exc), headers=headers)
 

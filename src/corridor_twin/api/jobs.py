@@ -123,8 +123,10 @@ def _simulation(provider: NetworkProvider, req: SimulationRequest, progress: Pro
         backlog_mean=float(summary.attrs.get("backlog_mean", 0.0)),
         flows=[
             FlowTransitOut.model_validate(
-                {k: finite(v) if str(k).endswith(("_days", "_lo", "_hi")) else v
-                 for k, v in row.items()}
+                {
+                    k: finite(v) if str(k).endswith(("_days", "_lo", "_hi")) else v
+                    for k, v in row.items()
+                }
             )
             for row in summary.to_dict("records")
         ],
@@ -143,9 +145,7 @@ JOB_KINDS: dict[str, JobKind] = {
     "reliability": JobKind(
         ReliabilityRequest, _simple(actions.reliability), "Monte Carlo transit times"
     ),
-    "simulation": JobKind(
-        SimulationRequest, _simulation, "discrete-event simulation, replicated"
-    ),
+    "simulation": JobKind(SimulationRequest, _simulation, "discrete-event simulation, replicated"),
 }
 """The run kinds the service executes."""
 

@@ -133,8 +133,7 @@ class StoreProvider:
         """The version served: the pinned one, else the latest (looked up every ``ttl_s``)."""
         if self.pinned is not None:
             return self.pinned
-        return self._fresh.get(("latest", self.name),
-                               lambda: self.store.latest_version(self.name))
+        return self._fresh.get(("latest", self.name), lambda: self.store.latest_version(self.name))
 
     def _base(self) -> tuple[int, Network]:
         v = self.version()
@@ -154,8 +153,7 @@ class StoreProvider:
 
     def _scenario(self, name: str) -> tuple[str, Scenario]:
         try:
-            doc = self._fresh.get(("scenario", name),
-                                  lambda: self.store.document("scenario", name))
+            doc = self._fresh.get(("scenario", name), lambda: self.store.document("scenario", name))
         except NotFoundError:
             import difflib
 
@@ -190,8 +188,10 @@ class StoreProvider:
 
     def _demand(self) -> tuple[str, DemandTable]:
         try:
-            doc = self._fresh.get(("demand", self.demand_name),
-                                  lambda: self.store.document("demand", self.demand_name))
+            doc = self._fresh.get(
+                ("demand", self.demand_name),
+                lambda: self.store.document("demand", self.demand_name),
+            )
         except NotFoundError:
             raise NotFoundError(
                 f"no stored demand table {self.demand_name!r}; store one with PUT /api/v1/demand"

@@ -53,8 +53,10 @@ def cmd_admin(args: argparse.Namespace) -> int:
             print(f"token {args.token_id} revoked")
         elif action == "grant":
             rule = store.grant(args.network, args.table, args.pattern, args.org, by=by)
-            print(f"rule {rule.id}: {rule.organisation!r} owns {rule.table} {rule.pattern!r} "
-                  f"in {rule.network!r}")
+            print(
+                f"rule {rule.id}: {rule.organisation!r} owns {rule.table} {rule.pattern!r} "
+                f"in {rule.network!r}"
+            )
         elif action == "users":
             for u in store.users():
                 state = "" if u.active else " (inactive)"
@@ -70,8 +72,10 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
 def add_store_options(sp: argparse.ArgumentParser) -> None:
     """Where the store is (else ``CORRIDOR_DATABASE_URL`` / ``CORRIDOR_DATA_DIR``)."""
-    sp.add_argument("--database-url", help="store URL (default: CORRIDOR_DATABASE_URL, "
-                    "else SQLite in the data directory)")
+    sp.add_argument(
+        "--database-url",
+        help="store URL (default: CORRIDOR_DATABASE_URL, else SQLite in the data directory)",
+    )
     sp.add_argument("--data-dir", help="directory of the SQLite store (CORRIDOR_DATA_DIR)")
 
 

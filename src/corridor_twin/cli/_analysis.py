@@ -344,7 +344,6 @@ def cmd_compare(args: argparse.Namespace, net: Network) -> int:
         for p in cmp.write(args.out):
             print(f"wrote {p}", file=sys.stderr)
     if args.charts:
-
         with working("drawing the charts"):
             charts = write_charts(cmp, args.charts)
         for p in charts:

@@ -102,7 +102,6 @@ def cmd_equilibrium(args: argparse.Namespace) -> int:
             }
         print(json.dumps(doc, indent=1))
     else:
-
         print(summary)
         if versus:
             print(versus)

@@ -109,7 +109,6 @@ def cmd_assign_market(args: argparse.Namespace, net: Any) -> int:
         markets = _markets_from_demand(args.demand)
     scenario_net = None
     if args.scenario:
-
         scenario_net = apply_scenario(net, scenario_arg(args.scenario))
     elif args.network:
         scenario_net = net

@@ -281,7 +281,6 @@ def cmd_route(args: argparse.Namespace) -> int:
     _check_route_options(args)
     net = load_network(args.network)
     if args.scenario:
-
         net = _scenario_net(args, net)
     common = lens(args, net)
     gen = _generalized(args)

@@ -107,7 +107,6 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
 
     print(f"Simulation, {scenario_title(args.scenario)}")
     if args.replications == 1 and args.scheduler is None:
-
         with working(f"simulating {args.days:g} days (seed {args.seed})"):
             res = simulate(
                 net,
@@ -125,7 +124,6 @@ def cmd_simulate(args: argparse.Namespace, net: Network) -> int:
             tables = (*_tables(), "timeline") if args.timeline else _tables()
             files = res.write(args.out, format=args.format, tables=tables)
             if args.charts:
-
                 with working("drawing the charts"):
                     files += write_charts(res, args.out, network=net)
             print(f"\nwrote {len(files)} files to {args.out}")
@@ -183,8 +181,13 @@ def _print_run(res: SimulationResult, top: int) -> None:
     print(_table(rows, ["origin", "destination", "commodity", "delivered", "P50", "P90"]))
     w = res.waits().head(top)
     rows = [
-        [r["kind"], r["place"], int(r["shipments"]), float(r["mean_wait_h"]),
-         float(r["total_wait_h"]) / 24.0]
+        [
+            r["kind"],
+            r["place"],
+            int(r["shipments"]),
+            float(r["mean_wait_h"]),
+            float(r["total_wait_h"]) / 24.0,
+        ]
         for r in w.to_dict("records")
     ]
     print(f"\nWaits by place (top {top} by total shipment-days)")

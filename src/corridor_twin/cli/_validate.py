@@ -55,8 +55,13 @@ def rendertable(report: ModelValidationReport) -> str:
     lines.append(
         table(
             [
-                [g["group"], int(g["figures"]), int(g["within_range"]), f"{g['wape']:.1%}",
-                 f"{g['bias']:+.1%}"]
+                [
+                    g["group"],
+                    int(g["figures"]),
+                    int(g["within_range"]),
+                    f"{g['wape']:.1%}",
+                    f"{g['bias']:+.1%}",
+                ]
                 for g in s.to_dict("records")
             ],
             ["group", "figures", "in range", "WAPE", "bias"],
@@ -92,7 +97,6 @@ def cmd_validate_model(args: argparse.Namespace, net: Network) -> int:
         raise OptionError(f"--replications must be >= 1, got {args.replications}")
     demand = None
     if args.demand:
-
         demand = read_demand(args.demand)
     report = validate_model(
         net, demand=demand, days=args.days, seed=args.seed, replications=args.replications

@@ -99,8 +99,7 @@ class ChoiceResult:
             {
                 "link": [net.links[int(ed.link[e])].id for e in idx],
                 "service": [
-                    net.services[int(ed.service[e])].id if ed.service[e] >= 0 else None
-                    for e in idx
+                    net.services[int(ed.service[e])].id if ed.service[e] >= 0 else None for e in idx
                 ],
                 "from_node": [comp.node_ids[int(ed.node_from[e])] for e in idx],
                 "to_node": [comp.node_ids[int(ed.node_to[e])] for e in idx],

@@ -156,10 +156,14 @@ def extract_assignment(
             "unit": [n[2] for n in model.ub_names],
             "capacity_per_year": model.b_ub,
             "flow_per_year": act,
-            "utilisation": np.divide(act, model.b_ub, out=np.full(len(act), np.nan),
-                                     where=model.b_ub > 0),
-            "delay_h": (solution.capacity_delay_h if solution.capacity_delay_h is not None
-                        else np.full(len(act), np.nan)),
+            "utilisation": np.divide(
+                act, model.b_ub, out=np.full(len(act), np.nan), where=model.b_ub > 0
+            ),
+            "delay_h": (
+                solution.capacity_delay_h
+                if solution.capacity_delay_h is not None
+                else np.full(len(act), np.nan)
+            ),
         }
     ).sort_values("utilisation", ascending=False, ignore_index=True)
     served = x[model.var_edge >= 0]
@@ -177,6 +181,13 @@ def extract_assignment(
         **solution.totals,
     }
     return AssignmentResult(
-        solution.status, solution.message, float(solution.objective_value), lf, nf, un, sh,
-        totals, cu
+        solution.status,
+        solution.message,
+        float(solution.objective_value),
+        lf,
+        nf,
+        un,
+        sh,
+        totals,
+        cu,
     )

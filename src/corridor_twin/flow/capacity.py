@@ -143,8 +143,10 @@ def record_capacities(
 
     def arr(records: Iterable[Node | Link | Transfer | Border]) -> FloatArray:
         return np.asarray(
-            [_pick(r.capacity_t_per_year, r.capacity_teu_per_year, u, k, convert)[0]
-             for r in records],
+            [
+                _pick(r.capacity_t_per_year, r.capacity_teu_per_year, u, k, convert)[0]
+                for r in records
+            ],
             dtype=np.float64,
         )
 
@@ -394,22 +396,44 @@ def capacity_table(
         fld = _FIELD[u] if basis == "given" else _FIELD["teu" if u == "t" else "t"]
         return cap, basis, fld
 
-    def add(kind: str, rec: _Capacitated, name: str, a: str, b: str, cap: float, basis: str,
-            fld: str | None, note: str | None) -> None:
+    def add(
+        kind: str,
+        rec: _Capacitated,
+        name: str,
+        a: str,
+        b: str,
+        cap: float,
+        basis: str,
+        fld: str | None,
+        note: str | None,
+    ) -> None:
         p = _prov(rec, fld.split(",")[0] if fld else None)
         if basis == "converted":
             note = f"converted at {k:g} t/TEU" + (f"; {note}" if note else "")
         entries.append(
-            CapacityEntry(kind, rec.id, name, a, b, cap, basis, fld, p.source if fld else None,
-                          p.year if fld else None, bool(p.estimate) if fld else False,
-                          getattr(rec, "status", "open"), note or (p.note if fld else None))
+            CapacityEntry(
+                kind,
+                rec.id,
+                name,
+                a,
+                b,
+                cap,
+                basis,
+                fld,
+                p.source if fld else None,
+                p.year if fld else None,
+                bool(p.estimate) if fld else False,
+                getattr(rec, "status", "open"),
+                note or (p.note if fld else None),
+            )
         )
 
     for lk in net.links:
         cap, basis, fld = figure(lk, lk.capacity_t_per_year, lk.capacity_teu_per_year)
         name = f"{names.get(lk.from_node, lk.from_node)} - {names.get(lk.to_node, lk.to_node)}"
-        ends = [(lk.from_node, lk.to_node)] + ([(lk.to_node, lk.from_node)]
-                                               if lk.bidirectional else [])
+        ends = [(lk.from_node, lk.to_node)] + (
+            [(lk.to_node, lk.from_node)] if lk.bidirectional else []
+        )
         for a, b in ends:
             add("link", lk, f"{name} ({lk.mode})", a, b, cap, basis, fld, None)
     for s in net.services:
@@ -423,12 +447,15 @@ def capacity_table(
             freq = "departures" if s.departures else "sailings_per_week"
             fld = f"{per},{freq},availability,load_factor"
             n_week = len(s.departures) or s.sailings_per_week or 0
-            note = (f"{n_week:g}/week x 52 x {getattr(s, per):g} "
-                    f"{'TEU' if src_u == 'teu' else 't'} x availability {s.availability:g} "
-                    f"x load factor {s.load_factor:g}")
+            note = (
+                f"{n_week:g}/week x 52 x {getattr(s, per):g} "
+                f"{'TEU' if src_u == 'teu' else 't'} x availability {s.availability:g} "
+                f"x load factor {s.load_factor:g}"
+            )
             basis = "derived" if basis == "given" else basis
-        ends = [(s.stops[0], s.stops[-1])] + ([(s.stops[-1], s.stops[0])]
-                                             if s.bidirectional else [])
+        ends = [(s.stops[0], s.stops[-1])] + (
+            [(s.stops[-1], s.stops[0])] if s.bidirectional else []
+        )
         for a, b in ends:
             add("service", s, s.name, a, b, cap, basis, fld, note)
     for t in net.transfers:

@@ -95,8 +95,9 @@ class Congestion:
         flow = np.asarray(flow, dtype=np.float64)
         capacity = np.asarray(capacity, dtype=np.float64)
         rho = np.divide(flow, capacity, out=np.zeros_like(flow), where=capacity > 0)
-        return np.asarray(self.reference_delay_h * self.alpha * np.power(rho, self.beta),
-                          dtype=np.float64)
+        return np.asarray(
+            self.reference_delay_h * self.alpha * np.power(rho, self.beta), dtype=np.float64
+        )
 
 
 def _group_value_of_time(model: AssignmentModel, generalized: GeneralizedCost | None) -> FloatArray:
@@ -106,7 +107,8 @@ def _group_value_of_time(model: AssignmentModel, generalized: GeneralizedCost | 
     if model.objective != "generalized":
         raise OptionError(
             f"an equilibrium needs an objective that values time (generalized or time); the "
-            f"model was built with objective={model.objective!r}")
+            f"model was built with objective={model.objective!r}"
+        )
     g = generalized or GeneralizedCost()
     net = model.comp.network
     out = []
@@ -250,12 +252,19 @@ def solve_equilibrium(
         "iterations": float(it),
     }
     status = "optimal" if converged else "limit"
-    message = (f"user equilibrium (Frank-Wolfe: {it} iterations, relative gap {gap:.2e})"
-               if converged else
-               f"limit: Frank-Wolfe stopped after {it} iterations at relative gap {gap:.2e} "
-               f"(asked {relative_gap:.0e}); raise max_iterations")
-    return AssignmentSolution(status, message, float(x @ cx) if converged else np.nan,
-                              x if converged else None,
-                              np.zeros(model.A_ub.shape[0]) if converged else None,
-                              time.perf_counter() - t0, totals=totals,
-                              capacity_delay_h=cong.delay_h(a_ub @ x, b_ub) if converged else None)
+    message = (
+        f"user equilibrium (Frank-Wolfe: {it} iterations, relative gap {gap:.2e})"
+        if converged
+        else f"limit: Frank-Wolfe stopped after {it} iterations at relative gap {gap:.2e} "
+        f"(asked {relative_gap:.0e}); raise max_iterations"
+    )
+    return AssignmentSolution(
+        status,
+        message,
+        float(x @ cx) if converged else np.nan,
+        x if converged else None,
+        np.zeros(model.A_ub.shape[0]) if converged else None,
+        time.perf_counter() - t0,
+        totals=totals,
+        capacity_delay_h=cong.delay_h(a_ub @ x, b_ub) if converged else None,
+    )

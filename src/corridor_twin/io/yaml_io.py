@@ -261,8 +261,11 @@ def loads_network(text: str, *, path: str | os.PathLike[str] | None = None) -> N
             continue
         if k == "price_year":
             if isinstance(v, bool) or not isinstance(v, int) or not 1000 <= v <= 9999:
-                raise reader.fail(f"'price_year' must be a year like 2024, got {_shown(v)}",
-                                  meta_raw, "price_year")
+                raise reader.fail(
+                    f"'price_year' must be a year like 2024, got {_shown(v)}",
+                    meta_raw,
+                    "price_year",
+                )
         elif isinstance(v, (dict, list)):
             raise reader.fail(f"meta '{k}' must be text, got {_shown(v)}", meta_raw, str(k))
         else:

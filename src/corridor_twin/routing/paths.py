@@ -49,9 +49,7 @@ _WAIT_KEYS = ("wait_service_h", "wait_border_h", "wait_transfer_h", "wait_gauge_
 # Per compiled network: edge costs by (cargo, origin and destination country, avoided
 # countries, modes, value of time, corridor preset), objective weights by (that key,
 # objective, generalized cost), and a pool of search work arrays.
-_CostKey = tuple[
-    str, str, str, tuple[str, ...], tuple[str, ...] | None, float | None, str | None
-]
+_CostKey = tuple[str, str, str, tuple[str, ...], tuple[str, ...] | None, float | None, str | None]
 _COSTS: CacheSlot[_CostKey, EdgeCosts] = CacheSlot("routing.costs", size=32)
 _WEIGHTS: CacheSlot[tuple[_CostKey, str, GeneralizedCost | None], FloatArray] = CacheSlot(
     "routing.weights", size=32
@@ -145,8 +143,15 @@ def _request(
             )
     modes_t = None if modes is None else tuple(modes)
     vot = generalized.value_of_time_usd_per_unit_h if generalized else None
-    ckey: _CostKey = (cargo, o.country, d.country, avoid, modes_t, vot,
-                      preset.id if preset is not None else None)
+    ckey: _CostKey = (
+        cargo,
+        o.country,
+        d.country,
+        avoid,
+        modes_t,
+        vot,
+        preset.id if preset is not None else None,
+    )
 
     def make_costs() -> EdgeCosts:
         plain = edge_costs(

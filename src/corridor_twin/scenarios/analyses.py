@@ -129,7 +129,6 @@ def routes(net: Network, demand: DemandTable | None) -> pd.DataFrame:
     """Fastest route of each reference pair: days, USD and kg CO2e per unit."""
     import pandas as pd
 
-
     rows = []
     for o, d, cargo in REFERENCE_PAIRS:
         if not (net.has("nodes", o) and net.has("nodes", d)):

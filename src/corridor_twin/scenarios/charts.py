@@ -32,7 +32,6 @@ from corridor_twin.scenarios.compare import Comparison
 __all__ = ["plot_utilisation", "write_charts"]
 
 
-
 def _thousands(ax: Any, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
 

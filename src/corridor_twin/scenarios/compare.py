@@ -117,8 +117,9 @@ class Comparison:
             "baseline": self.baseline,
             "scenarios": [n for n in self.networks if n != self.baseline],
             "changes": json.loads(self.changes().to_json(orient="records")),
-            "results": {k: json.loads(v.to_json(orient="records"))
-                        for k, v in self.results.items()},
+            "results": {
+                k: json.loads(v.to_json(orient="records")) for k, v in self.results.items()
+            },
         }
         paths.append(out / "comparison.json")
         paths[-1].write_text(json.dumps(doc, indent=1), encoding="utf-8")
@@ -159,7 +160,7 @@ class Comparison:
         return out
 
     def _unmoved_throughput(self, name: str) -> str:
-        """"throughput unchanged, because ..." when the throughput does not move and the
+        """ "throughput unchanged, because ..." when the throughput does not move and the
         bottlenecks analysis says what binds."""
         tp, bn = self.results.get("throughput"), self.results.get("bottlenecks")
         if tp is None or bn is None:
@@ -168,8 +169,9 @@ class Comparison:
         if not len(row) or float(row["delta"].iloc[0]) != 0.0:
             return ""
         base = bn[bn["scenario"] == self.baseline]
-        binding = list(dict.fromkeys(f"{k} {i}" for k, i in zip(base["kind"], base["id"],
-                                                                  strict=True)))
+        binding = list(
+            dict.fromkeys(f"{k} {i}" for k, i in zip(base["kind"], base["id"], strict=True))
+        )
         touched = set(self.diffs[name].to_frame()["id"]) if name in self.diffs else set()
         if not binding or touched & set(base["id"]):
             return ""
@@ -186,15 +188,32 @@ class Comparison:
         ch = self.changes()
         lines += ["## What the scenarios change", ""]
         if len(ch):
-            cols = [c for c in ("scenario", "table", "id", "change", "attribute", "old", "new",
-                                "source", "year") if c in ch.columns]
+            cols = [
+                c
+                for c in (
+                    "scenario",
+                    "table",
+                    "id",
+                    "change",
+                    "attribute",
+                    "old",
+                    "new",
+                    "source",
+                    "year",
+                )
+                if c in ch.columns
+            ]
             lines += [_md_table(ch[cols]), ""]
         for name, table in self.results.items():
             lines += [f"## {name}", ""]
             moved = table[table["scenario"] != self.baseline]
             base = table[table["scenario"] == self.baseline]
-            lines += ["Baseline:", "", _md_table(base.drop(columns=["baseline", "delta",
-                                                                    "delta_pct"])), ""]
+            lines += [
+                "Baseline:",
+                "",
+                _md_table(base.drop(columns=["baseline", "delta", "delta_pct"])),
+                "",
+            ]
             changed = moved[moved["delta"].fillna(1.0) != 0]
             lines += ["Changes vs baseline:" if len(changed) else "No scenario changes it.", ""]
             if len(changed):

@@ -30,7 +30,6 @@ from corridor_twin.simulate.results import SimulationResult
 __all__ = ["write_charts"]
 
 
-
 def _save(plt: Any, fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")

@@ -318,7 +318,11 @@ class SimulationResult:
             h = (st["start_h"] - st["enter_h"]) if col == "wait" else (st["end_h"] - st["start_h"])
             parts.append(
                 pd.DataFrame(
-                    {"od": st["od"], "activity": st["kind"].astype(str) + suffix, "hours": h * st["n"]}
+                    {
+                        "od": st["od"],
+                        "activity": st["kind"].astype(str) + suffix,
+                        "hours": h * st["n"],
+                    }
                 )
             )
         allp = pd.concat(parts, ignore_index=True)

@@ -154,12 +154,10 @@ def simulate(
     base = net
     net, disruptions = split_scenario(net, scenario, start_date=options.start_date)
     if demand is not None:
-
         if scenario is not None:
             demand = apply_demand(demand, scenario, net)
         problems = check_demand(demand, net)
         if problems:
-
             raise DemandError(problems[0])
         child = np.random.default_rng(
             np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))

@@ -524,10 +524,8 @@ def validate_model(
         raise OptionError(f"replications must be an integer >= 1, got {replications!r}")
 
     if net is None:
-
         net = load_corridor()
     if demand is None:
-
         demand = load_bundled_demand()
     measures = _measures(net, float(days))
     for f in figures:

@@ -126,9 +126,7 @@ def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow
     return row
 
 
-def version_and_latest(
-    s: Session, name: str, version: int | None
-) -> tuple[NetworkVersionRow, int]:
+def version_and_latest(s: Session, name: str, version: int | None) -> tuple[NetworkVersionRow, int]:
     """One version's row (the latest when ``version`` is ``None``) and the latest number.
 
     One query (a join), the version text deferred.

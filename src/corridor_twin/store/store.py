@@ -367,7 +367,13 @@ class Store:
         """
         with self._session(write=True) as s:
             return _networks.edit(
-                s, name, changes, expected_version, by, message, self._cache,
+                s,
+                name,
+                changes,
+                expected_version,
+                by,
+                message,
+                self._cache,
                 allow_no_change=allow_no_change,
             )
 
@@ -410,8 +416,10 @@ class Store:
             v = row.version
             net = self._cache.load(network, row)
             rec = getattr(net, table)[net.index_of(table, record_id)]
-            now_net = net if v == latest else self._cache.load(
-                network, _networks.version_row(s, network, latest)
+            now_net = (
+                net
+                if v == latest
+                else self._cache.load(network, _networks.version_row(s, network, latest))
             )
             if not now_net.has(table, record_id):
                 return v, rec, []

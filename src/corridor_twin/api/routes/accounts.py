@@ -23,7 +23,9 @@ from corridor_twin.api.schemas.store import (
 router = APIRouter(
     tags=["accounts"],
     responses={
-        401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        404: {"model": ErrorOut},
         409: {"model": ErrorOut},
     },
 )
@@ -34,15 +36,13 @@ UserName = Annotated[str, Path(min_length=1, max_length=200)]
 @router.get("/me")
 def me(account: AccountDep) -> MeOut:
     """Who the token belongs to."""
-    return MeOut(user=account.user, organisation=account.organisation,
-                 role=account.role)
+    return MeOut(user=account.user, organisation=account.organisation, role=account.role)
 
 
 @router.get("/organisations", dependencies=ADMIN)
 def organisations(store: StoreDep) -> list[OrganisationOut]:
     """Every organisation (admins)."""
-    return [OrganisationOut.model_validate(o, from_attributes=True)
-            for o in store.organisations()]
+    return [OrganisationOut.model_validate(o, from_attributes=True) for o in store.organisations()]
 
 
 @router.post("/organisations", status_code=201, dependencies=ADMIN)
@@ -80,8 +80,9 @@ def set_user(
 @router.get("/users/{name}/tokens")
 def tokens(name: UserName, store: StoreDep, account: AccountDep) -> list[TokenOut]:
     """A user's tokens, metadata only (the user or an admin)."""
-    return [TokenOut.model_validate(t, from_attributes=True)
-            for t in store.tokens(name, by=account)]
+    return [
+        TokenOut.model_validate(t, from_attributes=True) for t in store.tokens(name, by=account)
+    ]
 
 
 @router.post("/users/{name}/tokens", status_code=201)
@@ -95,7 +96,9 @@ def issue_token(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], store: StoreDep, account: AccountDep,
+    token_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    store: StoreDep,
+    account: AccountDep,
     request: Request,
 ) -> Response:
     """Revoke a token (its user or an admin)."""

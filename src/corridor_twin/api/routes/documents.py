@@ -20,8 +20,11 @@ from corridor_twin.store import DocumentInfo
 router = APIRouter(
     tags=["documents"],
     responses={
-        401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
-        409: {"model": ErrorOut}, 422: {"model": ErrorOut},
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        404: {"model": ErrorOut},
+        409: {"model": ErrorOut},
+        422: {"model": ErrorOut},
     },
 )
 
@@ -99,8 +102,10 @@ def put_scenario(
 ) -> DocumentOut:
     """Save a scenario's next version (editors; the text's ``name`` must be ``name``)."""
     if doc.fmt == "csv":
-        raise RecordError([{"loc": ["body", "fmt"], "msg": "a scenario is yaml or json",
-                            "type": "value_error"}], "a scenario is yaml or json")
+        raise RecordError(
+            [{"loc": ["body", "fmt"], "msg": "a scenario is yaml or json", "type": "value_error"}],
+            "a scenario is yaml or json",
+        )
     try:
         parsed = loads_scenario(doc.text)
     except DataError as exc:
@@ -109,8 +114,9 @@ def put_scenario(
         msg = f"the scenario in the text is named {parsed.name!r}, not {name!r}"
         raise RecordError([{"loc": ["body", "text"], "msg": msg, "type": "value_error"}], msg)
     _check_scenario(request, parsed)
-    info = store.save_scenario(doc.text, by=account, fmt=doc.fmt,
-                               expected_version=doc.expected_version)
+    info = store.save_scenario(
+        doc.text, by=account, fmt=doc.fmt, expected_version=doc.expected_version
+    )
     _invalidate(request)
     return _out(info)
 
@@ -141,8 +147,9 @@ def put_demand(
     """Save a demand table's next version (editors), as yaml, json or csv text."""
     _check_demand(request, doc)
     try:
-        info = store.save_demand(doc.text, by=account, fmt=doc.fmt, name=name,
-                                 expected_version=doc.expected_version)
+        info = store.save_demand(
+            doc.text, by=account, fmt=doc.fmt, name=name, expected_version=doc.expected_version
+        )
     except DataError as exc:
         raise _text_error(exc) from exc
     _invalidate(request)

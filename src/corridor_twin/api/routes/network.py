@@ -44,8 +44,12 @@ def _geojson_bytes(net: Network) -> bytes:
 @router.get(
     "/geojson",
     response_class=Response,
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}},
-                     "description": "A GeoJSON FeatureCollection."}},
+    responses={
+        200: {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "A GeoJSON FeatureCollection.",
+        }
+    },
 )
 async def geojson(net: NetworkDep) -> Response:
     """The network (of ``scenario``, if given) as a GeoJSON FeatureCollection."""
@@ -68,6 +72,7 @@ def utilisation(
     """Per link utilisation from the calibrated market model (default) or the system-optimal
     assignment of the scenario's demand (``method=lp``); cached per network."""
     return actions.utilisation(provider, scenario or None, objective, method)
+
 
 @router.get("/sea-lanes")
 def lanes(net: NetworkDep) -> list[SeaLaneOut]:

@@ -28,7 +28,9 @@ router = APIRouter(
     prefix="/networks",
     tags=["networks"],
     responses={
-        401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        404: {"model": ErrorOut},
         422: {"model": ErrorOut},
     },
 )
@@ -73,8 +75,11 @@ def get_version(
 
     # JSON has no Infinity or NaN: a non-finite figure (only in versions stored before the
     # input boundary refused them) is served as null
-    return Response(json.dumps(_finite(yaml.safe_load(text)), default=str, allow_nan=False),
-                    media_type="application/json", headers=headers)
+    return Response(
+        json.dumps(_finite(yaml.safe_load(text)), default=str, allow_nan=False),
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 def _finite(value: object) -> object:
@@ -98,22 +103,33 @@ def _get(table: Table):  # type: ignore[no-untyped-def]
     # On the event loop: one short read (no lock: SQLite readers in WAL mode and PostgreSQL
     # readers never wait for writers), cheaper than a threadpool round trip under load.
     async def get_record(
-        name: NamePath, record_id: IdPath, store: StoreDep, account: AccountDep,
-        response: Response, version: VersionQuery = None,
+        name: NamePath,
+        record_id: IdPath,
+        store: StoreDep,
+        account: AccountDep,
+        response: Response,
+        version: VersionQuery = None,
     ) -> RecordOut:
         out = editing.record(store, account, name, table, record_id, version)
         response.headers["ETag"] = f'"{out.version}"'
         return out
 
-    get_record.__doc__ = f"One of the network's {table} (of ``version``, default latest), " \
+    get_record.__doc__ = (
+        f"One of the network's {table} (of ``version``, default latest), "
         "its owners and whether the caller may edit it; `ETag` is the version."
+    )
     return get_record
 
 
 def _patch(table: Table):  # type: ignore[no-untyped-def]
     def patch_record(
-        name: NamePath, record_id: IdPath, patch: RecordPatch, store: StoreDep,
-        account: AccountDep, request: Request, if_match: IfMatch = None,
+        name: NamePath,
+        record_id: IdPath,
+        patch: RecordPatch,
+        store: StoreDep,
+        account: AccountDep,
+        request: Request,
+        if_match: IfMatch = None,
     ) -> EditOut:
         try:
             return editing.patch_record(store, account, name, table, record_id, patch, if_match)
@@ -130,12 +146,18 @@ def _patch(table: Table):  # type: ignore[no-untyped-def]
 
 for _table in ("nodes", "links"):
     router.add_api_route(
-        f"/{{name}}/{_table}/{{record_id}}", _get(_table), methods=["GET"],
-        response_model=RecordOut, name=f"get_{_table[:-1]}",
+        f"/{{name}}/{_table}/{{record_id}}",
+        _get(_table),
+        methods=["GET"],
+        response_model=RecordOut,
+        name=f"get_{_table[:-1]}",
     )
     router.add_api_route(
-        f"/{{name}}/{_table}/{{record_id}}", _patch(_table), methods=["PATCH"],
-        response_model=EditOut, name=f"patch_{_table[:-1]}",
+        f"/{{name}}/{_table}/{{record_id}}",
+        _patch(_table),
+        methods=["PATCH"],
+        response_model=EditOut,
+        name=f"patch_{_table[:-1]}",
         responses={409: {"model": ErrorOut}},
     )
 
@@ -149,8 +171,9 @@ def audit_log(
 ) -> list[AuditOut]:
     """The network's audit log, oldest first: who changed which field when, old and new."""
     store.version(name)  # 404 for an unknown network
-    entries = store.audit_log(object_kind="network", object_name=name, record_id=record_id,
-                              limit=limit)
+    entries = store.audit_log(
+        object_kind="network", object_name=name, record_id=record_id, limit=limit
+    )
     return [AuditOut.model_validate(a, from_attributes=True) for a in entries]
 
 
@@ -160,9 +183,7 @@ def ownership(name: NamePath, store: StoreDep) -> list[RuleOut]:
     return [RuleOut.model_validate(r, from_attributes=True) for r in store.ownership(name)]
 
 
-@router.post(
-    "/{name}/ownership", status_code=201, dependencies=[Depends(require_role("admin"))]
-)
+@router.post("/{name}/ownership", status_code=201, dependencies=[Depends(require_role("admin"))])
 def grant(name: NamePath, rule: GrantIn, store: StoreDep, account: AccountDep) -> RuleOut:
     """Add an ownership rule (admins)."""
     out = store.grant(name, rule.table, rule.pattern, rule.organisation, by=account)
@@ -170,16 +191,18 @@ def grant(name: NamePath, rule: GrantIn, store: StoreDep, account: AccountDep) -
 
 
 @router.delete(
-    "/{name}/ownership/{rule_id}", status_code=204,
+    "/{name}/ownership/{rule_id}",
+    status_code=204,
     dependencies=[Depends(require_role("admin"))],
 )
 def revoke(
-    name: NamePath, rule_id: Annotated[int, Path(ge=1, le=2**31 - 1)], store: StoreDep,
+    name: NamePath,
+    rule_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    store: StoreDep,
     account: AccountDep,
 ) -> Response:
     """Remove an ownership rule (admins)."""
     if rule_id not in {r.id for r in store.ownership(name)}:
-
         raise NotFoundError(f"network {name!r} has no ownership rule {rule_id}")
     store.revoke(rule_id, by=account)
     return Response(status_code=204)
@@ -190,15 +213,22 @@ def _history(table: Table):  # type: ignore[no-untyped-def]
         store.version(name)  # 404 for an unknown network
         return editing.history(store, name, table, record_id)
 
-    record_history.__doc__ = f"The versions that changed one of the network's {table}, " \
+    record_history.__doc__ = (
+        f"The versions that changed one of the network's {table}, "
         "oldest first: who, when, the note and each field's old and new value."
+    )
     return record_history
 
 
 def _revert(table: Table):  # type: ignore[no-untyped-def]
     def revert_record(
-        name: NamePath, record_id: IdPath, body: RevertIn, store: StoreDep,
-        account: AccountDep, request: Request, if_match: IfMatch = None,
+        name: NamePath,
+        record_id: IdPath,
+        body: RevertIn,
+        store: StoreDep,
+        account: AccountDep,
+        request: Request,
+        if_match: IfMatch = None,
     ) -> EditOut:
         try:
             return editing.revert_record(store, account, name, table, record_id, body, if_match)
@@ -216,12 +246,18 @@ def _revert(table: Table):  # type: ignore[no-untyped-def]
 _TABLES: tuple[Table, ...] = ("nodes", "links")
 for _table in _TABLES:
     router.add_api_route(
-        f"/{{name}}/{_table}/{{record_id}}/history", _history(_table), methods=["GET"],
-        response_model=RecordHistoryOut, name=f"history_{_table[:-1]}",
+        f"/{{name}}/{_table}/{{record_id}}/history",
+        _history(_table),
+        methods=["GET"],
+        response_model=RecordHistoryOut,
+        name=f"history_{_table[:-1]}",
     )
     router.add_api_route(
-        f"/{{name}}/{_table}/{{record_id}}/revert", _revert(_table), methods=["POST"],
-        response_model=EditOut, name=f"revert_{_table[:-1]}",
+        f"/{{name}}/{_table}/{{record_id}}/revert",
+        _revert(_table),
+        methods=["POST"],
+        response_model=EditOut,
+        name=f"revert_{_table[:-1]}",
         responses={409: {"model": ErrorOut}},
     )
 

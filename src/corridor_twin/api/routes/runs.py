@@ -16,8 +16,12 @@ from corridor_twin.store import RunInfo
 router = APIRouter(
     prefix="/runs",
     tags=["runs"],
-    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut},
-               422: {"model": ErrorOut}},
+    responses={
+        401: {"model": ErrorOut},
+        403: {"model": ErrorOut},
+        404: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+    },
 )
 RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
@@ -35,13 +39,14 @@ def _visible(run: RunInfo, account: Account) -> RunInfo:
 
 
 @router.post("", status_code=202)
-def start_run(
-    run: Annotated[RunIn, Body()], request: Request, account: AccountDep
-) -> RunOut:
+def start_run(run: Annotated[RunIn, Body()], request: Request, account: AccountDep) -> RunOut:
     """Queue a run; returns at once with its id (poll ``GET /runs/{id}``)."""
     runner = request.app.state.runner
     info = runner.submit(
-        run.kind, run.inputs, by=account, network=request.app.state.settings.network_name,
+        run.kind,
+        run.inputs,
+        by=account,
+        network=request.app.state.settings.network_name,
         version=run.version,
     )
     return _out(info)

@@ -28,7 +28,9 @@ class CapacityRequest(RequestModel):
     """Maximum annual flow between node sets; defaults: the Middle Corridor question."""
 
     sources: list[Name] | None = Field(
-        None, min_length=1, max_length=50,
+        None,
+        min_length=1,
+        max_length=50,
         description="Source nodes (default: the China-Kazakhstan crossings, Middle Corridor "
         "only, avoiding RU, BY and IR).",
     )

@@ -56,7 +56,10 @@ class RouteRequest(_OdRequest):
     objective: Objective = "time"
     k: int = Field(1, ge=1, le=10, description="How many routes, best first.")
     value_of_time_usd_per_unit_h: float | None = Field(
-        None, ge=0, le=1e6, allow_inf_nan=False,
+        None,
+        ge=0,
+        le=1e6,
+        allow_inf_nan=False,
         description="For objective=generalized: USD per unit (t or TEU) per hour.",
     )
     co2_price_usd_per_t: float = Field(
@@ -154,15 +157,32 @@ class RouteOut(ApiModel):
         legs = [LegOut.model_validate(leg, from_attributes=True) for leg in r.legs]
         coords = [(net.node(n).lon, net.node(n).lat) for n in r.nodes]
         return cls(
-            origin=r.origin, destination=r.destination, commodity=r.commodity, unit=r.unit,
-            objective=r.objective, objective_value=finite(r.objective_value),
-            length_km=r.length_km, time_h=r.time_h, time_days=r.time_days,
-            travel_h=r.travel_h, wait_h=r.wait_h,
-            wait_service_h=waits["service"], wait_border_h=waits["border"],
-            wait_transfer_h=waits["transfer"], wait_gauge_h=waits["gauge"],
-            wait_dwell_h=waits["dwell"], cost_usd=r.cost_usd, co2e_kg=r.co2e_kg,
-            wtt_kg=r.wtt_kg, ttw_kg=r.ttw_kg, nodes=list(r.nodes), modes=list(r.modes),
-            key_nodes=list(r.key_nodes), via=r.via, legs=legs, coordinates_lonlat=coords,
+            origin=r.origin,
+            destination=r.destination,
+            commodity=r.commodity,
+            unit=r.unit,
+            objective=r.objective,
+            objective_value=finite(r.objective_value),
+            length_km=r.length_km,
+            time_h=r.time_h,
+            time_days=r.time_days,
+            travel_h=r.travel_h,
+            wait_h=r.wait_h,
+            wait_service_h=waits["service"],
+            wait_border_h=waits["border"],
+            wait_transfer_h=waits["transfer"],
+            wait_gauge_h=waits["gauge"],
+            wait_dwell_h=waits["dwell"],
+            cost_usd=r.cost_usd,
+            co2e_kg=r.co2e_kg,
+            wtt_kg=r.wtt_kg,
+            ttw_kg=r.ttw_kg,
+            nodes=list(r.nodes),
+            modes=list(r.modes),
+            key_nodes=list(r.key_nodes),
+            via=r.via,
+            legs=legs,
+            coordinates_lonlat=coords,
         )
 
 
@@ -191,7 +211,8 @@ class CorridorCompareRequest(RequestModel):
     objective: Objective = "time"
     corridors: list[CorridorName] = Field(
         default_factory=lambda: list(ALL_CORRIDORS),
-        min_length=1, max_length=6,
+        min_length=1,
+        max_length=6,
     )
     avoid_countries: list[Country] = Field(default_factory=list, max_length=50)
     scenario: Annotated[str, Field(max_length=200)] | None = None

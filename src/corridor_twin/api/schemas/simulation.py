@@ -26,7 +26,10 @@ class SimulationRequest(RequestModel):
     )
     days: float = Field(365.0, ge=1, le=730, allow_inf_nan=False, description="Simulated days.")
     drain_days: float = Field(
-        0.0, ge=0, le=365, allow_inf_nan=False,
+        0.0,
+        ge=0,
+        le=365,
+        allow_inf_nan=False,
         description="Days run on after the last release so late shipments arrive.",
     )
     replications: int = Field(5, ge=1, le=50)

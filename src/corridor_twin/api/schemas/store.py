@@ -251,8 +251,15 @@ class GrantIn(RequestModel):
     """An ownership rule: `organisation` owns the records of `table` matching `pattern`."""
 
     table: Literal[
-        "nodes", "links", "transfers", "borders", "services", "restrictions", "modes",
-        "commodities", "emission_factors",
+        "nodes",
+        "links",
+        "transfers",
+        "borders",
+        "services",
+        "restrictions",
+        "modes",
+        "commodities",
+        "emission_factors",
     ]
     pattern: str = Field(min_length=1, max_length=200, examples=["AZ_ALAT", "@AZ_ALAT", "KZ_*"])
     organisation: ShortName
