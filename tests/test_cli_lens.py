@@ -279,7 +279,7 @@ def test_compare_report_starts_with_the_headline(
     assert code == 0
     assert "NaN" not in out
     assert "e+0" not in out
-    assert "baku-port-phase-2: Middle Corridor throughput (TEU/year) 100,000 -> 122,570" in out
+    assert "baku-port-phase-2: Middle Corridor throughput (TEU/year) 100,000 -> 141,146" in out
     report = (tmp_path / "report.md").read_text(encoding="utf-8").splitlines()
     assert report[2] == "## Headline"
     assert report[4].startswith("- baku-port-phase-2: Middle Corridor throughput")
