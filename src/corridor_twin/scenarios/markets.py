@@ -325,7 +325,7 @@ class Parameters:
     sources: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def t_per(self, unit: str) -> float:
-        """Tonnes per truck or per wagon (``units:`` in the file; defaults 20 t and 60 t)."""
+        """Net tonnes per counted truck or wagon (``units:`` in the file; default 20 t, 60 t)."""
         return float(self.units.get(unit, {"trucks": 20.0, "wagons": 60.0}.get(unit, 1.0)))
 
 
@@ -389,9 +389,10 @@ def loads_parameters(text: str, *, path: str | None = None) -> Parameters:
         )
     units: dict[str, float] = {}
     for unit, rec in (doc.get("units") or {}).items():
+        rec = rec if isinstance(rec, Mapping) else {"value": rec}
         units[str(unit)] = _num(
-            rec if isinstance(rec, Mapping) else {"t_per_unit": rec},
-            "t_per_unit",
+            rec,
+            "t_per_unit" if "t_per_unit" in rec else "value",
             f"units.{unit}",
             path,
             minimum=1e-9,
