@@ -445,6 +445,7 @@ def build_choice(
     value_of_reliability: Mapping[str, float] | None = None,
     spread: SpreadFn | None = None,
     risk: RiskFn | None = None,
+    max_detour: float | None = 3.0,
 ) -> ChoiceModel:
     """Build the choice sets of every segment.
 
@@ -467,6 +468,14 @@ def build_choice(
         Reliability spread of a route in hours (default: none, 0).
     risk
         Risk and compliance cost of a route in USD per unit (default 0).
+    max_detour
+        A route longer than this multiple of the segment's shortest candidate
+        (km) is left out of its choice set: the k-best search within a preset
+        can wander (Russia to Armenia by Poland and the Black Sea), and no
+        shipper weighs such a route. 3 keeps deep sea against rail China-EU
+        (about 2.2 times the distance); ``None`` keeps every route. Our
+        assumption, in the manner of the detour limits of choice-set
+        generation (Bovy 2009, "On modelling route choice sets").
 
     Returns
     -------
@@ -549,6 +558,14 @@ def build_choice(
                 attrs["risk_usd"].append(float(risk(seg, preset.id, r)) if risk else 0.0)
                 attrs["value_of_time"].append(vot)
                 attrs["value_of_reliability"].append(vor)
+        if max_detour is not None and len(routes) > n_before + 1:
+            km = np.asarray([r.length_km for r in routes[n_before:]])
+            keep = km <= max_detour * km.min()
+            if not keep.all():
+                drop = {n_before + i for i in np.flatnonzero(~keep).tolist()}
+                columns: list[list[Any]] = [routes, rs, rc, rk, *attrs.values()]
+                for col in columns:
+                    col[:] = [v for i, v in enumerate(col) if i not in drop]
         if len(routes) == n_before and seg.amount_per_year > 0:
             missing.append((seg.id, "no route in any corridor"))
     for name, values in attrs.items():
