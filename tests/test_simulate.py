@@ -382,3 +382,23 @@ def test_when_full_sails_full_or_after_max_wait(line: Network) -> None:
     sail = res.sailings_frame().iloc[0]
     assert sail["cancelled"] > 0  # availability 0.8 without a weather model
     assert 0.1 < sail["cancelled"] / (sail["cancelled"] + sail["departures"]) < 0.3
+
+
+def test_loading_onto_a_ship_takes_no_berth_of_its_own(line: Network) -> None:
+    # A truck's cargo is loaded during the call of the ship it boards: with one
+    # berth per port, the road -> ferry transfer at KZ_P is a delay, not a queue,
+    # unless servers name its ``:load`` place.
+    import dataclasses
+
+    sh = poisson_shipments("KZ_A", "AZ_P", 1.0, 30, seed=4)
+    opts = SimulationOptions(
+        weather=None, sailing_rule={"ferry": "headway"}, routing="fixed", port_berths=1
+    )
+    w = simulate(line, shipments=sh, days=31, seed=1, options=opts).waits()
+    w = w.set_index(["kind", "place"])
+    assert ("transfer", "transfer:KZ_P") not in w.index
+    assert w.loc[("transfer", "transfer:KZ_P:load"), "mean_wait_h"] == 0.0
+    queued = dataclasses.replace(opts, servers={"transfer:KZ_P:load": 1})
+    w = simulate(line, shipments=sh, days=31, seed=1, options=queued).waits()
+    w = w.set_index(["kind", "place"])
+    assert w.loc[("transfer", "transfer:KZ_P:load"), "mean_wait_h"] > 0

@@ -19,6 +19,7 @@ __all__ = ["LegSpec", "StepSpec", "route_legs"]
 
 _K = {k: i for i, k in enumerate(EDGE_KINDS)}
 _LAND = {"rail": "train", "road": "truck", "pipeline": "pipe"}
+_VESSEL = ("ferry", "sea")
 
 
 @dataclass
@@ -27,7 +28,10 @@ class StepSpec:
 
     ``kind`` is ``travel`` or a station kind {border, gauge, transfer, dwell};
     ``place`` names the link run or the station; ``mean_h`` is the mean
-    duration (running time or service time).
+    duration (running time or service time). ``berth`` is False for loading
+    a land vehicle's cargo onto a ship (place ``transfer:<node>:load``): that
+    happens during the call of the ship it boards, whose berth the sailing's
+    own batch at that port holds, so by default it takes no berth of its own.
     """
 
     kind: str
@@ -39,6 +43,7 @@ class StepSpec:
     closure_keys: list[tuple[str, str]] = field(default_factory=list)
     borders: list[tuple[str, float]] = field(default_factory=list)
     length_km: float = 0.0
+    berth: bool = True
 
 
 @dataclass
@@ -173,14 +178,19 @@ def route_legs(comp: CompiledNetwork, edges: list[int]) -> list[LegSpec]:
             from_mode = MODES[int(comp.vertex_class[comp.tail[e]]) // 10000]
             # A port's ship berths (container, bulk) are not its ferry berths.
             sea = k == "transfer" and "sea" in (mode, from_mode)
+            # One berth occupation per ship call: a train's or truck's cargo is
+            # loaded during the call of the ship it boards, not in a call of its own.
+            load = k == "transfer" and mode in _VESSEL and from_mode not in _VESSEL
+            place = f"{kind}:{node}" + (":sea" if sea else "") + (":load" if load else "")
             cur.steps.append(
                 StepSpec(
                     kind=kind,
-                    place=f"{kind}:{node}:sea" if sea else f"{kind}:{node}",
+                    place=place,
                     node=node,
                     mode=mode,
                     mean_h=mean,
                     closure_keys=keys,
+                    berth=not load,
                 )
             )
             if k == "transfer" and from_mode != mode:

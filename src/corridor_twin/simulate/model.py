@@ -112,7 +112,10 @@ class SimulationOptions:
         ferry berths alone the ferry queue at Alat grows all year, with 3 (the
         earlier default) ships wait about 12-16 h for a berth, with 4 about
         4 h; the truck traffic left out of the demand also uses the Ro-Ro/Ro-Pax
-        berths, so the wait is probably understated.
+        berths, so the wait is probably understated. A berth is held once per
+        ship call, by the sailing's cargo handled after it arrives; loading a
+        train's or truck's cargo onto a ship (``transfer:<node>:load``) happens
+        in that call and is a delay unless ``servers`` names that place.
     port_berths
         Berths of every other port transfer, or None (default): the bundled
         dwell figures there are terminal dwell times with waiting included,
@@ -257,9 +260,13 @@ class _Builder:
         if stn is not None:
             return stn
         o = self.o
-        servers = o.servers.get(spec.place, o.servers.get(spec.node))
-        if servers is None and spec.kind == "transfer" and spec.node in self.vessel_ports:
-            servers = o.port_berths
+        if not spec.berth:
+            # Loading onto a ship (``transfer:<node>:load``): a server only if named.
+            servers = o.servers.get(spec.place)
+        else:
+            servers = o.servers.get(spec.place, o.servers.get(spec.node))
+            if servers is None and spec.kind == "transfer" and spec.node in self.vessel_ports:
+                servers = o.port_berths
         cv = o.reliability.wait_cv.get(_STATION_CV_KEY[spec.kind], 0.0)
         weather = spec.kind == "transfer" and spec.node in self.weather_ports
         stn = Station(
