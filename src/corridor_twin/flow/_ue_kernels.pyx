@@ -22,52 +22,7 @@ from libc.math cimport INFINITY, pow
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libcpp.vector cimport vector
 
-
-# ---------------------------------------------------------------------------
-# 4-ary min-heap over node ids keyed by key[v]; pos[v] = slot, -1 = never
-# queued, -2 = settled (the same heap as routing/_kernels.pyx).
-# ---------------------------------------------------------------------------
-cdef inline void _up(int32_t* heap, int32_t* pos, const double* key, int32_t i) noexcept nogil:
-    cdef int32_t v = heap[i]
-    cdef double k = key[v]
-    cdef int32_t parent
-    while i > 0:
-        parent = (i - 1) >> 2
-        if key[heap[parent]] <= k:
-            break
-        heap[i] = heap[parent]
-        pos[heap[i]] = i
-        i = parent
-    heap[i] = v
-    pos[v] = i
-
-
-cdef inline void _down(int32_t* heap, int32_t* pos, const double* key, int32_t i,
-                       int32_t n) noexcept nogil:
-    cdef int32_t v = heap[i]
-    cdef double k = key[v]
-    cdef int32_t c, best, j, end
-    cdef double bk
-    while True:
-        c = 4 * i + 1
-        if c >= n:
-            break
-        best = c
-        bk = key[heap[c]]
-        end = c + 4
-        if end > n:
-            end = n
-        for j in range(c + 1, end):
-            if key[heap[j]] < bk:
-                best = j
-                bk = key[heap[j]]
-        if bk >= k:
-            break
-        heap[i] = heap[best]
-        pos[heap[i]] = i
-        i = best
-    heap[i] = v
-    pos[v] = i
+from corridor_twin._heap cimport heap_pop, heap_push_or_decrease
 
 
 cdef struct Graph:
@@ -143,16 +98,9 @@ cdef void _tree(const Graph* g, Work* w, const double* cost, int32_t origin,
     w.dist[origin] = 0.0
     if w.pot != NULL:
         key[origin] = w.pot[origin]
-    w.heap[0] = origin
-    w.pos[origin] = 0
-    size = 1
+    heap_push_or_decrease(w.heap, w.pos, key, origin, &size)
     while size > 0:
-        u = w.heap[0]
-        size -= 1
-        if size > 0:
-            w.heap[0] = w.heap[size]
-            _down(w.heap, w.pos, key, 0, size)
-        w.pos[u] = -2
+        u = heap_pop(w.heap, w.pos, key, &size)
         w.order[w.n_order] = u
         w.n_order += 1
         if w.dest_stamp[u] == stamp:
@@ -172,13 +120,7 @@ cdef void _tree(const Graph* g, Work* w, const double* cost, int32_t origin,
                 w.pred[v] = <int32_t>e
                 if w.pot != NULL:
                     key[v] = nd + w.pot[v]
-                if w.pos[v] == -1:
-                    w.heap[size] = v
-                    w.pos[v] = size
-                    size += 1
-                    _up(w.heap, w.pos, key, size - 1)
-                else:
-                    _up(w.heap, w.pos, key, w.pos[v])
+                heap_push_or_decrease(w.heap, w.pos, key, v, &size)
     # still-queued nodes must be reset too
     for u in range(size):
         v = w.heap[u]

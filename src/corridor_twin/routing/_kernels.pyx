@@ -4,7 +4,8 @@
 
 All kernels take a forward CSR graph (``indptr`` int64, ``indices`` int32 heads,
 edge id = CSR position) and float64 edge weights; an edge with weight ``inf``
-is absent. Weights must be non-negative. Heaps are 4-ary with decrease-key.
+is absent. Weights must be non-negative. Heaps are 4-ary with decrease-key
+(``corridor_twin/_heap.pxd``, shared with the user-equilibrium kernels).
 Kernels allocate their work arrays once per call and, where a call runs many
 searches (Yen, skims), reset only the vertices a search touched.
 """
@@ -17,73 +18,7 @@ from libcpp.pair cimport pair
 from libcpp.queue cimport priority_queue
 from libcpp.vector cimport vector
 
-
-# ---------------------------------------------------------------------------
-# 4-ary min-heap over vertex ids keyed by key[v]; pos[v] = slot, -1 = never
-# queued, -2 = settled.
-# ---------------------------------------------------------------------------
-cdef inline void _up(int32_t* heap, int32_t* pos, const double* key, int32_t i) noexcept nogil:
-    cdef int32_t v = heap[i]
-    cdef double k = key[v]
-    cdef int32_t parent
-    while i > 0:
-        parent = (i - 1) >> 2
-        if key[heap[parent]] <= k:
-            break
-        heap[i] = heap[parent]
-        pos[heap[i]] = i
-        i = parent
-    heap[i] = v
-    pos[v] = i
-
-
-cdef inline void _down(int32_t* heap, int32_t* pos, const double* key, int32_t i,
-                       int32_t n) noexcept nogil:
-    cdef int32_t v = heap[i]
-    cdef double k = key[v]
-    cdef int32_t c, best, j, end
-    cdef double bk
-    while True:
-        c = 4 * i + 1
-        if c >= n:
-            break
-        best = c
-        bk = key[heap[c]]
-        end = c + 4
-        if end > n:
-            end = n
-        for j in range(c + 1, end):
-            if key[heap[j]] < bk:
-                best = j
-                bk = key[heap[j]]
-        if bk >= k:
-            break
-        heap[i] = heap[best]
-        pos[heap[i]] = i
-        i = best
-    heap[i] = v
-    pos[v] = i
-
-
-cdef inline int32_t _pop(int32_t* heap, int32_t* pos, const double* key, int32_t* n) noexcept nogil:
-    cdef int32_t v = heap[0]
-    n[0] -= 1
-    if n[0] > 0:
-        heap[0] = heap[n[0]]
-        _down(heap, pos, key, 0, n[0])
-    pos[v] = -2
-    return v
-
-
-cdef inline void _push_or_decrease(int32_t* heap, int32_t* pos, const double* key, int32_t v,
-                                   int32_t* n) noexcept nogil:
-    if pos[v] == -1:
-        heap[n[0]] = v
-        pos[v] = n[0]
-        n[0] += 1
-        _up(heap, pos, key, n[0] - 1)
-    else:
-        _up(heap, pos, key, pos[v])
+from corridor_twin._heap cimport heap_pop, heap_push_or_decrease
 
 
 def sssp(const int64_t[::1] indptr, const int32_t[::1] indices, const double[::1] weights,
@@ -108,9 +43,9 @@ def sssp(const int64_t[::1] indptr, const int32_t[::1] indices, const double[::1
         raise IndexError("source vertex out of range")
     with nogil:
         dist[source] = 0.0
-        _push_or_decrease(&heap[0], &pos[0], &dist[0], source, &size)
+        heap_push_or_decrease(&heap[0], &pos[0], &dist[0], source, &size)
         while size > 0:
-            u = _pop(&heap[0], &pos[0], &dist[0], &size)
+            u = heap_pop(&heap[0], &pos[0], &dist[0], &size)
             if u == target:
                 break
             du = dist[u]
@@ -120,7 +55,7 @@ def sssp(const int64_t[::1] indptr, const int32_t[::1] indices, const double[::1
                 if nd < dist[v]:
                     dist[v] = nd
                     pred[v] = <int32_t>e
-                    _push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
+                    heap_push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
     return dist_a, pred_a
 
 
@@ -143,9 +78,9 @@ def reverse_sssp(const int64_t[::1] rev_indptr, const int32_t[::1] rev_edges,
         raise IndexError("target vertex out of range")
     with nogil:
         dist[target] = 0.0
-        _push_or_decrease(&heap[0], &pos[0], &dist[0], target, &size)
+        heap_push_or_decrease(&heap[0], &pos[0], &dist[0], target, &size)
         while size > 0:
-            u = _pop(&heap[0], &pos[0], &dist[0], &size)
+            u = heap_pop(&heap[0], &pos[0], &dist[0], &size)
             du = dist[u]
             for j in range(rev_indptr[u], rev_indptr[u + 1]):
                 e = rev_edges[j]
@@ -154,7 +89,7 @@ def reverse_sssp(const int64_t[::1] rev_indptr, const int32_t[::1] rev_edges,
                 if nd < dist[v]:
                     dist[v] = nd
                     nxt[v] = e
-                    _push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
+                    heap_push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
     return dist_a, nxt_a
 
 
@@ -213,15 +148,15 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
     with nogil:
         df[s] = 0.0
         db[t] = 0.0
-        _push_or_decrease(&hf[0], &posf[0], &df[0], s, &nf)
-        _push_or_decrease(&hb[0], &posb[0], &db[0], t, &nb)
+        heap_push_or_decrease(&hf[0], &posf[0], &df[0], s, &nf)
+        heap_push_or_decrease(&hb[0], &posb[0], &db[0], t, &nb)
         while nf > 0 and nb > 0:
             topf = df[hf[0]]
             topb = db[hb[0]]
             if topf + topb >= mu:
                 break
             if topf <= topb:
-                u = _pop(&hf[0], &posf[0], &df[0], &nf)
+                u = heap_pop(&hf[0], &posf[0], &df[0], &nf)
                 du = df[u]
                 for j in range(indptr[u], indptr[u + 1]):
                     v = indices[j]
@@ -231,14 +166,14 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                             touched.push_back(v)
                         df[v] = nd
                         pf[v] = <int32_t>j
-                        _push_or_decrease(&hf[0], &posf[0], &df[0], v, &nf)
+                        heap_push_or_decrease(&hf[0], &posf[0], &df[0], v, &nf)
                     if db[v] < INFINITY:
                         c = nd + db[v]
                         if c < mu:
                             mu = c
                             best_e = <int32_t>j
             else:
-                u = _pop(&hb[0], &posb[0], &db[0], &nb)
+                u = heap_pop(&hb[0], &posb[0], &db[0], &nb)
                 du = db[u]
                 for j in range(rev_indptr[u], rev_indptr[u + 1]):
                     e = rev_edges[j]
@@ -249,7 +184,7 @@ def bidirectional(const int64_t[::1] indptr, const int32_t[::1] indices,
                             touched.push_back(v)
                         db[v] = nd
                         pb[v] = e
-                        _push_or_decrease(&hb[0], &posb[0], &db[0], v, &nb)
+                        heap_push_or_decrease(&hb[0], &posb[0], &db[0], v, &nb)
                     if df[v] < INFINITY:
                         c = nd + df[v]
                         if c < mu:
@@ -296,9 +231,9 @@ cdef double _astar(const int64_t* indptr, const int32_t* indices, const double* 
     g[s] = 0.0
     key[s] = h[s]
     touched.push_back(s)
-    _push_or_decrease(heap, pos, key, s, &size)
+    heap_push_or_decrease(heap, pos, key, s, &size)
     while size > 0:
-        u = _pop(heap, pos, key, &size)
+        u = heap_pop(heap, pos, key, &size)
         if u == t:
             result = g[t]
             break
@@ -315,7 +250,7 @@ cdef double _astar(const int64_t* indptr, const int32_t* indices, const double* 
                 g[v] = nd
                 key[v] = nd + h[v]
                 pred[v] = <int32_t>j
-                _push_or_decrease(heap, pos, key, v, &size)
+                heap_push_or_decrease(heap, pos, key, v, &size)
     return result
 
 
@@ -468,10 +403,10 @@ def skim(const int64_t[::1] indptr, const int32_t[::1] indices, const int32_t[::
             size = 0
             remaining = unique_targets
             dist[src] = 0.0
-            _push_or_decrease(&heap[0], &pos[0], &dist[0], src, &size)
+            heap_push_or_decrease(&heap[0], &pos[0], &dist[0], src, &size)
             order.clear()
             while size > 0 and remaining > 0:
-                u = _pop(&heap[0], &pos[0], &dist[0], &size)
+                u = heap_pop(&heap[0], &pos[0], &dist[0], &size)
                 order.push_back(u)
                 if mark[u]:
                     remaining -= 1
@@ -482,7 +417,7 @@ def skim(const int64_t[::1] indptr, const int32_t[::1] indices, const int32_t[::
                     if nd < dist[v]:
                         dist[v] = nd
                         pred[v] = <int32_t>e
-                        _push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
+                        heap_push_or_decrease(&heap[0], &pos[0], &dist[0], v, &size)
             # accumulate components in settle order (parents settle first)
             for j in range(<int32_t>order.size()):
                 u = order[j]
@@ -540,9 +475,9 @@ def earliest_arrival(const int64_t[::1] indptr, const int32_t[::1] indices,
     cdef double tu, nd, x, wait, best
     with nogil:
         arr[source] = t0_h
-        _push_or_decrease(&heap[0], &pos[0], &arr[0], source, &size)
+        heap_push_or_decrease(&heap[0], &pos[0], &arr[0], source, &size)
         while size > 0:
-            u = _pop(&heap[0], &pos[0], &arr[0], &size)
+            u = heap_pop(&heap[0], &pos[0], &arr[0], &size)
             if u == target:
                 break
             tu = arr[u]
@@ -572,7 +507,7 @@ def earliest_arrival(const int64_t[::1] indptr, const int32_t[::1] indices,
                 if nd < arr[v]:
                     arr[v] = nd
                     pred[v] = <int32_t>e
-                    _push_or_decrease(&heap[0], &pos[0], &arr[0], v, &size)
+                    heap_push_or_decrease(&heap[0], &pos[0], &arr[0], v, &size)
     return arr_a, pred_a
 
 
