@@ -21,9 +21,9 @@ import corridor_twin.routing._kernels as _kernels
 from corridor_twin._typing import FloatArray
 from corridor_twin.network.compile import CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
+from corridor_twin.routing._query import _corridor, restrict_costs
 from corridor_twin.routing.corridors import Corridor, corridor_mask
 from corridor_twin.routing.costs import GeneralizedCost, Objective, edge_costs, objective_weights
-from corridor_twin.routing.paths import _corridor, restrict_costs
 from corridor_twin.routing.places import resolve_cargo
 
 if TYPE_CHECKING:
