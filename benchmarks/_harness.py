@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import os
 import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ __all__ = [
     "Row",
     "close",
     "edge_path_ok",
+    "finish",
     "fmt_s",
     "maxrss_mb",
     "measure",
@@ -37,6 +40,8 @@ __all__ = [
 
 PEERS = ("scipy", "scipy+pred", "igraph", "rustworkx", "networkx")
 """Table columns, in order."""
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+"""Where the scripts write their JSON results by default (git-ignored)."""
 
 
 # -- timing ----------------------------------------------------------------------------
@@ -216,6 +221,33 @@ class Checks:
                 f"  check {'OK  ' if r['ok'] else 'FAIL'} {r['check']}"
                 + (f" ({r['detail']})" if r["detail"] else "")
             )
+
+
+def finish(
+    results: dict[str, Any],
+    checks: Checks,
+    name: str,
+    out: Path | None,
+    *,
+    list_checks: bool = False,
+) -> int:
+    """Print the correctness summary, write ``results`` as JSON; the exit status.
+
+    The file is ``out``, by default ``results/<name>-<date-time>.json`` here;
+    ``list_checks`` prints every check after the summary.
+    """
+    failed = [c["check"] for c in checks.results if not c["ok"]]
+    print(
+        f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
+        "passed" + (f"; FAILED: {'; '.join(failed)}" if failed else "")
+    )
+    if list_checks:
+        checks.print()
+    out = out or RESULTS_DIR / f"{name}-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"wall time {results['wall_s']:.0f} s; results written to {out}")
+    return 0 if checks.ok else 1
 
 
 def close(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> bool:

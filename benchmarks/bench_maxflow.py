@@ -52,14 +52,23 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
-from _harness import Checks, Measured, Row, fmt_s, maxrss_mb, measure, print_table, rss_mb
+from _harness import (
+    Checks,
+    Measured,
+    Row,
+    finish,
+    fmt_s,
+    maxrss_mb,
+    measure,
+    print_table,
+    rss_mb,
+)
 from corridor_twin.flow import FlowProblem, flow_problem, max_flow
 from corridor_twin.flow import _flow_kernels as kernels
 from corridor_twin.network.compile import compile_network
 from corridor_twin.network.model import Network
 from synthetic import network_rng, synthetic_network
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PEERS = ("igraph", "scipy dinic", "scipy edmonds_karp", "networkx")
 NX_MAX_N = 20_000  # networkx runs only up to this size (about 30-40 s at 100k)
 EK_BUDGET_S = 60.0  # skip Edmonds-Karp at a size where the smaller one predicts more
@@ -367,17 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results["checks"] = checks.results
     results["wall_s"] = time.perf_counter() - t0
-    failed = [c["check"] for c in checks.results if not c["ok"]]
-    print(
-        f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
-        "passed" + (f"; FAILED: {'; '.join(failed)}" if failed else "")
-    )
-    checks.print()
-    out = args.out or RESULTS_DIR / f"maxflow-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"wall time {results['wall_s']:.0f} s; results written to {out}")
-    return 0 if checks.ok else 1
+    return finish(results, checks, "maxflow", args.out, list_checks=True)
 
 
 if __name__ == "__main__":

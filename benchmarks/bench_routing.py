@@ -55,6 +55,7 @@ from _harness import (
     Row,
     close,
     edge_path_ok,
+    finish,
     fmt_s,
     maxrss_mb,
     measure,
@@ -68,7 +69,6 @@ from corridor_twin.network.model import Network
 from corridor_twin.routing import _kernels, edge_costs, k_routes, objective_weights, route, skim
 from synthetic import network_rng, synthetic_network
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
 NX_FULL_MAX_N = 20_000  # above this networkx runs on a subset (it is slow)
 K = 5
 
@@ -713,16 +713,7 @@ def main(argv: list[str] | None = None) -> int:
     results["corridor"] = bench_corridor(args, st, checks)
     results["checks"] = checks.results
     results["wall_s"] = time.perf_counter() - t0
-    failed = [c["check"] for c in checks.results if not c["ok"]]
-    print(
-        f"\ncorrectness: {len(checks.results) - len(failed)}/{len(checks.results)} checks "
-        f"passed" + (f"; FAILED: {'; '.join(failed)}" if failed else "")
-    )
-    out = args.out or RESULTS_DIR / f"routing-{datetime.now():%Y%m%d-%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"wall time {results['wall_s']:.0f} s; results written to {out}")
-    return 0 if checks.ok else 1
+    return finish(results, checks, "routing", args.out)
 
 
 if __name__ == "__main__":

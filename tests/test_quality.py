@@ -20,31 +20,21 @@ def _tool(name: str) -> str:
     return path
 
 
+def _assert_clean(*args: str) -> None:
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 @pytest.mark.slow
 def test_ruff_clean() -> None:
-    out = subprocess.run(
-        [_tool("ruff"), "check", "src", "tests", "benchmarks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    _assert_clean(_tool("ruff"), "check", "src", "tests", "benchmarks")
 
 
 @pytest.mark.slow
 def test_ruff_format_clean() -> None:
-    out = subprocess.run(
-        [_tool("ruff"), "format", "--check", "src", "tests", "benchmarks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    _assert_clean(_tool("ruff"), "format", "--check", "src", "tests", "benchmarks")
 
 
 @pytest.mark.slow
 def test_mypy_strict_clean() -> None:
-    out = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert out.returncode == 0, out.stdout + out.stderr
+    _assert_clean(_tool("mypy"))
