@@ -9,12 +9,16 @@ seam, so these tests do not depend on HiGHS happening to stumble.
 
 from __future__ import annotations
 
+import dataclasses
+
 import highspy
 import numpy as np
 import pytest
+from tests.strategies import make_network, node_id
 
 from corridor_twin.data import load_corridor
 from corridor_twin.flow._highs import HighsLp, status_of
+from corridor_twin.flow._restricted import solve_by_arcs
 from corridor_twin.flow.assign import AssignmentModel, Demand, build_assignment, solve_assignment
 
 
@@ -102,3 +106,43 @@ def test_the_first_solver_prints_no_banner(capfd: pytest.CaptureFixture[str]) ->
     lp = HighsLp()
     assert "HiGHS" not in capfd.readouterr().out
     assert repr(lp) == "<HighsLp 0 rows, 0 columns, 0 solves>"
+
+
+def _grid_model(side: int, n_pairs: int, seed: int) -> AssignmentModel:
+    """A congested two-way grid: many paths per pair, so early arcs go idle."""
+    rng = np.random.default_rng(seed)
+    links = []
+    for i in range(side):
+        for j in range(side):
+            v = i * side + j
+            if j + 1 < side:
+                links.append((v, v + 1, float(rng.uniform(50, 150)), 60.0))
+            if i + 1 < side:
+                links.append((v, v + side, float(rng.uniform(50, 150)), 60.0))
+    net = make_network(side * side, links, bidirectional=True)
+    caps = rng.uniform(200, 800, len(net.links))
+    net = net.replace(
+        links=tuple(
+            dataclasses.replace(lk, capacity_teu_per_year=float(c))
+            for lk, c in zip(net.links, caps, strict=True)
+        )
+    )
+    ends = rng.choice(side * side, size=(n_pairs, 2), replace=False)
+    demand = [
+        Demand(node_id(int(o)), node_id(int(d)), "container", float(rng.uniform(500, 1500)))
+        for o, d in ends
+    ]
+    return build_assignment(net, demand, objective="cost", unmet_penalty_usd_per_unit=1e5)
+
+
+@pytest.mark.parametrize("retire_after", [0, 1, 2])
+def test_retiring_idle_arcs_keeps_the_arc_lp_optimum(retire_after: int) -> None:
+    model = _grid_model(9, 12, seed=3)
+    arc = solve_assignment(model, method="full_lp")
+    sol = solve_by_arcs(model, retire_after=retire_after)
+    assert arc.status == sol.status == "optimal"
+    assert sol.objective_value == pytest.approx(arc.objective_value, rel=1e-7)
+    assert sol.x is not None
+    assert np.all(model.A_ub @ sol.x <= model.b_ub * (1 + 1e-9) + 1e-6)
+    retired = int(sol.message.split(" arcs retired")[0].rsplit(" ", 1)[1])
+    assert (retired > 0) == (retire_after > 0), sol.message

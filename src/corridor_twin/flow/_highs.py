@@ -182,6 +182,15 @@ class HighsLp:
         )
         self.n_cols += m
 
+    def delete_cols(self, cols: Any) -> None:
+        """Delete columns (indices into the current columns); the others keep their
+        order and move up to close the gaps."""
+        cols = np.unique(np.asarray(cols, dtype=np.int32))
+        if not len(cols):
+            return
+        self.h.deleteCols(len(cols), cols)
+        self.n_cols -= len(cols)
+
     def solve(self, *, start: Start = "auto", pivot_limit: int | None = None) -> SolveReport:
         """Solve, warm from the previous basis where that pays, falling back on failure.
 
