@@ -117,6 +117,9 @@ class Segment:
         routes together.
     market, direction
         Labels (e.g. ``china-eu``, ``westbound``).
+    avoid_countries
+        ISO codes no route of this segment may enter (e.g. a transit ban in
+        force for the part of the year the segment stands for).
     """
 
     id: str
@@ -126,6 +129,7 @@ class Segment:
     amount_per_year: float
     market: str = ""
     direction: str = ""
+    avoid_countries: tuple[str, ...] = ()
 
 
 SpreadFn = Callable[[CompiledNetwork, Route], float]
@@ -418,6 +422,7 @@ def _choice_routes(
                     cargo=seg.commodity,
                     optimize=objective,
                     generalized=g,
+                    avoid_countries=seg.avoid_countries,
                 )
             ]
         else:
@@ -429,6 +434,7 @@ def _choice_routes(
                 cargo=seg.commodity,
                 optimize=objective,
                 generalized=g,
+                avoid_countries=seg.avoid_countries,
             )
     except NoRouteError:
         return []
@@ -539,7 +545,8 @@ def build_choice(
             if kk < 1:
                 continue
             base_id = preset.base or preset.id
-            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}")
+            avoid = ",".join(sorted(seg.avoid_countries))
+            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}:{avoid}")
             if key not in cache:
                 cache[key] = _choice_routes(comp, seg, preset, kk, vot)
             for rank, r in enumerate(cache[key]):
