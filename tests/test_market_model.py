@@ -340,6 +340,7 @@ def test_2025_held_out_is_reported_whatever_it_is(held_out_2025: FitReport) -> N
     err = _errors(held_out_2025)
     assert abs(err["mc-total-t-2025"]) <= 10.0
     assert abs(err["wagons-tmb-2025"]) <= 10.0
+    assert abs(err["utlc-cn-eu-both-2025"]) <= 15.0
 
 
 def test_a_figure_marked_fit_false_is_reported_but_not_fitted(fit_2024: FitReport) -> None:
