@@ -47,9 +47,10 @@ def _fit(year: int, write: str | None) -> tuple[Any, Any]:
     return fit_report(result, figs, fitted=False), result
 
 
-def _response(result: Any) -> tuple[Any, Any]:
-
-    return middle_elasticities(result), reference_checks()
+def _response(result: Any) -> tuple[Any, Any, Any]:
+    """Elasticities as calibrated and with capacity relaxed, and the scenario references."""
+    relaxed = middle_elasticities(result, hard_capacity=False)
+    return middle_elasticities(result), relaxed, reference_checks()
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -60,8 +61,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         out = report.to_dict()
         out["corridor_totals"] = json.loads(result.corridor_totals().to_json(orient="records"))
         if response is not None:
-            el, refs = response
+            el, relaxed, refs = response
             out["elasticities"] = json.loads(el.to_frame().to_json(orient="records"))
+            out["elasticities_capacity_relaxed"] = json.loads(
+                relaxed.to_frame().to_json(orient="records")
+            )
+            out["binding_elements"] = list(el.binding)
             out["references"] = [{**r.__dict__, "ratio": r.ratio} for r in refs]
         print(json.dumps(out, indent=2))
         return EXIT_OK
@@ -80,14 +85,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print("corridor totals:")
     print(tot.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     if response is not None:
-        el, refs = response
-        print(f"\nelasticities of Middle Corridor tonnage ({el.base_t / 1e6:.2f} Mt), 1 % steps:")
-        for row in el.to_frame().itertuples():
+        el, relaxed, refs = response
+        for e in (el, relaxed):
+            cap = "as calibrated" if e.hard_capacity else "capacity relaxed (delays only)"
             print(
-                f"  {row.measure:<13} {row.elasticity:+.3f}   literature {row.literature_low:+.2f} "
-                f"to {row.literature_high:+.2f} ({'within' if row.within else 'outside'}): "
-                f"{row.source}"
+                f"\nelasticities of Middle Corridor tonnage ({e.base_t / 1e6:.2f} Mt), 1 % steps, "
+                f"{cap}:"
             )
+            for row in e.to_frame().itertuples():
+                print(
+                    f"  {row.measure:<13} {row.elasticity:+.3f}   literature "
+                    f"{row.literature_low:+.2f} to {row.literature_high:+.2f} "
+                    f"({'within' if row.within else 'outside'}): {row.source}"
+                )
+        if el.binding:
+            full = ", ".join(el.binding)
+            print(f"\nfull with a queue price (they absorb a cheaper or faster corridor): {full}")
         for r in refs:
             print(
                 f"\n{r.scenario}: modelled {r.modelled / 1e6:.2f} M{r.unit} beside the reference "

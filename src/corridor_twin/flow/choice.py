@@ -73,6 +73,7 @@ from corridor_twin.flow.assign import _capacity_rows, _edge_caps
 from corridor_twin.flow.equilibrium import Congestion
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
+from corridor_twin.network.schema import MODES
 from corridor_twin.routing.corridors import (
     CORRIDORS,
     Corridor,
@@ -98,6 +99,8 @@ __all__ = [
 
 
 _GAUGE = EDGE_KINDS.index("gauge")
+_MOVES = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
+_WATER = (MODES.index("ferry"), MODES.index("sea"))
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ class Segment:
         routes together.
     market, direction
         Labels (e.g. ``china-eu``, ``westbound``).
+    avoid_countries
+        ISO codes no route of this segment may enter (e.g. a transit ban in
+        force for the part of the year the segment stands for).
     """
 
     id: str
@@ -126,6 +132,7 @@ class Segment:
     amount_per_year: float
     market: str = ""
     direction: str = ""
+    avoid_countries: tuple[str, ...] = ()
 
 
 SpreadFn = Callable[[CompiledNetwork, Route], float]
@@ -295,6 +302,43 @@ def _element_kind(comp: CompiledNetwork, name: tuple[str, str, str], edge: int) 
     return "node"
 
 
+def _seaport_rows(
+    comp: CompiledNetwork,
+    coef: sp.csr_matrix,
+    names: Sequence[tuple[str, str, str]],
+    route_edges: sp.csr_matrix,
+    tpu: FloatArray,
+    is_teu: Any,
+) -> sp.csr_matrix:
+    """Seaport capacity rows count the cargo the port handles, not trains passing its node.
+
+    A port's throughput capacity (``capacity_t_per_year``, ``capacity_teu_per_year``:
+    cargo over its berths) is taken up by the routes' ferry and sea moves that arrive
+    at or leave the node: a ship-to-rail shipment once, a transshipment twice, a train
+    that only passes the node (Alat is also a junction of the Baku - Georgia main
+    line) not at all. The assignment's node rows count every arrival, which at Alat
+    put the rail containers of the Northern route (via Yalama) on the port's 100,000
+    TEU. The same rule measures a seaport's throughput in the market model.
+    """
+    net = comp.network
+    ed = comp.edge
+    idx = [i for i, (k, ident, _) in enumerate(names) if k == "node"]
+    idx = [i for i in idx if net.node(names[i][1]).kind == "seaport"]
+    if not idx:
+        return coef
+    moves = np.isin(ed.kind, _MOVES) & (ed.node_from != ed.node_to) & np.isin(ed.mode, _WATER)
+    out = coef.tolil()
+    for i in idx:
+        ni = comp.node_index(names[i][1])
+        touch = moves & ((ed.node_from == ni) | (ed.node_to == ni))
+        count = np.asarray(route_edges @ touch.astype(np.float64), dtype=np.float64)
+        unit = names[i][2]
+        out[i, :] = count * (tpu if unit == "t" else np.where(is_teu, 1.0, 0.0))
+    res = out.tocsr()
+    res.eliminate_zeros()
+    return res
+
+
 def _path_size(
     comp: CompiledNetwork, routes: Sequence[Route], route_segment: IntArray, variant: Sequence[bool]
 ) -> FloatArray:
@@ -370,6 +414,7 @@ def _assemble(
     # _capacity_rows indexes the (route, edge) entries; fold the entries onto routes.
     coef = sp.csr_matrix((vals, (r_rows, rows[c_idx])), shape=(len(rhs), n))
     coef.sum_duplicates()
+    coef = _seaport_rows(comp, coef, names, route_edges, tpu, is_teu)
     first_edge = np.zeros(len(rhs), dtype=np.int64)
     if len(rhs):
         first_edge[r_rows[::-1]] = cols[c_idx][::-1]
@@ -418,6 +463,7 @@ def _choice_routes(
                     cargo=seg.commodity,
                     optimize=objective,
                     generalized=g,
+                    avoid_countries=seg.avoid_countries,
                 )
             ]
         else:
@@ -429,6 +475,7 @@ def _choice_routes(
                 cargo=seg.commodity,
                 optimize=objective,
                 generalized=g,
+                avoid_countries=seg.avoid_countries,
             )
     except NoRouteError:
         return []
@@ -539,7 +586,8 @@ def build_choice(
             if kk < 1:
                 continue
             base_id = preset.base or preset.id
-            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}")
+            avoid = ",".join(sorted(seg.avoid_countries))
+            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}:{avoid}")
             if key not in cache:
                 cache[key] = _choice_routes(comp, seg, preset, kk, vot)
             for rank, r in enumerate(cache[key]):

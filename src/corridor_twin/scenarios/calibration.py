@@ -182,9 +182,14 @@ class FitReport:
                 f"{r.id:<24} {r.unit:<7} {r.observed:>12,.0f} {r.modelled:>12,.0f} "
                 f"{r.error_pct:>+7.1f}%  {'yes' if r.fitted else 'no ':<3}  {r.source}"
             )
-        kind = "fitted" if any(r.fitted for r in self.rows) else "held out (not fitted)"
+        n_fit = sum(r.fitted for r in self.rows)
+        kind = (
+            f"fitted: {len(self.rows)} figures ({n_fit} fitted)"
+            if n_fit
+            else (f"held out (not fitted): {len(self.rows)} figures")
+        )
         lines.append(
-            f"{self.year}, {kind}: {len(self.rows)} figures, WAPE {self.wape_pct:.1f} %, bias "
+            f"{self.year}, {kind}, WAPE {self.wape_pct:.1f} %, bias "
             f"{self.bias_pct:+.1f} %, largest error {self.max_abs_error_pct:.1f} %"
         )
         return "\n".join(lines)
@@ -203,13 +208,19 @@ _EQUILIBRIA: CacheSlot[tuple[int, str], MarketResult] = CacheSlot("market.equili
 def fit_report(
     result: MarketResult, figures: Sequence[ObservedFigure], *, fitted: bool
 ) -> FitReport:
-    """Set each figure beside the model's value (``error = modelled / observed - 1``)."""
+    """Set each figure beside the model's value (``error = modelled / observed - 1``).
+
+    ``fitted``: whether the figures were fitted (a figure marked ``fit:
+    false`` in the data is reported as not fitted either way).
+    """
     rows = []
     for f in figures:
         m = measure(result, f)
         err = (m / f.value - 1.0) * 100.0 if f.value > 0 else math.nan
         rows.append(
-            FitRow(f.id, f.year, f.unit, f.value, m, err, f.source, f.tolerance_pct, fitted)
+            FitRow(
+                f.id, f.year, f.unit, f.value, m, err, f.source, f.tolerance_pct, fitted and f.fit
+            )
         )
     return FitReport(result.model.year, tuple(rows), result.calibration, result.status)
 
@@ -242,7 +253,8 @@ def calibrate(
         The year's built market model.
     figures
         The figures to fit (those of other years are refused: fit on one
-        year, test on another).
+        year, test on another). A figure with ``fit`` false is left out of
+        the fit and only reported.
     keys
         The constants to fit (see :class:`MarketCalibration`).
     initial
@@ -264,7 +276,8 @@ def calibrate(
     error treats a figure of 50,000 TEU and one of 30 Mt alike, and the floor
     keeps a route the model leaves empty from an infinite residual.
     """
-    figs = [f for f in figures if f.year == model.year]
+    shown = [f for f in figures if f.year == model.year]
+    figs = [f for f in shown if f.fit]
     other = sorted({f.year for f in figures} - {model.year})
     if other:
         raise OptionError(
@@ -308,7 +321,7 @@ def calibrate(
         note=f"least squares on log errors: {fit.nfev} evaluations, {fit.message}",
     )
     result = solve_market(model, cal)
-    return cal, fit_report(result, figs, fitted=True)
+    return cal, fit_report(result, shown, fitted=True)
 
 
 def _base_network() -> Network:

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from corridor_twin._typing import FloatArray
-from corridor_twin.errors import OptionError
+from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow.choice import (
     ChoiceModel,
     ChoiceResult,
@@ -56,7 +56,7 @@ from corridor_twin.network.compiled import CacheSlot
 from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing.result import Route
-from corridor_twin.scenarios.markets import Markets, ObservedFigure, Parameters
+from corridor_twin.scenarios.markets import Markets, MarketSegment, ObservedFigure, Parameters
 from corridor_twin.simulate.reliability import ReliabilityModel
 
 __all__ = [
@@ -254,6 +254,42 @@ def _risk_fn(parameters: Parameters, year: int, comp: CompiledNetwork) -> Any:
     return risk
 
 
+def _segment_avoid(net: Network, seg: MarketSegment) -> tuple[str, ...]:
+    """Countries a segment's routes may not enter: its restrictions in force, as bans.
+
+    Only country-scope restrictions are supported; each must apply to the
+    segment (commodity, origin and destination countries), else the segment
+    names it by mistake.
+    """
+    if not seg.restrictions:
+        return ()
+    known = {r.id: r for r in net.restrictions}
+    oc = net.find_node(seg.origin).country
+    dc = net.find_node(seg.destination).country
+    out: list[str] = []
+    for rid in seg.restrictions:
+        r = known.get(rid)
+        if r is None:
+            raise DataError(f"segment {seg.id}: unknown restriction {rid!r}")
+        if r.scope != "country":
+            raise DataError(
+                f"segment {seg.id}: restriction {rid} has scope {r.scope!r}; a segment can "
+                "hold only country-scope restrictions"
+            )
+        applies = (
+            r.commodity in (None, seg.commodity)
+            and r.origin_country in (None, oc)
+            and r.destination_country in (None, dc)
+        )
+        if not applies:
+            raise DataError(
+                f"segment {seg.id}: restriction {rid} does not apply to it (commodity, origin "
+                "or destination country)"
+            )
+        out.append(str(r.target))
+    return tuple(out)
+
+
 def build_market_model(
     net: Network | CompiledNetwork,
     markets: Markets,
@@ -304,6 +340,7 @@ def build_market_model(
                 amount,
                 market=s.market,
                 direction=s.direction,
+                avoid_countries=_segment_avoid(comp.network, s),
             )
         )
         units.append(s.unit)

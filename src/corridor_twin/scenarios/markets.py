@@ -157,6 +157,13 @@ def _choice(
     return str(value)
 
 
+def _ids(rec: Mapping[str, Any], key: str, where: str, path: str | None) -> tuple[str, ...]:
+    value = rec.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise DemandError(f"{where}: {key} must be a list of ids", path=path, field=key)
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class MarketSegment:
     """One market segment of a markets file (see the module docstring)."""
@@ -174,6 +181,10 @@ class MarketSegment:
     estimate: bool = False
     derived: bool = False
     note: str = ""
+    restrictions: tuple[str, ...] = ()
+    """Ids of the network's restrictions in force for this segment: the part of
+    the year it stands for (e.g. the months a transit ban held), whether or not
+    the network has them active."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +247,7 @@ def loads_markets(text: str, *, path: str | None = None) -> Markets:
                 estimate=bool(rec.get("estimate", False)),
                 derived=bool(rec.get("derived", False)),
                 note=str(rec.get("note", "")),
+                restrictions=_ids(rec, "restrictions", where, path),
             )
         )
     return Markets(
@@ -408,7 +420,13 @@ def load_parameters(path: str | os.PathLike[str] | None = None) -> Parameters:
 
 @dataclass(frozen=True)
 class ObservedFigure:
-    """An observed figure and how the model's counterpart is measured."""
+    """An observed figure and how the model's counterpart is measured.
+
+    ``fit`` false: the figure is reported beside the model but left out of the
+    fit, because it also counts markets the model does not hold (its ``note``
+    says which and how much), so fitting it would bend the constants to
+    reproduce traffic the model has no segment for.
+    """
 
     id: str
     year: int
@@ -419,6 +437,7 @@ class ObservedFigure:
     note: str = ""
     tolerance_pct: float | None = None
     scenario: str | None = None
+    fit: bool = True
 
     @property
     def kind(self) -> str:
@@ -453,6 +472,9 @@ def loads_observed(
         if kind in ("node", "border") and not measure.get("id"):
             raise DemandError(f"{where}.measure: needs id", path=path, field="id")
         tol = rec.get("tolerance_pct")
+        fit = rec.get("fit", True)
+        if not isinstance(fit, bool):
+            raise DemandError(f"{where}: fit must be true or false", path=path, field="fit")
         out.append(
             ObservedFigure(
                 id=fid,
@@ -464,6 +486,7 @@ def loads_observed(
                 note=str(rec.get("note", "")),
                 tolerance_pct=None if tol is None else float(tol),
                 scenario=rec.get("scenario"),
+                fit=fit,
             )
         )
     return tuple(out)

@@ -83,11 +83,21 @@ LITERATURE_RANGES: Mapping[str, tuple[float, float, str]] = {
 
 @dataclass(frozen=True)
 class Elasticities:
-    """Arc elasticities of Middle Corridor tonnage (1 % perturbations)."""
+    """Arc elasticities of Middle Corridor tonnage (1 % perturbations).
+
+    ``hard_capacity`` tells whether full capacity elements ration by queue
+    prices (the calibrated model) or only slow down (BPR delays, capacity
+    relaxed); ``binding`` names the elements full with a queue price in the
+    base equilibrium, which absorb a cheaper or faster corridor;
+    ``markets_excluded`` the markets left out of the tonnage.
+    """
 
     base_t: float
     values: Mapping[str, float]
     step: float
+    hard_capacity: bool = True
+    binding: tuple[str, ...] = ()
+    markets_excluded: tuple[str, ...] = ()
 
     def to_frame(self) -> Any:
         """One row per measure: elasticity, literature range, within it, source."""
@@ -103,6 +113,7 @@ class Elasticities:
                     "literature_low": lo,
                     "literature_high": hi,
                     "within": lo <= v <= hi,
+                    "hard_capacity": self.hard_capacity,
                     "source": src,
                 }
             )
@@ -110,14 +121,29 @@ class Elasticities:
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k} {v:+.2f}" for k, v in self.values.items())
-        return f"<Elasticities of Middle Corridor tonnage ({self.base_t / 1e6:.2f} Mt): {parts}>"
+        cap = "" if self.hard_capacity else ", capacity relaxed"
+        return (
+            f"<Elasticities of Middle Corridor tonnage ({self.base_t / 1e6:.2f} Mt{cap}): {parts}>"
+        )
 
 
-def _middle_t(result: MarketResult) -> float:
-    return result.choice.corridor_flow("middle", unit="t")
+def _middle_t(result: MarketResult, markets: Any = None) -> float:
+    return result.choice.corridor_flow("middle", unit="t", markets=markets)
 
 
-def middle_elasticities(result: MarketResult, *, step: float = 0.01) -> Elasticities:
+def _binding(result: MarketResult) -> tuple[str, ...]:
+    el = result.choice.elements_frame()
+    full = el[(el["queue_price_usd"] > 1e-6) & (el["utilisation"] > 0.99)]
+    return tuple(sorted({f"{k} {i}" for k, i in zip(full["kind"], full["id"], strict=True)}))
+
+
+def middle_elasticities(
+    result: MarketResult,
+    *,
+    step: float = 0.01,
+    hard_capacity: bool = True,
+    markets_excluded: tuple[str, ...] = (),
+) -> Elasticities:
     """Elasticities of Middle Corridor tonnage to its time, its tariff and the Caspian wait.
 
     Each is ``ln(V1 / V0) / ln(1 + step)`` where ``V1`` is the equilibrium
@@ -125,16 +151,34 @@ def middle_elasticities(result: MarketResult, *, step: float = 0.01) -> Elastici
     charges, or the waits at the Caspian ports (:data:`~corridor_twin.scenarios.
     market_model.CASPIAN_PORTS`) by ``step``; the cost scale of every segment is
     held at the baseline's.
+
+    Parameters
+    ----------
+    result
+        A solved market model (the base).
+    step
+        The relative perturbation (0.01: 1 %).
+    hard_capacity
+        False: solve the base and the perturbed equilibria with capacity
+        relaxed (congestion delays only, no queue prices), to see the
+        elasticity a full element hides.
+    markets_excluded
+        Market labels left out of the tonnage (e.g. ``kz-crude-btc``, a
+        contract flow with no competing route, whose elasticity is 0 by
+        construction).
     """
     model = result.model
     ch = model.choice
     mid = ch.route_corridor == ch.corridors.index("middle") if "middle" in ch.corridors else None
-    v0 = _middle_t(result)
+    excl = set(markets_excluded)
+    markets = sorted({s.market for s in ch.segments} - excl) if excl else None
+    base = result if hard_capacity else solve_market(model, result.calibration, hard_capacity=False)
+    v0 = _middle_t(base, markets)
     out: dict[str, float] = {}
+    binding, excluded = _binding(base), tuple(sorted(excl))
     if mid is None or v0 <= 0:
-        return Elasticities(
-            v0, {"time": math.nan, "tariff": math.nan, "caspian_wait": math.nan}, step
-        )
+        nan = {"time": math.nan, "tariff": math.nan, "caspian_wait": math.nan}
+        return Elasticities(v0, nan, step, hard_capacity, binding, excluded)
     wait = model.caspian_wait_h()
     variants = {
         "time": ch.with_routes(mid, time_factor=1 + step),
@@ -143,9 +187,11 @@ def middle_elasticities(result: MarketResult, *, step: float = 0.01) -> Elastici
         "caspian_wait": replace(ch, time_h=np.where(mid, ch.time_h + step * wait, ch.time_h)),
     }
     for name, cm in variants.items():
-        res = solve_market(replace(model, choice=cm), result.calibration)
-        out[name] = math.log(max(_middle_t(res), 1e-9) / v0) / math.log(1 + step)
-    return Elasticities(v0, out, step)
+        res = solve_market(
+            replace(model, choice=cm), result.calibration, hard_capacity=hard_capacity
+        )
+        out[name] = math.log(max(_middle_t(res, markets), 1e-9) / v0) / math.log(1 + step)
+    return Elasticities(v0, out, step, hard_capacity, binding, excluded)
 
 
 @dataclass(frozen=True)
@@ -201,9 +247,7 @@ def ferry_sweep(
             net_n, model.markets, model.parameters, year=model.year, reference=model
         )
         res = solve_market(m, calibration)
-        el = res.choice.elements_frame()
-        full = el[(el["queue_price_usd"] > 1e-6) & (el["utilisation"] > 0.99)]
-        names = sorted({f"{k} {i}" for k, i in zip(full["kind"], full["id"], strict=True)})
+        names = _binding(res)
         binds.append(", ".join(names) if names else "none")
         ns.append(n)
         vals.append(res.choice.corridor_flow("middle", unit="t"))
