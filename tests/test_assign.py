@@ -20,6 +20,7 @@ from corridor_twin.flow.assign import (
     extract_assignment,
     solve_assignment,
 )
+from corridor_twin.network.schema import MODES
 
 
 def _with_caps_and_tariffs(net, caps, tariffs):  # type: ignore[no-untyped-def]
@@ -227,3 +228,25 @@ def test_a_callable_method_is_used() -> None:
     sol = solve_assignment(model, method=mine)  # type: ignore[arg-type]
     assert calls == [model]
     assert sol.status == "optimal"
+
+
+def test_a_seaport_capacity_counts_ships_not_trains_passing_its_node() -> None:
+    """Alat is a port and a junction of the Baku - Georgia main line: its berth capacity
+    is taken by the cargo ships bring or take, not by trains that only pass the node."""
+    comp = load_corridor().compiled()
+    demand = [Demand("Almaty", "Istanbul", "container", 1_000)]
+    model = build_assignment(comp, demand)
+    row = model.ub_names.index(("node", "AZ_ALAT", "teu"))
+    entries = model.A_ub.tocsr()[row]
+    edges = model.var_edge[entries.indices]
+    ed = comp.edge
+    water = np.isin(ed.mode[edges], [MODES.index("ferry"), MODES.index("sea")])
+    assert water.all()
+    assert len(edges) > 0
+    alat = comp.node_index("AZ_ALAT")
+    assert np.all((ed.node_from[edges] == alat) | (ed.node_to[edges] == alat))
+    rail_through = np.flatnonzero(
+        (ed.node_to == alat) & (ed.mode == MODES.index("rail")) & (ed.node_from != alat)
+    )
+    assert len(rail_through)
+    assert not np.isin(rail_through, edges).any()

@@ -26,9 +26,10 @@ pair. For group ``g`` and usable edge ``e``: ``x[g, e] >= 0`` in the
 commodity's unit (TEU or t). Constraints: flow conservation at every vertex
 of every group; ``sum_g t_per_unit(g) * x[g, e] <= capacity_t[e]`` and, for
 TEU-counted commodities, ``sum_g x[g, e] <= capacity_teu[e]``; node
-throughput (flow arriving from other nodes plus flow starting there) within
-the node's capacity. Objective: cost per unit on each edge times flow, plus
-the unmet-demand penalty.
+throughput (flow arriving from other nodes plus flow starting there; at a
+seaport, only the ferry and sea moves arriving or leaving, the cargo over its
+berths, not trains passing its node) within the node's capacity. Objective:
+cost per unit on each edge times flow, plus the unmet-demand penalty.
 
 Examples
 --------
@@ -59,6 +60,7 @@ from corridor_twin.flow.capacity import edge_capacity
 from corridor_twin.flow.equilibrium import solve_equilibrium
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
+from corridor_twin.network.schema import MODES
 from corridor_twin.routing.costs import GeneralizedCost, edge_costs, objective_weights
 
 if TYPE_CHECKING:
@@ -80,6 +82,7 @@ __all__ = [
 
 _MOVE = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _LOAD = EDGE_KINDS.index("load")
+_WATER = (MODES.index("ferry"), MODES.index("sea"))
 
 
 DemandRows: TypeAlias = "Iterable[Demand] | Iterable[Mapping[str, object]] | pd.DataFrame"
@@ -311,14 +314,26 @@ def _capacity_rows(
         sel: BoolArray,
     ) -> None:
         """One row per distinct key among the selected variables."""
-        if not sel.any():
+        pos = np.flatnonzero(sel)
+        add_entries(keys[pos], pos, coef, caps, label, unit)
+
+    def add_entries(
+        k: IntArray,
+        pos: IntArray,
+        coef: FloatArray,
+        caps: FloatArray,
+        label: Callable[[int], tuple[str, str]],
+        unit: str,
+    ) -> None:
+        """One row per distinct key ``k``; entry ``i`` puts variable ``pos[i]`` in row
+        ``k[i]`` with coefficient ``coef[pos[i]]``."""
+        if not len(k):
             return
-        k = keys[sel]
         uniq, inv = np.unique(k, return_inverse=True)
         base = len(rhs)
         rows.append(base + inv)
-        cols.append(var_idx[sel])
-        vals.append(coef[sel])
+        cols.append(var_idx[pos])
+        vals.append(coef[pos])
         for key in uniq.tolist():
             rhs.append(float(caps[key]))
             names.append((*label(key), unit))
@@ -356,20 +371,32 @@ def _capacity_rows(
             ]
         )
         through = (arriving | starting) & (node_of >= 0)
+        # A seaport's capacity is what it handles over its berths (as the market model
+        # counts it): ships arriving at it or leaving it, not trains passing its node
+        # (Alat is also a junction of the Baku - Georgia main line).
+        port = np.asarray([n.kind == "seaport" for n in net.nodes], dtype=bool)
+        water = np.isin(ed.mode[e_of], _WATER) & np.isin(kind, _MOVE) & (nf != nt)
+        landside = through & port[np.where(node_of >= 0, node_of, 0)]
+        through = through & ~landside
+        departs = water & (nf >= 0) & port[np.where(nf >= 0, nf, 0)]
+        arrives = water & (nt >= 0) & port[np.where(nt >= 0, nt, 0)]
         safe = np.where(node_of >= 0, node_of, 0)
 
         def node_label(i: int) -> tuple[str, str]:
             return "node", net.nodes[i].id
 
-        add_rows(safe, t_coef, node_t, node_label, "t", through & np.isfinite(node_t[safe]))
-        add_rows(
-            safe,
-            np.ones(len(e_of)),
-            node_teu,
-            node_label,
-            "teu",
-            through & np.isfinite(node_teu[safe]) & is_teu[g_of],
-        )
+        # Each (variable, node) entry: the node arrived at or started from, and at
+        # seaports the port a ship leaves (a ship-to-ship transshipment counts twice).
+        at = np.concatenate([np.where(arrives, nt, safe), np.where(departs, nf, 0)])
+        sel = np.concatenate([through | arrives, departs])
+        var2 = np.concatenate([np.arange(len(e_of)), np.arange(len(e_of))])
+        at = np.where(sel, at, 0)
+        for caps, unit, coef_all, extra in (
+            (node_t, "t", t_coef, np.ones(len(e_of), dtype=bool)),
+            (node_teu, "teu", np.ones(len(e_of)), is_teu[g_of]),
+        ):
+            keep = sel & np.isfinite(caps[at]) & extra[var2]
+            add_entries(at[keep], var2[keep], coef_all, caps, node_label, unit)
     return _ints(rows), _ints(cols), _floats(vals), rhs, names
 
 
