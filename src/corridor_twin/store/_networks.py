@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from corridor_twin._input import check_name
@@ -91,14 +92,18 @@ class NetworkCache:
 
     def load(self, name: str, row: NetworkVersionRow) -> Network:
         """The network of a version row, parsed once."""
-        key = (name, row.version, row.sha256)
+        return self.load_text(name, row.version, row.sha256, lambda: row.yaml_text)
+
+    def load_text(self, name: str, version: int, sha: str, text: Callable[[], str]) -> Network:
+        """The network of a version, parsed once; ``text()`` is read only on a miss."""
+        key = (name, version, sha)
         with self._lock:
             net = self._nets.get(key)
             if net is not None:
                 self._nets.move_to_end(key)
                 return net
-        net = load_version(name, row)
-        self.put(name, row.version, row.sha256, net)
+        net = loads_canonical(text(), path=f"<store {name} v{version}>")
+        self.put(name, version, sha, net)
         return net
 
 
@@ -126,22 +131,67 @@ def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow
     return row
 
 
-def version_and_latest(s: Session, name: str, version: int | None) -> tuple[NetworkVersionRow, int]:
-    """One version's row (the latest when ``version`` is ``None``) and the latest number.
+class VersionKey(NamedTuple):
+    """What identifies a stored version, without its text."""
 
-    One query (a join), the version text deferred.
-    """
-    wanted = NetworkRow.latest_version if version is None else version
-    found = s.execute(
-        select(NetworkVersionRow, NetworkRow.latest_version)
-        .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
-        .where(NetworkRow.name == name, NetworkVersionRow.version == wanted)
-        .options(defer(NetworkVersionRow.yaml_text))
-    ).one_or_none()
+    id: int
+    version: int
+    sha256: str
+    latest: int
+
+
+# Built once: the hot read path (GET of a record) then costs the database work, not the
+# construction and cache-key generation of a new statement per request.
+_KEY_COLUMNS = (
+    NetworkVersionRow.id,
+    NetworkVersionRow.version,
+    NetworkVersionRow.sha256,
+    NetworkRow.latest_version,
+)
+_LATEST_KEY = (
+    select(*_KEY_COLUMNS)
+    .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .where(NetworkVersionRow.version == NetworkRow.latest_version)
+)
+_PINNED_KEY = (
+    select(*_KEY_COLUMNS)
+    .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .where(NetworkVersionRow.version == bindparam("version"))
+)
+_TEXT = select(NetworkVersionRow.yaml_text).where(NetworkVersionRow.id == bindparam("id"))
+_RULES = (
+    select(
+        OwnershipRuleRow.id,
+        OwnershipRuleRow.table_name,
+        OwnershipRuleRow.pattern,
+        OrganisationRow.name,
+    )
+    .join(OrganisationRow, OrganisationRow.id == OwnershipRuleRow.organisation_id)
+    .join(NetworkRow, NetworkRow.id == OwnershipRuleRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .order_by(OwnershipRuleRow.id)
+)
+
+
+def version_key(s: Session, name: str, version: int | None) -> VersionKey:
+    """One version's key (the latest when ``version`` is ``None``) and the latest number."""
+    if version is None:
+        found = s.execute(_LATEST_KEY, {"name": name}).one_or_none()
+    else:
+        found = s.execute(_PINNED_KEY, {"name": name, "version": version}).one_or_none()
     if found is None:
         version_row(s, name, version)  # raises the right NotFoundError
         raise NotFoundError(f"network {name!r} has no version {version}")  # pragma: no cover
-    return found[0], found[1]
+    return VersionKey(*found)
+
+
+def load_key(s: Session, cache: NetworkCache, name: str, key: VersionKey) -> Network:
+    """The network of a version key (its text read only when ``cache`` lacks it)."""
+    return cache.load_text(
+        name, key.version, key.sha256, lambda: s.execute(_TEXT, {"id": key.id}).scalar_one()
+    )
 
 
 def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
@@ -159,11 +209,6 @@ def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
         ),
         message=row.message,
     )
-
-
-def load_version(name: str, row: NetworkVersionRow) -> Network:
-    """The network of a version row (records unchanged since a version read before are reused)."""
-    return loads_canonical(row.yaml_text, path=f"<store {name} v{row.version}>")
 
 
 def _add_version(
@@ -211,15 +256,12 @@ def create(
 
 
 def rules(s: Session, name: str) -> list[OwnershipRule]:
-    """The network's ownership rules."""
-    net_row = network_row(s, name)
-    rows = s.execute(
-        select(OwnershipRuleRow, OrganisationRow.name)
-        .join(OrganisationRow, OrganisationRow.id == OwnershipRuleRow.organisation_id)
-        .where(OwnershipRuleRow.network_id == net_row.id)
-        .order_by(OwnershipRuleRow.id)
-    ).all()
-    return [OwnershipRule(r.id, name, r.table_name, r.pattern, org) for r, org in rows]
+    """The network's ownership rules (one query; :class:`NotFoundError` for no such network)."""
+    rows = s.execute(_RULES, {"name": name})
+    found = [OwnershipRule(i, name, t, p, org) for i, t, p, org in rows]
+    if not found:
+        network_row(s, name)  # NotFoundError for an unknown network
+    return found
 
 
 def owners_of(rule_list: Sequence[OwnershipRule], table: str, record: object) -> set[str]:

@@ -51,6 +51,7 @@ from corridor_twin.scenarios.io import dumps_scenario, loads_scenario
 from corridor_twin.scenarios.model import Scenario
 from corridor_twin.store import _accounts, _documents, _networks, _runs
 from corridor_twin.store._common import (
+    NAMES,
     loads_json,
     network_row,
     user_row,
@@ -105,6 +106,7 @@ class Store:
         self._engine = engine
         self.settings = settings
         self._cache = _networks.NetworkCache(_CACHED_NETWORKS)
+        self._names: dict[tuple[str, int], str] = {}
         url = engine.url
         on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
         self._write_lock = WriteLock(url.database if on_disk else None)
@@ -180,6 +182,7 @@ class Store:
                 if write:
                     conn.execution_options(**{WRITE: True})
                 with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                    s.info[NAMES] = (self._names, not write)
                     yield s
         except IntegrityError as exc:
             raise ConflictError(f"a concurrent change got there first: {exc.orig}") from None
@@ -412,20 +415,21 @@ class Store:
             For an unknown network, version or record.
         """
         with self._session() as s:
-            row, latest = _networks.version_and_latest(s, network, version)
-            v = row.version
-            net = self._cache.load(network, row)
+            key = _networks.version_key(s, network, version)
+            net = _networks.load_key(s, self._cache, network, key)
             rec = getattr(net, table)[net.index_of(table, record_id)]
             now_net = (
                 net
-                if v == latest
-                else self._cache.load(network, _networks.version_row(s, network, latest))
+                if key.version == key.latest
+                else _networks.load_key(
+                    s, self._cache, network, _networks.version_key(s, network, None)
+                )
             )
             if not now_net.has(table, record_id):
-                return v, rec, []
+                return key.version, rec, []
             now_rec = getattr(now_net, table)[now_net.index_of(table, record_id)]
             owners = _networks.owners_of(_networks.rules(s, network), table, now_rec)
-            return v, rec, sorted(owners)
+            return key.version, rec, sorted(owners)
 
     def owners(self, network: str, table: str, record_id: str) -> list[str]:
         """Organisations that own one record of the latest version, by name."""
@@ -550,11 +554,17 @@ class Store:
         status: str | None = None,
         kind: str | None = None,
         user: str | None = None,
+        organisation: str | None = None,
         limit: int = 100,
+        results: bool = True,
     ) -> list[RunInfo]:
-        """Runs, newest first, optionally filtered."""
+        """Runs, newest first, optionally filtered; without ``results`` each ``result`` is None.
+
+        Listing without results reads no result column (they can be large).
+        """
         with self._session() as s:
-            return [_runs.info(s, r) for r in _runs.listing(s, status, kind, user, limit)]
+            rows = _runs.listing(s, status, kind, user, organisation, limit, results=results)
+            return [_runs.info(s, r, result=results) for r in rows]
 
     def start_run(self, run_id: int) -> RunInfo:
         """Worker: mark a queued run running here (:class:`ConflictError` if not queued)."""
