@@ -42,6 +42,7 @@ from corridor_twin.store._common import (
     require_editor,
     utc,
 )
+from corridor_twin.store._legacy import is_legacy, loads_legacy
 from corridor_twin.store._serial import (
     changed_records_round_trip,
     dumps_canonical,
@@ -49,7 +50,7 @@ from corridor_twin.store._serial import (
 )
 from corridor_twin.store.auth import Principal, check_pattern, matches
 from corridor_twin.store.edits import FieldChange, InsertRecord, RecordEdit, apply_edits
-from corridor_twin.store.records import OwnershipRule, VersionInfo
+from corridor_twin.store.records import LegacyFix, OwnershipRule, VersionInfo
 from corridor_twin.store.schema import (
     AuditRow,
     NetworkRow,
@@ -74,18 +75,23 @@ class NetworkCache:
     """Parsed versions by (name, version, sha256), least recently used dropped first.
 
     Versions never change and networks are immutable, so one parsed object
-    can serve every reader; thread-safe.
+    can serve every reader; thread-safe. A legacy version (see
+    :mod:`~corridor_twin.store._legacy`) is kept with the fixes its reading made.
     """
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self._nets: OrderedDict[tuple[str, int, str], Network] = OrderedDict()
+        self._nets: OrderedDict[tuple[str, int, str], tuple[Network, tuple[LegacyFix, ...]]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
-    def put(self, name: str, version: int, sha: str, net: Network) -> None:
+    def put(
+        self, name: str, version: int, sha: str, net: Network, fixes: Sequence[LegacyFix] = ()
+    ) -> None:
         """Remember a parsed version."""
         with self._lock:
-            self._nets[(name, version, sha)] = net
+            self._nets[(name, version, sha)] = (net, tuple(fixes))
             self._nets.move_to_end((name, version, sha))
             while len(self._nets) > self.size:
                 self._nets.popitem(last=False)
@@ -96,15 +102,25 @@ class NetworkCache:
 
     def load_text(self, name: str, version: int, sha: str, text: Callable[[], str]) -> Network:
         """The network of a version, parsed once; ``text()`` is read only on a miss."""
+        return self.load_fixed(name, version, sha, text)[0]
+
+    def load_fixed(
+        self, name: str, version: int, sha: str, text: Callable[[], str]
+    ) -> tuple[Network, tuple[LegacyFix, ...]]:
+        """:meth:`load_text` and the legacy fixes reading it made (``()`` for most versions)."""
         key = (name, version, sha)
         with self._lock:
-            net = self._nets.get(key)
-            if net is not None:
+            hit = self._nets.get(key)
+            if hit is not None:
                 self._nets.move_to_end(key)
-                return net
-        net = loads_canonical(text(), path=f"<store {name} v{version}>")
-        self.put(name, version, sha, net)
-        return net
+                return hit
+        body = text()
+        if is_legacy(body):
+            net, fixes = loads_legacy(body, network=name, version=version)
+        else:
+            net, fixes = loads_canonical(body, path=f"<store {name} v{version}>"), []
+        self.put(name, version, sha, net, fixes)
+        return net, tuple(fixes)
 
 
 def _store_text(cache: NetworkCache, name: str, version: int, net: Network) -> tuple[str, str]:
@@ -211,7 +227,7 @@ def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
     )
 
 
-def _add_version(
+def add_version(
     s: Session,
     net_row: NetworkRow,
     version: int,
@@ -249,7 +265,7 @@ def create(
     net_row = NetworkRow(name=name, latest_version=1, created_at=now())
     s.add(net_row)
     s.flush()
-    row = _add_version(s, net_row, 1, text, sha, by, message)
+    row = add_version(s, net_row, 1, text, sha, by, message)
     audit(s, by, "create", "network", name, version=1, new=sha)
     s.flush()
     return version_info(s, name, row)
@@ -367,7 +383,7 @@ def edit(
     if not edits:
         raise StoreError("an edit needs at least one change")
     latest_row = version_row(s, name, latest)
-    base = cache.load(name, latest_row)
+    base, legacy = cache.load_fixed(name, latest, latest_row.sha256, lambda: latest_row.yaml_text)
     new_net, changes = apply_edits(base, edits)
     if not changes:
         if allow_no_change:
@@ -383,7 +399,7 @@ def edit(
     ):
         raise StoreError("network does not survive the YAML round trip; not stored")
     cache.put(name, version, sha, new_net)  # harmless if the transaction then fails
-    row = _add_version(s, net_row, version, text, sha, by, message)
+    row = add_version(s, net_row, version, text, sha, by, message)
     net_row.latest_version = version
     for ch in changes:
         audit(
@@ -399,8 +415,29 @@ def edit(
             old=ch.old,
             new=ch.new,
         )
+    audit_fixes(s, by, name, version, legacy)
     s.flush()
     return version_info(s, name, row), changes
+
+
+def audit_fixes(
+    s: Session, by: Principal, name: str, version: int, fixes: Iterable[LegacyFix]
+) -> None:
+    """One ``repair`` audit row per legacy value that ``version`` no longer stores."""
+    for fx in fixes:
+        audit(
+            s,
+            by,
+            "repair",
+            "network",
+            name,
+            version=version,
+            table_name=fx.table,
+            record_id=fx.record_id,
+            field=fx.field,
+            old=fx.old,
+            new=None,
+        )
 
 
 def grant(

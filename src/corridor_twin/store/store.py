@@ -49,7 +49,7 @@ from corridor_twin.network.model import Network
 from corridor_twin.scenarios.demand import DemandTable, loads_demand, loads_demand_csv
 from corridor_twin.scenarios.io import dumps_scenario, loads_scenario
 from corridor_twin.scenarios.model import Scenario
-from corridor_twin.store import _accounts, _documents, _networks, _runs
+from corridor_twin.store import _accounts, _documents, _networks, _repair, _runs
 from corridor_twin.store._common import (
     NAMES,
     loads_json,
@@ -58,6 +58,8 @@ from corridor_twin.store._common import (
     utc,
 )
 from corridor_twin.store._engine import WRITE, make_engine, migrate
+from corridor_twin.store._legacy import is_legacy
+from corridor_twin.store._serial import dumps_canonical
 from corridor_twin.store._writelock import WriteLock
 from corridor_twin.store.auth import Principal
 from corridor_twin.store.edits import FieldChange, RecordEdit, UpdateRecord
@@ -68,6 +70,7 @@ from corridor_twin.store.records import (
     NetworkInfo,
     OrganisationInfo,
     OwnershipRule,
+    RepairInfo,
     RunInfo,
     TokenInfo,
     UserInfo,
@@ -286,10 +289,22 @@ class Store:
             row = _networks.version_row(s, name, version)
             return self._cache.load(name, row)
 
-    def network_text(self, name: str, version: int | None = None) -> str:
-        """The canonical YAML text of a stored network version."""
+    def network_text(
+        self, name: str, version: int | None = None, *, as_stored: bool = False
+    ) -> str:
+        """The canonical YAML text of a stored network version.
+
+        A legacy version (non-finite capacities, stored before the input
+        boundary) is given as read, those capacities left out (unlimited);
+        ``as_stored`` gives the text exactly as it was stored.
+        """
         with self._session() as s:
-            return _networks.version_row(s, name, version).yaml_text
+            row = _networks.version_row(s, name, version)
+            text = row.yaml_text
+            if as_stored or not is_legacy(text):
+                return text
+            net = self._cache.load_text(name, row.version, row.sha256, lambda: text)
+            return dumps_canonical(net)
 
     def latest_version(self, name: str) -> int:
         """The newest version number of a network (a cheap query: no network text)."""
@@ -379,6 +394,26 @@ class Store:
                 self._cache,
                 allow_no_change=allow_no_change,
             )
+
+    def repair_versions(self, name: str, *, by: Principal, dry_run: bool = False) -> RepairInfo:
+        """Store the latest version of a network holding ``.inf`` capacities repaired (admins).
+
+        Versions stored before the input boundary may hold non-finite
+        capacities; they stay as stored and read with those capacities
+        unlimited. When the latest is such a version, the repair writes it
+        as read as version *n + 1* (the capacities left out), with one
+        ``repair`` audit row per field, in one transaction; ``dry_run``
+        only reports. Returns what was found and written.
+
+        Raises
+        ------
+        StoreError
+            If the latest holds a non-finite number that is not a capacity.
+        ValidationError
+            If the repaired network breaks validation rules (nothing written).
+        """
+        with self._session(write=not dry_run) as s:
+            return _repair.repair(s, name, by, self._cache, dry_run=dry_run)
 
     def grant(
         self, network: str, table: str, pattern: str, organisation: str, *, by: Principal
