@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from corridor_twin._input import check_name
@@ -191,19 +191,27 @@ _RULES = (
 )
 
 
-def version_key(s: Session, name: str, version: int | None) -> VersionKey:
-    """One version's key (the latest when ``version`` is ``None``) and the latest number."""
+_LATEST = select(NetworkRow.latest_version).where(NetworkRow.name == bindparam("name"))
+
+
+def version_key(s: Session | Connection, name: str, version: int | None) -> VersionKey:
+    """One version's key (the latest when ``version`` is ``None``) and the latest number.
+
+    Core queries only, so a plain connection will do (the cheapest read).
+    """
     if version is None:
         found = s.execute(_LATEST_KEY, {"name": name}).one_or_none()
     else:
         found = s.execute(_PINNED_KEY, {"name": name, "version": version}).one_or_none()
     if found is None:
-        version_row(s, name, version)  # raises the right NotFoundError
-        raise NotFoundError(f"network {name!r} has no version {version}")  # pragma: no cover
+        latest = s.execute(_LATEST, {"name": name}).scalar_one_or_none()
+        if latest is None:
+            raise NotFoundError(f"no network named {name!r}")
+        raise NotFoundError(f"network {name!r} has no version {version} (latest: {latest})")
     return VersionKey(*found)
 
 
-def load_key(s: Session, cache: NetworkCache, name: str, key: VersionKey) -> Network:
+def load_key(s: Session | Connection, cache: NetworkCache, name: str, key: VersionKey) -> Network:
     """The network of a version key (its text read only when ``cache`` lacks it)."""
     return cache.load_text(
         name, key.version, key.sha256, lambda: s.execute(_TEXT, {"id": key.id}).scalar_one()
@@ -271,12 +279,12 @@ def create(
     return version_info(s, name, row)
 
 
-def rules(s: Session, name: str) -> list[OwnershipRule]:
+def rules(s: Session | Connection, name: str) -> list[OwnershipRule]:
     """The network's ownership rules (one query; :class:`NotFoundError` for no such network)."""
     rows = s.execute(_RULES, {"name": name})
     found = [OwnershipRule(i, name, t, p, org) for i, t, p, org in rows]
-    if not found:
-        network_row(s, name)  # NotFoundError for an unknown network
+    if not found and s.execute(_LATEST, {"name": name}).scalar_one_or_none() is None:
+        raise NotFoundError(f"no network named {name!r}")
     return found
 
 

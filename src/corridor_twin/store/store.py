@@ -37,7 +37,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -189,6 +189,15 @@ class Store:
                     yield s
         except IntegrityError as exc:
             raise ConflictError(f"a concurrent change got there first: {exc.orig}") from None
+        except DBAPIError as exc:
+            raise StoreError(f"database error: {exc.orig}") from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """One read-only transaction on a plain connection (Core queries: the cheapest read)."""
+        try:
+            with self._engine.connect() as conn, conn.begin():
+                yield conn
         except DBAPIError as exc:
             raise StoreError(f"database error: {exc.orig}") from None
 
@@ -449,7 +458,7 @@ class Store:
         NotFoundError
             For an unknown network, version or record.
         """
-        with self._session() as s:
+        with self._reading() as s:
             key = _networks.version_key(s, network, version)
             net = _networks.load_key(s, self._cache, network, key)
             rec = getattr(net, table)[net.index_of(table, record_id)]
