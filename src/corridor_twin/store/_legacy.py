@@ -50,13 +50,17 @@ __all__ = ["is_legacy", "loads_legacy"]
 _NON_FINITE = re.compile(r"(?<![\w.'\"])[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)(?![\w'\"])")
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc]
     """PyYAML's safe loader, dates kept as text (as the boundary's loader keeps them)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -139,5 +143,5 @@ def loads_legacy(text: str, *, network: str, version: int) -> tuple[Network, lis
     fixes = _walk(doc, network, version)
     if not fixes:
         return loads_network(text, path=path), []
-    mapped = yaml.dump(doc, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True)
+    mapped = yaml.dump(doc, Dumper=_SafeDumper, sort_keys=False, allow_unicode=True)
     return loads_network(mapped, path=path), fixes
