@@ -46,8 +46,10 @@ from corridor_twin.store.records import LegacyFix
 
 __all__ = ["is_legacy", "loads_legacy"]
 
-# YAML 1.1 spellings of the non-finite floats, unquoted (a quoted ".inf" is text)
-_NON_FINITE = re.compile(r"(?<![\w.'\"])[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)(?![\w'\"])")
+# YAML 1.1 spellings of the non-finite floats, unquoted (a quoted ".inf" is text); the
+# pattern starts with its literal dot so the engine skips ahead (a look-behind first would
+# make it try every position of a 340 kB text: 20 ms), the character before is checked after
+_CANDIDATE = re.compile(r"\.(?:inf|Inf|INF|nan|NaN|NAN)(?![\w'\"])")
 
 
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,7 +68,14 @@ _Loader.yaml_implicit_resolvers = {
 
 def is_legacy(text: str) -> bool:
     """Whether a stored text may hold a non-finite number (a quick scan, no parse)."""
-    return _NON_FINITE.search(text) is not None
+    for match in _CANDIDATE.finditer(text):
+        start = match.start()
+        if start > 0 and text[start - 1] in "+-":
+            start -= 1
+        before = text[start - 1] if start > 0 else " "
+        if not (before.isalnum() or before in "_.'\""):
+            return True
+    return False
 
 
 @cache
