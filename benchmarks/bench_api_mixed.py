@@ -25,7 +25,7 @@ same machine, so server and clients share its cores.
 Run on demand::
 
     python benchmarks/bench_api_mixed.py [--which editors mixed] [--duration 60]
-        [--editors 8] [--clients 50] [--workers 2]
+        [--editors 8] [--clients 50] [--workers 1]
 
 Prints Markdown tables and the load average. Exit status 1 if a version was
 lost or duplicated or a request failed with 5xx (a missed target does not
@@ -459,7 +459,12 @@ def main() -> int:
     )
     ap.add_argument("--editors", type=int, default=8)
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (default 1, as corridor serve; see benchmarks/README.md)",
+    )
     ap.add_argument("--duration", type=float, default=60.0, help="measured seconds")
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     ap.add_argument("--seed", type=int, default=20241125)
