@@ -97,7 +97,13 @@ def start_server(port: int, workers: int, data_dir: Path) -> subprocess.Popen[by
         "warning",
         "--no-access-log",
     ]
-    env = {**os.environ, "CORRIDOR_WEB": "false", "CORRIDOR_DATA_DIR": str(data_dir)}
+    # as ``corridor serve`` runs it (warm start: networks loaded, then frozen out of the GC)
+    env = {
+        **os.environ,
+        "CORRIDOR_WEB": "false",
+        "CORRIDOR_DATA_DIR": str(data_dir),
+        "CORRIDOR_WARM_START": "true",
+    }
     env.pop("CORRIDOR_DATABASE_URL", None)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

@@ -25,7 +25,7 @@ same machine, so server and clients share its cores.
 Run on demand::
 
     python benchmarks/bench_api_mixed.py [--which editors mixed] [--duration 60]
-        [--editors 8] [--clients 50] [--workers 2]
+        [--editors 8] [--clients 50] [--workers 1]
 
 Prints Markdown tables and the load average. Exit status 1 if a version was
 lost or duplicated or a request failed with 5xx (a missed target does not
@@ -129,6 +129,52 @@ class Conn:
             self.writer.close()
 
 
+class CpuMeter:
+    """How much CPU the server and clients used during a run, and everything else on the machine.
+
+    From ``/proc`` (Linux): the machine's busy time minus that of this
+    process (the clients) and the server's process tree. ``other_cores`` is
+    the honest part of a figure measured on a shared machine.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _busy_s(self) -> float:
+        with open("/proc/stat") as f:
+            cpu = [int(x) for x in f.readline().split()[1:]]
+        idle = cpu[3] + (cpu[4] if len(cpu) > 4 else 0)
+        return (sum(cpu[:8]) - idle) / self.tick
+
+    def _ours_s(self) -> float:
+        total = 0.0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(entry), int(fields[1])
+            if pid in (os.getpid(), self.server_pid) or ppid == self.server_pid:
+                total += (int(fields[11]) + int(fields[12])) / self.tick
+        return total
+
+    def start(self) -> None:
+        self.t0, self.busy0, self.ours0 = time.perf_counter(), self._busy_s(), self._ours_s()
+
+    def stop(self) -> str:
+        wall = time.perf_counter() - self.t0
+        busy, ours = self._busy_s() - self.busy0, self._ours_s() - self.ours0
+        other = max(busy - ours, 0.0)
+        return (
+            f"CPU during the run: server + clients {ours / wall:.2f} cores, other processes "
+            f"{other / wall:.2f} of {os.cpu_count()} cores"
+        )
+
+
 def _pct(lat_s: list[float]) -> tuple[float, float, float, float]:
     if not lat_s:
         return (float("nan"),) * 4  # type: ignore[return-value]
@@ -229,7 +275,10 @@ def run_editors(args: argparse.Namespace) -> bool:
                     )
                 )
 
+            meter = CpuMeter(proc.pid)
+            meter.start()
             asyncio.run(all_editors())
+            cpu = meter.stop()
             versions = _get_json(port, admin, "/api/v1/networks/titr/versions")
             audit = _get_json(port, admin, "/api/v1/networks/titr/audit?limit=10000")
         finally:
@@ -247,7 +296,7 @@ def run_editors(args: argparse.Namespace) -> bool:
         f"\nEditors: {args.editors} editors on different nodes, {args.workers} uvicorn "
         f"worker(s), {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, "
         f"GET record + PATCH transit_dwell_h, SQLite store, {os.cpu_count()} cores shared "
-        f"by server and clients; load average before: {args.load_before}\n"
+        f"by server and clients; load average before: {args.load_before}; {cpu}\n"
     )
     print(
         "| accepted edits | edits/s | PATCH p50 | p90 | p99 | max | 409 | other non-200 "
@@ -363,7 +412,10 @@ def run_mixed(args: argparse.Namespace) -> bool:
                     )
                 )
 
+            meter = CpuMeter(proc.pid)
+            meter.start()
             asyncio.run(all_clients())
+            cpu = meter.stop()
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -374,7 +426,7 @@ def run_mixed(args: argparse.Namespace) -> bool:
         f"\nMixed: {args.clients} clients, {args.workers} uvicorn worker(s), "
         f"{args.duration:.0f} s measured after {args.warmup:.0f} s warm-up, SQLite store, "
         f"{os.cpu_count()} cores shared by server and clients; load average before: "
-        f"{args.load_before}\n"
+        f"{args.load_before}; {cpu}\n"
     )
     print("| requests | requests/s | p50 | p90 | p99 | max | non-200 | target |")
     print("|---|---|---|---|---|---|---|---|")
@@ -407,7 +459,12 @@ def main() -> int:
     )
     ap.add_argument("--editors", type=int, default=8)
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes (default 1, as corridor serve; see benchmarks/README.md)",
+    )
     ap.add_argument("--duration", type=float, default=60.0, help="measured seconds")
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     ap.add_argument("--seed", type=int, default=20241125)

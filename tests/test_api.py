@@ -250,6 +250,18 @@ def test_network_geojson_nodes_meta_and_page(client: TestClient) -> None:
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
 
 
+def test_geojson_is_revalidated_with_its_etag(client: TestClient) -> None:
+    r = client.get("/api/v1/network/geojson")
+    etag = r.headers["etag"]
+    again = client.get("/api/v1/network/geojson", headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    other = client.get("/api/v1/network/geojson", headers={"If-None-Match": '"stale"'})
+    assert other.status_code == 200
+    assert other.content == r.content
+    scenario = client.get("/api/v1/network/geojson", params={"scenario": "tripp-open"})
+    assert scenario.headers["etag"] != etag  # another network, another document
+
+
 def test_openapi_schema_lists_every_action(tmp_path: Any) -> None:
     schema = create_app(ApiSettings(web=False, data_dir=tmp_path)).openapi()
     paths = set(schema["paths"])

@@ -502,3 +502,19 @@ def test_runs_left_by_a_stopped_app_are_failed_at_the_next_start(tmp_path: Path)
     with TestClient(again):
         for run_id in (queued.id, running.id):
             assert again.state.store.run(run_id).status == "failed"
+
+
+def test_a_warm_start_loads_the_network_and_freezes_it_out_of_the_collector(
+    tmp_path: Path,
+) -> None:
+    import gc
+
+    app = create_app(ApiSettings(web=False, data_dir=tmp_path, warm_start=True))
+    assert gc.get_freeze_count() == 0
+    with TestClient(app) as client:
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # modules, the app and the parsed network
+        client.headers["Authorization"] = f"Bearer {app.state.initial_token}"
+        r = client.post("/api/v1/routes", json={"origin": "Almaty", "destination": "Istanbul"})
+        assert r.status_code == 200
+    assert gc.get_freeze_count() == 0  # unfrozen when the app stops

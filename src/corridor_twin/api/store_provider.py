@@ -5,9 +5,12 @@ pinned one (:meth:`StoreProvider.at`, the ``?version=`` query parameter),
 with the stored scenarios and demand table. Versions are immutable, so
 parsed and compiled networks, scenario networks and assignment results are
 cached here, keyed by the network version and the SHA-256 of the scenario
-and demand texts. What "latest" means (the newest version number, the
-current text of a scenario) is looked up in the store at most every
-``ttl_s`` seconds (default 1 s); this process's own edits call
+and demand texts. Networks (large) and parsed documents (small, one per
+stored scenario) have separate caches, so listing every scenario never
+evicts a compiled network and a network never evicts a parsed scenario.
+What "latest" means (the newest version number, the current version of
+every scenario: one query for all of them) is looked up in the store at
+most every ``ttl_s`` seconds (default 1 s); this process's own edits call
 :meth:`StoreProvider.invalidate`, so they show at once, and edits by other
 server processes within ``ttl_s``. Requests thus cost no database query in
 the steady state.
@@ -26,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections.abc import Callable
@@ -38,12 +42,15 @@ from corridor_twin.network.model import Network
 from corridor_twin.scenarios import Scenario, apply_demand, apply_scenario
 from corridor_twin.scenarios.demand import DemandTable, loads_demand, loads_demand_csv
 from corridor_twin.scenarios.io import loads_scenario
-from corridor_twin.store import Store
+from corridor_twin.store import DocumentInfo, Store
 
 __all__ = ["DEFAULT_DEMAND", "StoreProvider"]
 
 DEFAULT_DEMAND = "demand_2024"
 """Name of the stored demand table the analyses use."""
+
+_PARSED_DOCUMENTS = 256
+"""How many parsed scenario and demand versions to keep (a few kB each)."""
 
 T = TypeVar("T")
 
@@ -88,7 +95,7 @@ class StoreProvider:
     cache_size
         How many scenario networks and assignment results to keep.
     ttl_s
-        How long the latest version number and document texts are reused.
+        How long the latest version number and document versions are reused.
     """
 
     def __init__(
@@ -100,14 +107,16 @@ class StoreProvider:
         demand: str = DEFAULT_DEMAND,
         cache_size: int = 16,
         ttl_s: float = 1.0,
-        _caches: tuple[_Lru, _Ttl] | None = None,
+        _caches: tuple[_Lru, _Lru, _Ttl] | None = None,
     ) -> None:
         self.store = store
         self.name = network
         self.pinned = version
         self.demand_name = demand
-        self._cache, self._fresh = (
-            _caches if _caches is not None else (_Lru(cache_size), _Ttl(ttl_s))
+        self._cache, self._docs, self._fresh = (
+            _caches
+            if _caches is not None
+            else (_Lru(cache_size), _Lru(_PARSED_DOCUMENTS), _Ttl(ttl_s))
         )
 
     def invalidate(self) -> None:
@@ -126,7 +135,7 @@ class StoreProvider:
             self.name,
             version=version,
             demand=self.demand_name,
-            _caches=(self._cache, self._fresh),
+            _caches=(self._cache, self._docs, self._fresh),
         )
 
     def version(self) -> int:
@@ -145,28 +154,36 @@ class StoreProvider:
 
         return v, self._cache.get(("base", self.name, v), load)
 
+    def _scenario_infos(self) -> dict[str, DocumentInfo]:
+        """The latest version of every stored scenario (one query every ``ttl_s``)."""
+        return self._fresh.get(
+            ("scenario-infos",), lambda: {d.name: d for d in self.store.documents("scenario")}
+        )
+
     def scenario_names(self) -> list[str]:
         """Names of the stored scenarios."""
-        return self._fresh.get(
-            ("scenario-names",), lambda: [d.name for d in self.store.documents("scenario")]
-        )
+        return list(self._scenario_infos())
 
     def _scenario(self, name: str) -> tuple[str, Scenario]:
-        try:
-            doc = self._fresh.get(("scenario", name), lambda: self.store.document("scenario", name))
-        except NotFoundError:
-            import difflib
+        info = self._scenario_infos().get(name)
+        if info is None:
+            # saved by another server process since the listing was read, or unknown
+            try:
+                info = self.store.document("scenario", name).info
+            except NotFoundError:
+                names = self.scenario_names()
+                close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+                hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
+                raise NotFoundError(
+                    f"no stored scenario {name!r}; {hint}known: {', '.join(names)}"
+                ) from None
+        version = info.version
 
-            names = self.scenario_names()
-            close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
-            hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-            raise NotFoundError(
-                f"no stored scenario {name!r}; {hint}known: {', '.join(names)}"
-            ) from None
-        parsed = self._cache.get(
-            ("scenario", doc.info.sha256), lambda: loads_scenario(doc.text, path=f"<{name}>")
-        )
-        return doc.info.sha256, parsed
+        def parse() -> Scenario:
+            text = self.store.document("scenario", name, version).text
+            return loads_scenario(text, path=f"<{name}>")
+
+        return info.sha256, self._docs.get(("scenario", info.sha256), parse)
 
     def scenario(self, name: str) -> Scenario:
         """A stored scenario (latest version); ``NotFoundError`` if unknown."""
@@ -202,7 +219,7 @@ class StoreProvider:
                 return loads_demand_csv(doc.text)
             return loads_demand(doc.text)
 
-        return doc.info.sha256, self._cache.get(("demand", doc.info.sha256), parse)
+        return doc.info.sha256, self._docs.get(("demand", doc.info.sha256), parse)
 
     def demand(self, scenario: str | None) -> DemandTable:
         """The stored demand table, with the scenario's demand changes if any."""

@@ -1,4 +1,4 @@
-"""``corridor admin``: organisations, users, tokens and ownership rules from the shell.
+"""``corridor admin``: organisations, users, tokens, ownership rules and repairs from the shell.
 
 Trusted tooling: whoever can run it can read the database anyway, so it acts
 as an admin user of the store (``--as``, default ``admin``) without a token.
@@ -67,7 +67,37 @@ def cmd_admin(args: argparse.Namespace) -> int:
         elif action == "rules":
             for r in store.ownership(args.network):
                 print(f"{r.id}\t{r.organisation}\t{r.table}\t{r.pattern}")
+        elif action == "repair-versions":
+            names = args.network or [n.name for n in store.networks()]
+            for name in names:
+                _print_repair(store.repair_versions(name, by=by, dry_run=args.dry_run))
     return EXIT_OK
+
+
+def _print_repair(info: Any) -> None:
+    """One line per network (and one per field mapped in its latest version)."""
+    if not info.affected:
+        print(f"{info.network}: no version holds a non-finite number")
+        return
+    old = [v for v in info.affected if v != info.latest]
+    older = (
+        f"; version(s) {', '.join(map(str, old))} stay as stored and read with them unlimited"
+        if old
+        else ""
+    )
+    if not info.fixes:
+        print(f"{info.network}: the latest version {info.latest} needs no repair{older}")
+        return
+    if info.written is None:
+        head = f"would store version {info.latest + 1}"
+    else:
+        head = f"stored version {info.written.version}"
+    print(
+        f"{info.network}: {head}: version {info.latest} with {len(info.fixes)} non-finite "
+        f"capacit{'y' if len(info.fixes) == 1 else 'ies'} as unlimited{older}"
+    )
+    for fx in info.fixes:
+        print(f"  {fx.table} {fx.record_id} {fx.field}: {fx.old} -> unlimited (left out)")
 
 
 def add_store_options(sp: argparse.ArgumentParser) -> None:
@@ -105,4 +135,13 @@ def add_commands(sub: SubParsers) -> None:
     acts.add_parser("orgs", help="list organisations")
     a = acts.add_parser("rules", help="list a network's ownership rules")
     a.add_argument("network", nargs="?", default="titr")
+    a = acts.add_parser(
+        "repair-versions",
+        help="store the latest version of networks holding .inf capacities (written before "
+        "the input boundary) as a new version, those capacities unlimited",
+    )
+    a.add_argument(
+        "--network", action="append", help="only this network (repeatable; default: every one)"
+    )
+    a.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     sp.set_defaults(func=cmd_admin)

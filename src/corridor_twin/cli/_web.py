@@ -80,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise OptionError(f"--workers must be >= 1, got {args.workers}")
-    update: dict[str, Any] = {"host": args.host, "port": args.port}
+    update: dict[str, Any] = {"host": args.host, "port": args.port, "warm_start": True}
     if args.network:
         update["network_path"] = Path(args.network).resolve()
     if args.database_url:
@@ -129,6 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             ("CORRIDOR_NETWORK_PATH", settings.network_path),
             ("CORRIDOR_DATABASE_URL", settings.database_url),
             ("CORRIDOR_DATA_DIR", settings.data_dir),
+            ("CORRIDOR_WARM_START", settings.warm_start),
         ):
             if value is not None:
                 os.environ[key] = str(value)

@@ -14,6 +14,7 @@ from corridor_twin.store.auth import Principal
 from corridor_twin.store.schema import AuditRow, NetworkRow, OrganisationRow, UserRow
 
 __all__ = [
+    "NAMES",
     "audit",
     "dumps_json",
     "loads_json",
@@ -81,9 +82,24 @@ def user_row(s: Session, name: str) -> UserRow:
     return row
 
 
+NAMES = "corridor_names"
+"""``Session.info`` key of the store's id -> name memo: ``(dict, fill)``.
+
+Organisations and users are never renamed or deleted, so a name read once
+holds for the store's lifetime; only read-only sessions fill the memo
+(they see committed rows only: an id from a rolled-back insert, which the
+database may hand out again, is never remembered).
+"""
+
+
 def name_of(s: Session, model: type[OrganisationRow] | type[UserRow], key: int) -> str:
     """The name of an organisation or user by id (foreign keys guarantee it exists)."""
+    memo: tuple[dict[tuple[str, int], str], bool] | None = s.info.get(NAMES)
+    if memo is not None and (hit := memo[0].get((model.__tablename__, key))) is not None:
+        return hit
     row = s.get_one(OrganisationRow, key) if model is OrganisationRow else s.get_one(UserRow, key)
+    if memo is not None and memo[1]:
+        memo[0][(model.__tablename__, key)] = row.name
     return row.name
 
 

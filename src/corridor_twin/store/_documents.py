@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from corridor_twin._input import check_name
 from corridor_twin.errors import ConflictError, NotFoundError, OptionError, PermissionDeniedError
@@ -158,5 +158,6 @@ def latest_all(s: Session, kind: str) -> list[DocumentInfo]:
         .join(newest, (DocumentRow.name == newest.c.name) & (DocumentRow.version == newest.c.v))
         .where(DocumentRow.kind == kind)
         .order_by(DocumentRow.name)
+        .options(defer(DocumentRow.text))  # the infos only: texts can be long
     )
     return [_info(s, r) for r in rows]

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from corridor_twin._input import check_name
@@ -41,6 +42,7 @@ from corridor_twin.store._common import (
     require_editor,
     utc,
 )
+from corridor_twin.store._legacy import is_legacy, loads_legacy
 from corridor_twin.store._serial import (
     changed_records_round_trip,
     dumps_canonical,
@@ -48,7 +50,7 @@ from corridor_twin.store._serial import (
 )
 from corridor_twin.store.auth import Principal, check_pattern, matches
 from corridor_twin.store.edits import FieldChange, InsertRecord, RecordEdit, apply_edits
-from corridor_twin.store.records import OwnershipRule, VersionInfo
+from corridor_twin.store.records import LegacyFix, OwnershipRule, VersionInfo
 from corridor_twin.store.schema import (
     AuditRow,
     NetworkRow,
@@ -73,33 +75,52 @@ class NetworkCache:
     """Parsed versions by (name, version, sha256), least recently used dropped first.
 
     Versions never change and networks are immutable, so one parsed object
-    can serve every reader; thread-safe.
+    can serve every reader; thread-safe. A legacy version (see
+    :mod:`~corridor_twin.store._legacy`) is kept with the fixes its reading made.
     """
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self._nets: OrderedDict[tuple[str, int, str], Network] = OrderedDict()
+        self._nets: OrderedDict[tuple[str, int, str], tuple[Network, tuple[LegacyFix, ...]]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
-    def put(self, name: str, version: int, sha: str, net: Network) -> None:
+    def put(
+        self, name: str, version: int, sha: str, net: Network, fixes: Sequence[LegacyFix] = ()
+    ) -> None:
         """Remember a parsed version."""
         with self._lock:
-            self._nets[(name, version, sha)] = net
+            self._nets[(name, version, sha)] = (net, tuple(fixes))
             self._nets.move_to_end((name, version, sha))
             while len(self._nets) > self.size:
                 self._nets.popitem(last=False)
 
     def load(self, name: str, row: NetworkVersionRow) -> Network:
         """The network of a version row, parsed once."""
-        key = (name, row.version, row.sha256)
+        return self.load_text(name, row.version, row.sha256, lambda: row.yaml_text)
+
+    def load_text(self, name: str, version: int, sha: str, text: Callable[[], str]) -> Network:
+        """The network of a version, parsed once; ``text()`` is read only on a miss."""
+        return self.load_fixed(name, version, sha, text)[0]
+
+    def load_fixed(
+        self, name: str, version: int, sha: str, text: Callable[[], str]
+    ) -> tuple[Network, tuple[LegacyFix, ...]]:
+        """:meth:`load_text` and the legacy fixes reading it made (``()`` for most versions)."""
+        key = (name, version, sha)
         with self._lock:
-            net = self._nets.get(key)
-            if net is not None:
+            hit = self._nets.get(key)
+            if hit is not None:
                 self._nets.move_to_end(key)
-                return net
-        net = load_version(name, row)
-        self.put(name, row.version, row.sha256, net)
-        return net
+                return hit
+        body = text()
+        if is_legacy(body):
+            net, fixes = loads_legacy(body, network=name, version=version)
+        else:
+            net, fixes = loads_canonical(body, path=f"<store {name} v{version}>"), []
+        self.put(name, version, sha, net, fixes)
+        return net, tuple(fixes)
 
 
 def _store_text(cache: NetworkCache, name: str, version: int, net: Network) -> tuple[str, str]:
@@ -126,22 +147,75 @@ def version_row(s: Session, name: str, version: int | None) -> NetworkVersionRow
     return row
 
 
-def version_and_latest(s: Session, name: str, version: int | None) -> tuple[NetworkVersionRow, int]:
-    """One version's row (the latest when ``version`` is ``None``) and the latest number.
+class VersionKey(NamedTuple):
+    """What identifies a stored version, without its text."""
 
-    One query (a join), the version text deferred.
+    id: int
+    version: int
+    sha256: str
+    latest: int
+
+
+# Built once: the hot read path (GET of a record) then costs the database work, not the
+# construction and cache-key generation of a new statement per request.
+_KEY_COLUMNS = (
+    NetworkVersionRow.id,
+    NetworkVersionRow.version,
+    NetworkVersionRow.sha256,
+    NetworkRow.latest_version,
+)
+_LATEST_KEY = (
+    select(*_KEY_COLUMNS)
+    .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .where(NetworkVersionRow.version == NetworkRow.latest_version)
+)
+_PINNED_KEY = (
+    select(*_KEY_COLUMNS)
+    .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .where(NetworkVersionRow.version == bindparam("version"))
+)
+_TEXT = select(NetworkVersionRow.yaml_text).where(NetworkVersionRow.id == bindparam("id"))
+_RULES = (
+    select(
+        OwnershipRuleRow.id,
+        OwnershipRuleRow.table_name,
+        OwnershipRuleRow.pattern,
+        OrganisationRow.name,
+    )
+    .join(OrganisationRow, OrganisationRow.id == OwnershipRuleRow.organisation_id)
+    .join(NetworkRow, NetworkRow.id == OwnershipRuleRow.network_id)
+    .where(NetworkRow.name == bindparam("name"))
+    .order_by(OwnershipRuleRow.id)
+)
+
+
+_LATEST = select(NetworkRow.latest_version).where(NetworkRow.name == bindparam("name"))
+
+
+def version_key(s: Session | Connection, name: str, version: int | None) -> VersionKey:
+    """One version's key (the latest when ``version`` is ``None``) and the latest number.
+
+    Core queries only, so a plain connection will do (the cheapest read).
     """
-    wanted = NetworkRow.latest_version if version is None else version
-    found = s.execute(
-        select(NetworkVersionRow, NetworkRow.latest_version)
-        .join(NetworkRow, NetworkRow.id == NetworkVersionRow.network_id)
-        .where(NetworkRow.name == name, NetworkVersionRow.version == wanted)
-        .options(defer(NetworkVersionRow.yaml_text))
-    ).one_or_none()
+    if version is None:
+        found = s.execute(_LATEST_KEY, {"name": name}).one_or_none()
+    else:
+        found = s.execute(_PINNED_KEY, {"name": name, "version": version}).one_or_none()
     if found is None:
-        version_row(s, name, version)  # raises the right NotFoundError
-        raise NotFoundError(f"network {name!r} has no version {version}")  # pragma: no cover
-    return found[0], found[1]
+        latest = s.execute(_LATEST, {"name": name}).scalar_one_or_none()
+        if latest is None:
+            raise NotFoundError(f"no network named {name!r}")
+        raise NotFoundError(f"network {name!r} has no version {version} (latest: {latest})")
+    return VersionKey(*found)
+
+
+def load_key(s: Session | Connection, cache: NetworkCache, name: str, key: VersionKey) -> Network:
+    """The network of a version key (its text read only when ``cache`` lacks it)."""
+    return cache.load_text(
+        name, key.version, key.sha256, lambda: s.execute(_TEXT, {"id": key.id}).scalar_one()
+    )
 
 
 def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
@@ -161,12 +235,7 @@ def version_info(s: Session, name: str, row: NetworkVersionRow) -> VersionInfo:
     )
 
 
-def load_version(name: str, row: NetworkVersionRow) -> Network:
-    """The network of a version row (records unchanged since a version read before are reused)."""
-    return loads_canonical(row.yaml_text, path=f"<store {name} v{row.version}>")
-
-
-def _add_version(
+def add_version(
     s: Session,
     net_row: NetworkRow,
     version: int,
@@ -204,22 +273,19 @@ def create(
     net_row = NetworkRow(name=name, latest_version=1, created_at=now())
     s.add(net_row)
     s.flush()
-    row = _add_version(s, net_row, 1, text, sha, by, message)
+    row = add_version(s, net_row, 1, text, sha, by, message)
     audit(s, by, "create", "network", name, version=1, new=sha)
     s.flush()
     return version_info(s, name, row)
 
 
-def rules(s: Session, name: str) -> list[OwnershipRule]:
-    """The network's ownership rules."""
-    net_row = network_row(s, name)
-    rows = s.execute(
-        select(OwnershipRuleRow, OrganisationRow.name)
-        .join(OrganisationRow, OrganisationRow.id == OwnershipRuleRow.organisation_id)
-        .where(OwnershipRuleRow.network_id == net_row.id)
-        .order_by(OwnershipRuleRow.id)
-    ).all()
-    return [OwnershipRule(r.id, name, r.table_name, r.pattern, org) for r, org in rows]
+def rules(s: Session | Connection, name: str) -> list[OwnershipRule]:
+    """The network's ownership rules (one query; :class:`NotFoundError` for no such network)."""
+    rows = s.execute(_RULES, {"name": name})
+    found = [OwnershipRule(i, name, t, p, org) for i, t, p, org in rows]
+    if not found and s.execute(_LATEST, {"name": name}).scalar_one_or_none() is None:
+        raise NotFoundError(f"no network named {name!r}")
+    return found
 
 
 def owners_of(rule_list: Sequence[OwnershipRule], table: str, record: object) -> set[str]:
@@ -325,7 +391,7 @@ def edit(
     if not edits:
         raise StoreError("an edit needs at least one change")
     latest_row = version_row(s, name, latest)
-    base = cache.load(name, latest_row)
+    base, legacy = cache.load_fixed(name, latest, latest_row.sha256, lambda: latest_row.yaml_text)
     new_net, changes = apply_edits(base, edits)
     if not changes:
         if allow_no_change:
@@ -341,7 +407,7 @@ def edit(
     ):
         raise StoreError("network does not survive the YAML round trip; not stored")
     cache.put(name, version, sha, new_net)  # harmless if the transaction then fails
-    row = _add_version(s, net_row, version, text, sha, by, message)
+    row = add_version(s, net_row, version, text, sha, by, message)
     net_row.latest_version = version
     for ch in changes:
         audit(
@@ -357,8 +423,29 @@ def edit(
             old=ch.old,
             new=ch.new,
         )
+    audit_fixes(s, by, name, version, legacy)
     s.flush()
     return version_info(s, name, row), changes
+
+
+def audit_fixes(
+    s: Session, by: Principal, name: str, version: int, fixes: Iterable[LegacyFix]
+) -> None:
+    """One ``repair`` audit row per legacy value that ``version`` no longer stores."""
+    for fx in fixes:
+        audit(
+            s,
+            by,
+            "repair",
+            "network",
+            name,
+            version=version,
+            table_name=fx.table,
+            record_id=fx.record_id,
+            field=fx.field,
+            old=fx.old,
+            new=None,
+        )
 
 
 def grant(

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from corridor_twin.errors import ConflictError, NotFoundError, OptionError, PermissionDeniedError
 from corridor_twin.store._common import (
@@ -26,6 +26,7 @@ from corridor_twin.store._common import (
     loads_json,
     name_of,
     now,
+    org_row,
     user_row,
     utc,
     utc_opt,
@@ -37,8 +38,8 @@ from corridor_twin.store.schema import RUN_KINDS, OrganisationRow, RunRow, UserR
 __all__ = ["RUN_KINDS"]
 
 
-def info(s: Session, row: RunRow) -> RunInfo:
-    """A run row as a value object."""
+def info(s: Session, row: RunRow, *, result: bool = True) -> RunInfo:
+    """A run row as a value object (its ``result`` None unless ``result``)."""
     return RunInfo(
         id=row.id,
         kind=row.kind,
@@ -48,7 +49,7 @@ def info(s: Session, row: RunRow) -> RunInfo:
         network_version=row.network_version,
         progress=row.progress,
         message=row.message,
-        result=loads_json(row.result_json),
+        result=loads_json(row.result_json) if result else None,
         error=row.error,
         user=name_of(s, UserRow, row.user_id),
         organisation=name_of(s, OrganisationRow, row.organisation_id),
@@ -221,14 +222,25 @@ def fail_stale(
 
 
 def listing(
-    s: Session, status: str | None, kind: str | None, user: str | None, limit: int
+    s: Session,
+    status: str | None,
+    kind: str | None,
+    user: str | None,
+    organisation: str | None,
+    limit: int,
+    *,
+    results: bool = True,
 ) -> list[RunRow]:
-    """Runs, newest first, filtered."""
+    """Runs, newest first, filtered (the result column deferred unless ``results``)."""
     stmt = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+    if not results:
+        stmt = stmt.options(defer(RunRow.result_json))
     if status is not None:
         stmt = stmt.where(RunRow.status == status)
     if kind is not None:
         stmt = stmt.where(RunRow.kind == kind)
     if user is not None:
         stmt = stmt.where(RunRow.user_id == user_row(s, user).id)
+    if organisation is not None:
+        stmt = stmt.where(RunRow.organisation_id == org_row(s, organisation).id)
     return list(s.scalars(stmt))

@@ -14,9 +14,11 @@ __all__ = [
     "AuditEntry",
     "Document",
     "DocumentInfo",
+    "LegacyFix",
     "NetworkInfo",
     "OrganisationInfo",
     "OwnershipRule",
+    "RepairInfo",
     "RunInfo",
     "TokenInfo",
     "UserInfo",
@@ -181,3 +183,41 @@ class AuditEntry:
     field: str | None
     old_value: Any
     new_value: Any
+
+
+@dataclass(frozen=True)
+class LegacyFix:
+    """A non-finite capacity of a version stored before the input boundary, read as unlimited.
+
+    ``old`` is the stored value as YAML wrote it (``.inf``); the field is
+    read as left out (``None``: unlimited).
+    """
+
+    version: int
+    table: str
+    record_id: str
+    field: str
+    old: str
+
+
+@dataclass(frozen=True)
+class RepairInfo:
+    """What :meth:`Store.repair_versions` found in one network and what it wrote.
+
+    Attributes
+    ----------
+    affected
+        Every version whose stored text holds a non-finite capacity (they
+        stay as stored and read with it unlimited).
+    fixes
+        The fields mapped in the latest version (empty: it needs no repair).
+    written
+        The new version holding the latest repaired, or ``None`` (nothing to
+        repair, or a dry run).
+    """
+
+    network: str
+    latest: int
+    affected: tuple[int, ...]
+    fixes: tuple[LegacyFix, ...]
+    written: VersionInfo | None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from corridor_twin.api import actions
 from corridor_twin.api.deps import NetworkDep, ProviderDep, ScenarioQuery
@@ -19,26 +20,28 @@ from corridor_twin.network.model import Network
 router = APIRouter(prefix="/network", tags=["network"])
 
 
-_GEOJSON: dict[int, tuple[Network, bytes]] = {}
+_GEOJSON: dict[int, tuple[Network, bytes, str]] = {}
 _GEOJSON_LOCK = threading.Lock()
 
 
-def _geojson_bytes(net: Network) -> bytes:
-    """The encoded GeoJSON of a network, once per network object (they are immutable).
+def _geojson_bytes(net: Network) -> tuple[bytes, str]:
+    """The encoded GeoJSON of a network and its ``ETag``, once per network object.
 
-    FastAPI's generic encoder spends about 50 times longer on this large
-    document than :func:`json.dumps`, so the handler sends the bytes itself.
+    Networks are immutable, so the bytes are made once; FastAPI's generic
+    encoder spends about 50 times longer on this large document than
+    :func:`json.dumps`, so the handler sends the bytes itself.
     """
     with _GEOJSON_LOCK:
         hit = _GEOJSON.get(id(net))
     if hit is not None and hit[0] is net:
-        return hit[1]
+        return hit[1], hit[2]
     body = json.dumps(to_geojson(net), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     with _GEOJSON_LOCK:
         if len(_GEOJSON) >= 16:
             _GEOJSON.clear()
-        _GEOJSON[id(net)] = (net, body)
-    return body
+        _GEOJSON[id(net)] = (net, body, etag)
+    return body, etag
 
 
 @router.get(
@@ -47,13 +50,21 @@ def _geojson_bytes(net: Network) -> bytes:
     responses={
         200: {
             "content": {"application/json": {"schema": {"type": "object"}}},
-            "description": "A GeoJSON FeatureCollection.",
-        }
+            "description": "A GeoJSON FeatureCollection (`ETag`: a hash of the document).",
+        },
+        304: {"description": "Not modified (`If-None-Match` names the current `ETag`)."},
     },
 )
-async def geojson(net: NetworkDep) -> Response:
+async def geojson(
+    net: NetworkDep,
+    if_none_match: Annotated[str | None, Header(max_length=200)] = None,
+) -> Response:
     """The network (of ``scenario``, if given) as a GeoJSON FeatureCollection."""
-    return Response(_geojson_bytes(net), media_type="application/json")
+    body, etag = _geojson_bytes(net)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if if_none_match is not None and etag in (t.strip() for t in if_none_match.split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/nodes")

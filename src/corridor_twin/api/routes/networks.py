@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
+import json
 from typing import Annotated, Literal
 
-import yaml
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from corridor_twin.api import editing
@@ -23,6 +22,7 @@ from corridor_twin.api.schemas.store import (
     VersionOut,
 )
 from corridor_twin.errors import NotFoundError
+from corridor_twin.io.yaml_io import load_yaml
 
 router = APIRouter(
     prefix="/networks",
@@ -66,30 +66,20 @@ def get_version(
     store: StoreDep,
     format: Annotated[Literal["yaml", "json"], Query()] = "yaml",
 ) -> Response:
-    """One version as its network file: canonical YAML (default) or the same as JSON."""
+    """One version as its network file: canonical YAML (default) or the same as JSON.
+
+    A version stored before the input boundary with ``.inf`` capacities is
+    served as read: those capacities left out (unlimited), so the JSON is strict.
+    """
     text = store.network_text(name, version)
     headers = {"ETag": f'"{version}"'}
     if format == "yaml":
         return Response(text, media_type="application/yaml", headers=headers)
-    import json
-
-    # JSON has no Infinity or NaN: a non-finite figure (only in versions stored before the
-    # input boundary refused them) is served as null
     return Response(
-        json.dumps(_finite(yaml.safe_load(text)), default=str, allow_nan=False),
+        json.dumps(load_yaml(text), default=str, allow_nan=False, ensure_ascii=False),
         media_type="application/json",
         headers=headers,
     )
-
-
-def _finite(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _invalidate(request: Request) -> None:

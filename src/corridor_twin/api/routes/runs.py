@@ -62,9 +62,9 @@ async def list_runs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunOut]:
     """Runs of the caller's organisation (all, for an admin), newest first, without results."""
-    runs = store.runs(status=status, kind=kind, limit=limit if account.is_admin else 1000)
-    mine = [r for r in runs if account.is_admin or r.organisation == account.organisation]
-    return [_out(r).model_copy(update={"result": None}) for r in mine[:limit]]
+    org = None if account.is_admin else account.organisation
+    runs = store.runs(status=status, kind=kind, organisation=org, limit=limit, results=False)
+    return [_out(r) for r in runs]
 
 
 @router.get("/{run_id}")
