@@ -99,6 +99,7 @@ __all__ = [
 
 
 _GAUGE = EDGE_KINDS.index("gauge")
+_RIDE = EDGE_KINDS.index("ride")
 _MOVES = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _WATER = (MODES.index("ferry"), MODES.index("sea"))
 
@@ -449,6 +450,7 @@ def _choice_routes(
     corridor: Corridor,
     k: int,
     vot: float,
+    vessel_alternatives: int = 0,
 ) -> list[Route]:
     base = get_corridor(corridor.base) if corridor.base else corridor
     objective = corridor_objective(comp, base, "generalized")
@@ -479,7 +481,63 @@ def _choice_routes(
             )
     except NoRouteError:
         return []
-    return [r for r in found if len(r.edges) and path_in_corridor(comp, r.edges, base)]
+    kept = [r for r in found if len(r.edges) and path_in_corridor(comp, r.edges, base)]
+    for _ in range(vessel_alternatives):
+        alt = _other_vessels_route(comp, seg, base, objective, g, kept)
+        if alt is None:
+            break
+        kept.append(alt)
+    return kept
+
+
+def _other_vessels_route(
+    comp: CompiledNetwork,
+    seg: Segment,
+    base: Corridor,
+    objective: Callable[..., FloatArray],
+    g: GeneralizedCost,
+    found: Sequence[Route],
+) -> Route | None:
+    """The best route of a preset that rides none of the ferry and sea services of ``found``.
+
+    Yen's k best routes on a Caspian line differ in the rail legs and all board
+    the most frequent vessel, so a vessel that sails less often (a truck-only
+    Ro-Ro, a bulk carrier) never enters the choice set although it adds
+    capacity. Banning the vessels already chosen and searching again is service
+    elimination, the link-elimination method of choice-set generation
+    (Azevedo et al. 1993; Bekhor, Ben-Akiva and Ramming 2006) applied to
+    services.
+    """
+    ed = comp.edge
+    ride = ed.kind == _RIDE
+    used: set[int] = set()
+    for r in found:
+        e = np.asarray(r.edges, dtype=np.int64)
+        e = e[ride[e] & np.isin(ed.mode[e], _WATER)]
+        used.update(int(v) for v in np.unique(ed.service[e]).tolist())
+    if not used:
+        return None
+    banned = ride & np.isin(ed.service, sorted(used))
+
+    def weights(costs: Any, gc: GeneralizedCost) -> FloatArray:
+        return np.where(banned, np.inf, objective(costs, gc))
+
+    weights.__name__ = f"{getattr(objective, '__name__', 'objective')}-vessels"
+    try:
+        r = route(
+            comp,
+            seg.origin,
+            seg.destination,
+            cargo=seg.commodity,
+            optimize=weights,
+            generalized=g,
+            avoid_countries=seg.avoid_countries,
+        )
+    except NoRouteError:
+        return None
+    if not len(r.edges) or not path_in_corridor(comp, r.edges, base):
+        return None
+    return r
 
 
 def build_choice(
@@ -493,6 +551,7 @@ def build_choice(
     spread: SpreadFn | None = None,
     risk: RiskFn | None = None,
     max_detour: float | None = 3.0,
+    vessel_alternatives: int = 0,
 ) -> ChoiceModel:
     """Build the choice sets of every segment.
 
@@ -523,6 +582,12 @@ def build_choice(
         (about 2.2 times the distance); ``None`` keeps every route. Our
         assumption, in the manner of the detour limits of choice-set
         generation (Bovy 2009, "On modelling route choice sets").
+    vessel_alternatives
+        Per corridor, up to this many more routes, each the best one that
+        rides none of the ferry and sea services of the routes found before
+        it (service elimination): the other vessels of a line (a truck-only
+        Ro-Ro, a bulk carrier) enter the choice set although the k best
+        routes all board the most frequent one. Default 0.
 
     Returns
     -------
@@ -587,9 +652,14 @@ def build_choice(
                 continue
             base_id = preset.base or preset.id
             avoid = ",".join(sorted(seg.avoid_countries))
-            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}:{avoid}")
+            key = (
+                seg.commodity,
+                o.id,
+                d.id,
+                f"{base_id}:{kk}:{vessel_alternatives}:{vot}:{avoid}",
+            )
             if key not in cache:
-                cache[key] = _choice_routes(comp, seg, preset, kk, vot)
+                cache[key] = _choice_routes(comp, seg, preset, kk, vot, vessel_alternatives)
             for rank, r in enumerate(cache[key]):
                 sig = (ci if preset.base else -1, *(int(e) for e in r.edges))
                 if sig in seen:
