@@ -25,6 +25,7 @@ from corridor_twin.scenarios.calibration import (
 )
 from corridor_twin.scenarios.market_model import (
     MarketCalibration,
+    MarketModel,
     MarketResult,
     build_market_model,
     measure,
@@ -466,10 +467,10 @@ def test_world_bank_2030_reference_is_reported() -> None:
     assert all(c.modelled > 0 for c in wb)
 
 
-def _riders(res_or_model: MarketResult | object, service_ids: set[str]) -> dict[str, float]:
+def _riders(res_or_model: MarketResult | MarketModel, service_ids: set[str]) -> dict[str, float]:
     """Commodity -> flow (or route count) of the routes that ride any of the services."""
-    choice = getattr(res_or_model, "choice")
-    model = getattr(res_or_model, "model", res_or_model)
+    choice = res_or_model.choice
+    model = res_or_model.model if isinstance(res_or_model, MarketResult) else res_or_model
     comp = model.choice.comp
     ed = comp.edge
     svc = np.asarray([s.id in service_ids for s in comp.network.services] + [False])
