@@ -66,8 +66,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from corridor_twin._typing import FloatArray, IntArray
-from corridor_twin.errors import DataError, NoRouteError, OptionError
+from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._choice_result import ChoiceResult, extract_choice
+from corridor_twin.flow._choice_routes import choice_routes
 from corridor_twin.flow._choice_solve import ELEMENT_KINDS, ChoiceSolution, solve_choice
 from corridor_twin.flow.assign import _capacity_rows, _edge_caps
 from corridor_twin.flow.equilibrium import Congestion
@@ -76,13 +77,8 @@ from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing.corridors import (
     CORRIDORS,
-    Corridor,
-    corridor_objective,
     get_corridor,
-    path_in_corridor,
 )
-from corridor_twin.routing.costs import GeneralizedCost
-from corridor_twin.routing.paths import k_routes, route
 from corridor_twin.routing.result import Route
 
 __all__ = [
@@ -99,7 +95,6 @@ __all__ = [
 
 
 _GAUGE = EDGE_KINDS.index("gauge")
-_RIDE = EDGE_KINDS.index("ride")
 _MOVES = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
 _WATER = (MODES.index("ferry"), MODES.index("sea"))
 
@@ -444,102 +439,6 @@ def _assemble(
     )
 
 
-def _choice_routes(
-    comp: CompiledNetwork,
-    seg: Segment,
-    corridor: Corridor,
-    k: int,
-    vot: float,
-    vessel_alternatives: int = 0,
-) -> list[Route]:
-    base = get_corridor(corridor.base) if corridor.base else corridor
-    objective = corridor_objective(comp, base, "generalized")
-    g = GeneralizedCost(value_of_time_usd_per_unit_h=vot)
-    try:
-        if k == 1:
-            found: Iterable[Route] = [
-                route(
-                    comp,
-                    seg.origin,
-                    seg.destination,
-                    cargo=seg.commodity,
-                    optimize=objective,
-                    generalized=g,
-                    avoid_countries=seg.avoid_countries,
-                )
-            ]
-        else:
-            found = k_routes(
-                comp,
-                seg.origin,
-                seg.destination,
-                k=k,
-                cargo=seg.commodity,
-                optimize=objective,
-                generalized=g,
-                avoid_countries=seg.avoid_countries,
-            )
-    except NoRouteError:
-        return []
-    kept = [r for r in found if len(r.edges) and path_in_corridor(comp, r.edges, base)]
-    for _ in range(vessel_alternatives):
-        alt = _other_vessels_route(comp, seg, base, objective, g, kept)
-        if alt is None:
-            break
-        kept.append(alt)
-    return kept
-
-
-def _other_vessels_route(
-    comp: CompiledNetwork,
-    seg: Segment,
-    base: Corridor,
-    objective: Callable[..., FloatArray],
-    g: GeneralizedCost,
-    found: Sequence[Route],
-) -> Route | None:
-    """The best route of a preset that rides none of the ferry and sea services of ``found``.
-
-    Yen's k best routes on a Caspian line differ in the rail legs and all board
-    the most frequent vessel, so a vessel that sails less often (a truck-only
-    Ro-Ro, a bulk carrier) never enters the choice set although it adds
-    capacity. Banning the vessels already chosen and searching again is service
-    elimination, the link-elimination method of choice-set generation
-    (Azevedo et al. 1993; Bekhor, Ben-Akiva and Ramming 2006) applied to
-    services.
-    """
-    ed = comp.edge
-    ride = ed.kind == _RIDE
-    used: set[int] = set()
-    for r in found:
-        e = np.asarray(r.edges, dtype=np.int64)
-        e = e[ride[e] & np.isin(ed.mode[e], _WATER)]
-        used.update(int(v) for v in np.unique(ed.service[e]).tolist())
-    if not used:
-        return None
-    banned = ride & np.isin(ed.service, sorted(used))
-
-    def weights(costs: Any, gc: GeneralizedCost) -> FloatArray:
-        return np.where(banned, np.inf, objective(costs, gc))
-
-    weights.__name__ = f"{getattr(objective, '__name__', 'objective')}-vessels"
-    try:
-        r = route(
-            comp,
-            seg.origin,
-            seg.destination,
-            cargo=seg.commodity,
-            optimize=weights,
-            generalized=g,
-            avoid_countries=seg.avoid_countries,
-        )
-    except NoRouteError:
-        return None
-    if not len(r.edges) or not path_in_corridor(comp, r.edges, base):
-        return None
-    return r
-
-
 def build_choice(
     net: Network | CompiledNetwork,
     segments: Iterable[Segment],
@@ -659,7 +558,7 @@ def build_choice(
                 f"{base_id}:{kk}:{vessel_alternatives}:{vot}:{avoid}",
             )
             if key not in cache:
-                cache[key] = _choice_routes(comp, seg, preset, kk, vot, vessel_alternatives)
+                cache[key] = choice_routes(comp, seg, preset, kk, vot, vessel_alternatives)
             for rank, r in enumerate(cache[key]):
                 sig = (ci if preset.base else -1, *(int(e) for e in r.edges))
                 if sig in seen:
