@@ -79,7 +79,9 @@ def test_bundled_demand_equilibrium_congests_the_caspian_ferries() -> None:
     assert res.status == "optimal"
     assert res.totals["relative_gap"] <= 1e-4
     top = res.capacity_use.iloc[0]
-    assert top["id"].startswith("S_ASCO_")  # a Caspian ferry service is the most used
+    # a Caspian vessel service is the most used: an ASCO rail ferry or, since December
+    # 2026, the Aktau - Alat bulk carriers
+    assert top["id"].startswith(("S_ASCO_", "S_DRY_AKT_ALAT"))
     assert top["delay_h"] > 0
     # The system optimum never exceeds a capacity; the equilibrium (soft capacities) may.
     so = assign(load_corridor(), load_bundled_demand().to_frame())
@@ -114,6 +116,6 @@ def test_cli_equilibrium_prints_congestion_and_rejects_cost_objective(capsys) ->
     assert main(["assign", "--method", "equilibrium", "--top", "3"]) == 0
     out = capsys.readouterr().out
     assert "user equilibrium" in out
-    assert "S_ASCO_" in out
+    assert "S_ASCO_" in out or "S_DRY_AKT_ALAT" in out  # the Caspian vessels
     assert main(["assign", "--method", "equilibrium", "--objective", "cost"]) == 2
     assert "needs --objective" in capsys.readouterr().err

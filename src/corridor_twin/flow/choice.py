@@ -66,8 +66,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from corridor_twin._typing import FloatArray, IntArray
-from corridor_twin.errors import DataError, NoRouteError, OptionError
+from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._choice_result import ChoiceResult, extract_choice
+from corridor_twin.flow._choice_routes import choice_routes
 from corridor_twin.flow._choice_solve import ELEMENT_KINDS, ChoiceSolution, solve_choice
 from corridor_twin.flow.assign import _capacity_rows, _edge_caps
 from corridor_twin.flow.equilibrium import Congestion
@@ -76,13 +77,8 @@ from corridor_twin.network.model import Network
 from corridor_twin.network.schema import MODES
 from corridor_twin.routing.corridors import (
     CORRIDORS,
-    Corridor,
-    corridor_objective,
     get_corridor,
-    path_in_corridor,
 )
-from corridor_twin.routing.costs import GeneralizedCost
-from corridor_twin.routing.paths import k_routes, route
 from corridor_twin.routing.result import Route
 
 __all__ = [
@@ -443,45 +439,6 @@ def _assemble(
     )
 
 
-def _choice_routes(
-    comp: CompiledNetwork,
-    seg: Segment,
-    corridor: Corridor,
-    k: int,
-    vot: float,
-) -> list[Route]:
-    base = get_corridor(corridor.base) if corridor.base else corridor
-    objective = corridor_objective(comp, base, "generalized")
-    g = GeneralizedCost(value_of_time_usd_per_unit_h=vot)
-    try:
-        if k == 1:
-            found: Iterable[Route] = [
-                route(
-                    comp,
-                    seg.origin,
-                    seg.destination,
-                    cargo=seg.commodity,
-                    optimize=objective,
-                    generalized=g,
-                    avoid_countries=seg.avoid_countries,
-                )
-            ]
-        else:
-            found = k_routes(
-                comp,
-                seg.origin,
-                seg.destination,
-                k=k,
-                cargo=seg.commodity,
-                optimize=objective,
-                generalized=g,
-                avoid_countries=seg.avoid_countries,
-            )
-    except NoRouteError:
-        return []
-    return [r for r in found if len(r.edges) and path_in_corridor(comp, r.edges, base)]
-
-
 def build_choice(
     net: Network | CompiledNetwork,
     segments: Iterable[Segment],
@@ -493,6 +450,7 @@ def build_choice(
     spread: SpreadFn | None = None,
     risk: RiskFn | None = None,
     max_detour: float | None = 3.0,
+    vessel_alternatives: int = 0,
 ) -> ChoiceModel:
     """Build the choice sets of every segment.
 
@@ -523,6 +481,12 @@ def build_choice(
         (about 2.2 times the distance); ``None`` keeps every route. Our
         assumption, in the manner of the detour limits of choice-set
         generation (Bovy 2009, "On modelling route choice sets").
+    vessel_alternatives
+        Per corridor, up to this many more routes, each the best one that
+        rides none of the ferry and sea services of the routes found before
+        it (service elimination): the other vessels of a line (a truck-only
+        Ro-Ro, a bulk carrier) enter the choice set although the k best
+        routes all board the most frequent one. Default 0.
 
     Returns
     -------
@@ -587,9 +551,14 @@ def build_choice(
                 continue
             base_id = preset.base or preset.id
             avoid = ",".join(sorted(seg.avoid_countries))
-            key = (seg.commodity, o.id, d.id, f"{base_id}:{kk}:{vot}:{avoid}")
+            key = (
+                seg.commodity,
+                o.id,
+                d.id,
+                f"{base_id}:{kk}:{vessel_alternatives}:{vot}:{avoid}",
+            )
             if key not in cache:
-                cache[key] = _choice_routes(comp, seg, preset, kk, vot)
+                cache[key] = choice_routes(comp, seg, preset, kk, vot, vessel_alternatives)
             for rank, r in enumerate(cache[key]):
                 sig = (ci if preset.base else -1, *(int(e) for e in r.edges))
                 if sig in seen:

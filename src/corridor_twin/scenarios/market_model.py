@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -298,6 +298,7 @@ def build_market_model(
     year: int | None = None,
     corridors: Sequence[str] | None = None,
     k: int | Mapping[str, int] = 2,
+    vessel_alternatives: int = 1,
     reliability: ReliabilityModel | None = None,
     reference: MarketModel | None = None,
 ) -> MarketModel:
@@ -313,8 +314,11 @@ def build_market_model(
         :func:`~corridor_twin.scenarios.markets.load_parameters`.
     year
         The year whose risk costs apply (default the markets' year).
-    corridors, k
-        As for :func:`~corridor_twin.flow.choice.build_choice`.
+    corridors, k, vessel_alternatives
+        As for :func:`~corridor_twin.flow.choice.build_choice`; one vessel
+        alternative per corridor by default, so that the truck-only Ro-Ro
+        vessels and the Caspian bulk carriers are in the choice sets beside
+        the rail ferries (and capacity they add is capacity the market sees).
     reliability
         The reliability model of the spreads (default its defaults).
     reference
@@ -352,11 +356,13 @@ def build_market_model(
         segs,
         corridors=corridors,
         k=k,
+        vessel_alternatives=vessel_alternatives,
         value_of_time=vot,
         value_of_reliability=vor,
         spread=lambda c, r: reliability_spread_h(c, r, rel),
         risk=_risk_fn(parameters, yr, comp),
     )
+    choice = _truck_deck_slots(choice, units, parameters)
     if reference is not None:
         key = {
             (s.origin, s.destination, s.commodity): i
@@ -370,6 +376,43 @@ def build_market_model(
                 ref[i] = ref_old[j]
         choice = choice.with_reference(ref)
     return MarketModel(choice, markets, parameters, yr, tuple(units))
+
+
+def _truck_deck_slots(choice: ChoiceModel, units: Sequence[str], p: Parameters) -> ChoiceModel:
+    """Charge a truck on a wagon ferry the deck it takes, not the tonnes it carries.
+
+    A service with a wagon capacity (the rail ferries and Ro-Pax) has its
+    tonnes capacity as wagon slots x tonnes per slot. A truck takes
+    ``wagon_slots_per_truck`` slots (``parameters.yaml`` ``units:``) but
+    carries only ``trucks`` tonnes, so on those rows a truck route's
+    coefficient is scaled by ``slots x (capacity_t / capacity_wagons) /
+    t_per_truck``. Truck-only vessels (capacity in trucks x tonnes) are left
+    as they are.
+    """
+    slots = p.units.get("wagon_slots_per_truck")
+    if slots is None or not choice.n_routes:
+        return choice
+    net = choice.comp.network
+    seg_is_truck = np.asarray([u == "trucks" for u in units], dtype=bool)
+    truck_routes = np.flatnonzero(seg_is_truck[choice.route_segment])
+    if not truck_routes.size:
+        return choice
+    by_id = {s.id: s for s in net.services}
+    scale = np.ones(len(choice.element_names))
+    for i, (kind, ident, unit) in enumerate(choice.element_names):
+        if kind != "service" or unit != "t":
+            continue
+        svc = by_id.get(ident.removesuffix("~r"))
+        if svc is None or svc.mode != "ferry" or not svc.capacity_wagons or not svc.capacity_t:
+            continue
+        scale[i] = float(slots) * svc.capacity_t / svc.capacity_wagons / p.t_per("trucks")
+    if np.all(scale == 1.0):
+        return choice
+    coef = choice.coef.tocsc(copy=True)
+    for j in truck_routes.tolist():
+        lo, hi = coef.indptr[j], coef.indptr[j + 1]
+        coef.data[lo:hi] *= scale[coef.indices[lo:hi]]
+    return replace(choice, coef=coef.tocsr())
 
 
 @dataclass(frozen=True, eq=False)
