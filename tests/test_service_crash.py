@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -34,6 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.store_support import free_port
 
 LAUNCHER = textwrap.dedent(
     """
@@ -60,18 +60,11 @@ LAUNCHER = textwrap.dedent(
 FERRY = "KZ_AKT-AZ_ALAT-FERRY"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 class Server:
     """``corridor serve`` in a subprocess, with its output collected."""
 
     def __init__(self, url: str, hook: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.proc = subprocess.Popen(
             [
