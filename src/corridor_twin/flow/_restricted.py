@@ -194,7 +194,9 @@ class _ArcMaster:
         return self.lp.solve(start=start, pivot_limit=pivot_limit)
 
     def solution(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Model-space arc flows, balance-row duals and capacity-row duals."""
+        """Model-space arc flows, balance-row duals and capacity-row duals of the last
+        solve (call once per solve: it also counts the solves each column sat at zero,
+        for :meth:`retire`)."""
         colv, dual = self.lp.values()
         at_zero = colv <= 1e-9 * max(1.0, float(np.abs(colv).max(initial=0.0)))
         self.zero_solves = np.where(at_zero, self.zero_solves + 1, 0)

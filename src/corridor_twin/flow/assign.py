@@ -282,6 +282,20 @@ def _ints(parts: Sequence[npt.ArrayLike]) -> IntArray:
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
+def berth_moves(comp: CompiledNetwork) -> BoolArray:
+    """Edges a seaport's berths handle: ferry and sea moves from one node to another."""
+    ed = comp.edge
+    moves: BoolArray = (
+        np.isin(ed.kind, _MOVE) & (ed.node_from != ed.node_to) & np.isin(ed.mode, _WATER)
+    )
+    return moves
+
+
+def seaport_nodes(net: Network) -> BoolArray:
+    """Per node of ``net``: whether it is a seaport (capacity counted over its berths)."""
+    return np.asarray([n.kind == "seaport" for n in net.nodes], dtype=bool)
+
+
 def _capacity_rows(
     comp: CompiledNetwork,
     vg: IntArray,
@@ -371,16 +385,15 @@ def _capacity_rows(
             ]
         )
         through = (arriving | starting) & (node_of >= 0)
+        safe = np.where(node_of >= 0, node_of, 0)
         # A seaport's capacity is what it handles over its berths (as the market model
         # counts it): ships arriving at it or leaving it, not trains passing its node
         # (Alat is also a junction of the Baku - Georgia main line).
-        port = np.asarray([n.kind == "seaport" for n in net.nodes], dtype=bool)
-        water = np.isin(ed.mode[e_of], _WATER) & np.isin(kind, _MOVE) & (nf != nt)
-        landside = through & port[np.where(node_of >= 0, node_of, 0)]
-        through = through & ~landside
-        departs = water & (nf >= 0) & port[np.where(nf >= 0, nf, 0)]
-        arrives = water & (nt >= 0) & port[np.where(nt >= 0, nt, 0)]
-        safe = np.where(node_of >= 0, node_of, 0)
+        port = seaport_nodes(net)
+        water = berth_moves(comp)[e_of]
+        through &= ~port[safe]
+        departs = water & port[np.maximum(nf, 0)] & (nf >= 0)
+        arrives = water & port[np.maximum(nt, 0)] & (nt >= 0)
 
         def node_label(i: int) -> tuple[str, str]:
             return "node", net.nodes[i].id

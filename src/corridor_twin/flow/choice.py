@@ -70,11 +70,10 @@ from corridor_twin.errors import DataError, OptionError
 from corridor_twin.flow._choice_result import ChoiceResult, extract_choice
 from corridor_twin.flow._choice_routes import choice_routes
 from corridor_twin.flow._choice_solve import ELEMENT_KINDS, ChoiceSolution, solve_choice
-from corridor_twin.flow.assign import _capacity_rows, _edge_caps
+from corridor_twin.flow.assign import _capacity_rows, _edge_caps, berth_moves, seaport_nodes
 from corridor_twin.flow.equilibrium import Congestion
 from corridor_twin.network.compile import EDGE_KINDS, CompiledNetwork, as_compiled
 from corridor_twin.network.model import Network
-from corridor_twin.network.schema import MODES
 from corridor_twin.routing.corridors import (
     CORRIDORS,
     get_corridor,
@@ -95,8 +94,6 @@ __all__ = [
 
 
 _GAUGE = EDGE_KINDS.index("gauge")
-_MOVES = (EDGE_KINDS.index("link"), EDGE_KINDS.index("ride"))
-_WATER = (MODES.index("ferry"), MODES.index("sea"))
 
 
 @dataclass(frozen=True)
@@ -318,11 +315,13 @@ def _seaport_rows(
     """
     net = comp.network
     ed = comp.edge
-    idx = [i for i, (k, ident, _) in enumerate(names) if k == "node"]
-    idx = [i for i in idx if net.node(names[i][1]).kind == "seaport"]
+    port = seaport_nodes(net)
+    idx = [
+        i for i, (k, ident, _) in enumerate(names) if k == "node" and port[comp.node_index(ident)]
+    ]
     if not idx:
         return coef
-    moves = np.isin(ed.kind, _MOVES) & (ed.node_from != ed.node_to) & np.isin(ed.mode, _WATER)
+    moves = berth_moves(comp)
     out = coef.tolil()
     for i in idx:
         ni = comp.node_index(names[i][1])
